@@ -1,0 +1,60 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { CloseCode } from './close-codes.js'
+import { ProtocolError } from './errors.js'
+
+/**
+ * One client's entry in an awareness update (y-protocols/awareness). `state` is the JSON text
+ * of the client's state, or `null` when the client has left.
+ */
+export interface AwarenessEntry {
+  clientId: number
+  clock: number
+  state: string | null
+}
+
+/**
+ * Decodes an awareness update into its entries without parsing states into objects. Throws
+ * {@link ProtocolError} `invalid-awareness` if the update is truncated, has trailing bytes, or
+ * a state is not valid JSON or exceeds `maxStateBytes`.
+ */
+export function decodeAwarenessUpdate(
+  update: Uint8Array,
+  maxStateBytes = Number.POSITIVE_INFINITY,
+): AwarenessEntry[] {
+  const fail = (why: string) =>
+    new ProtocolError('invalid-awareness', `awareness update ${why}`, CloseCode.InvalidPayload)
+  const entries: AwarenessEntry[] = []
+  try {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const start = decoder.pos
+      const json = decoding.readVarString(decoder)
+      if (decoder.pos - start > maxStateBytes) throw fail(`state of client ${clientId} is too large`)
+      // y-protocols writes a removed state as the JSON text `null`.
+      const parsed: unknown = JSON.parse(json)
+      entries.push({ clientId, clock, state: parsed === null ? null : json })
+    }
+    if (decoding.hasContent(decoder)) throw fail('has trailing bytes')
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err
+    throw fail(`is malformed: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  return entries
+}
+
+/** Encodes entries as an awareness update, the inverse of {@link decodeAwarenessUpdate}. */
+export function encodeAwarenessUpdate(entries: Iterable<AwarenessEntry>): Uint8Array {
+  const list = [...entries]
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, list.length)
+  for (const entry of list) {
+    encoding.writeVarUint(encoder, entry.clientId)
+    encoding.writeVarUint(encoder, entry.clock)
+    encoding.writeVarString(encoder, entry.state ?? 'null')
+  }
+  return encoding.toUint8Array(encoder)
+}

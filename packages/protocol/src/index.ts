@@ -1,0 +1,30 @@
+export {
+  type AwarenessEntry,
+  decodeAwarenessUpdate,
+  encodeAwarenessUpdate,
+} from './awareness.js'
+export { CloseCode, closeReason, isPermanentClose } from './close-codes.js'
+export {
+  type DocNameProblem,
+  type DocNameResult,
+  encodeDocName,
+  parseDocName,
+  validateDocName,
+} from './doc-name.js'
+export { ProtocolError, type ProtocolErrorKind } from './errors.js'
+export { defaultLimits, type Limits } from './limits.js'
+export {
+  AuthKind,
+  decodeMessage,
+  encodeAuthDenied,
+  encodeAwareness,
+  encodeQueryAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  type Message,
+  MessageType,
+  SyncStep,
+  validateStateVector,
+  validateUpdate,
+} from './messages.js'

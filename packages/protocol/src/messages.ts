@@ -1,0 +1,200 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { CloseCode } from './close-codes.js'
+import { ProtocolError } from './errors.js'
+
+/**
+ * Top-level message types of the y-websocket protocol. The numbers are y-websocket's own, so
+ * stock clients and servers interoperate; a retired number is never reused.
+ */
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+} as const
+export type MessageType = (typeof MessageType)[keyof typeof MessageType]
+
+/** Sub-types of a sync message (y-protocols/sync). */
+export const SyncStep = {
+  /** Carries a state vector: "send me what I am missing". */
+  Step1: 0,
+  /** Carries an update answering a step 1. */
+  Step2: 1,
+  /** Carries an incremental update. */
+  Update: 2,
+} as const
+export type SyncStep = (typeof SyncStep)[keyof typeof SyncStep]
+
+/** Sub-types of an auth message. */
+export const AuthKind = {
+  PermissionDenied: 0,
+} as const
+
+/** A decoded y-websocket message. Byte arrays are views into the decoded frame, not copies. */
+export type Message =
+  | { type: 'sync-step-1'; stateVector: Uint8Array }
+  | { type: 'sync-step-2'; update: Uint8Array }
+  | { type: 'sync-update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'auth-denied'; reason: string }
+  | { type: 'query-awareness' }
+
+function malformed(kind: 'truncated' | 'trailing-bytes', what: string): ProtocolError {
+  return new ProtocolError(kind, `${what}`, CloseCode.InvalidPayload)
+}
+
+/**
+ * Decodes one binary WebSocket message. Throws {@link ProtocolError} if the frame is empty,
+ * truncated, of an unknown type, or has bytes after the message. Yjs payloads inside are not
+ * validated here; see {@link validateUpdate} and {@link decodeAwarenessUpdate}.
+ */
+export function decodeMessage(frame: Uint8Array): Message {
+  if (frame.length === 0) {
+    throw new ProtocolError('empty', 'empty message', CloseCode.InvalidPayload)
+  }
+  const decoder = decoding.createDecoder(frame)
+  let message: Message
+  try {
+    message = readMessage(decoder)
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err
+    throw malformed('truncated', 'message ends before its declared length')
+  }
+  if (decoding.hasContent(decoder)) {
+    throw malformed('trailing-bytes', 'unexpected bytes after the message')
+  }
+  return message
+}
+
+function readMessage(decoder: decoding.Decoder): Message {
+  const type = decoding.readVarUint(decoder)
+  switch (type) {
+    case MessageType.Sync: {
+      const step = decoding.readVarUint(decoder)
+      const payload = decoding.readVarUint8Array(decoder)
+      switch (step) {
+        case SyncStep.Step1:
+          return { type: 'sync-step-1', stateVector: payload }
+        case SyncStep.Step2:
+          return { type: 'sync-step-2', update: payload }
+        case SyncStep.Update:
+          return { type: 'sync-update', update: payload }
+        default:
+          throw new ProtocolError(
+            'unknown-sync-step',
+            `unknown sync step ${step}`,
+            CloseCode.InvalidPayload,
+          )
+      }
+    }
+    case MessageType.Awareness:
+      return { type: 'awareness', update: decoding.readVarUint8Array(decoder) }
+    case MessageType.Auth: {
+      const kind = decoding.readVarUint(decoder)
+      if (kind !== AuthKind.PermissionDenied) {
+        throw new ProtocolError(
+          'unknown-message-type',
+          `unknown auth kind ${kind}`,
+          CloseCode.InvalidPayload,
+        )
+      }
+      return { type: 'auth-denied', reason: decoding.readVarString(decoder) }
+    }
+    case MessageType.QueryAwareness:
+      return { type: 'query-awareness' }
+    default:
+      throw new ProtocolError(
+        'unknown-message-type',
+        `unknown message type ${type}`,
+        CloseCode.InvalidPayload,
+      )
+  }
+}
+
+function encodeSync(step: SyncStep, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  encoding.writeVarUint(encoder, step)
+  encoding.writeVarUint8Array(encoder, payload)
+  return encoding.toUint8Array(encoder)
+}
+
+/** `sync step 1`: asks the peer for everything not covered by `stateVector`. */
+export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.Step1, stateVector)
+}
+
+/** `sync step 2`: the answer to a step 1, an update holding what the asker lacks. */
+export function encodeSyncStep2(update: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.Step2, update)
+}
+
+/** `sync update`: an incremental document update. */
+export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.Update, update)
+}
+
+/** An awareness message wrapping an encoded awareness update (see {@link encodeAwarenessUpdate}). */
+export function encodeAwareness(awarenessUpdate: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Awareness)
+  encoding.writeVarUint8Array(encoder, awarenessUpdate)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Asks the peer to send its whole awareness state. */
+export function encodeQueryAwareness(): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.QueryAwareness)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Tells the client it may not access the document; stock clients log `reason`. */
+export function encodeAuthDenied(reason: string): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Auth)
+  encoding.writeVarUint(encoder, AuthKind.PermissionDenied)
+  encoding.writeVarString(encoder, reason)
+  return encoding.toUint8Array(encoder)
+}
+
+/**
+ * Checks that `update` is a well-formed Yjs update (v1 encoding) by decoding all of it. Throws
+ * {@link ProtocolError} `invalid-update` otherwise. Decoding is linear in the update's size and
+ * allocates nothing that outlives the call.
+ */
+export function validateUpdate(update: Uint8Array): void {
+  try {
+    Y.decodeUpdate(update)
+  } catch (err) {
+    throw new ProtocolError(
+      'invalid-update',
+      `update does not decode: ${err instanceof Error ? err.message : String(err)}`,
+      CloseCode.InvalidPayload,
+    )
+  }
+}
+
+/**
+ * Checks that `stateVector` is a well-formed Yjs state vector. Throws {@link ProtocolError}
+ * `invalid-update` otherwise.
+ */
+export function validateStateVector(stateVector: Uint8Array): void {
+  try {
+    const decoder = decoding.createDecoder(stateVector)
+    const count = decoding.readVarUint(decoder)
+    for (let i = 0; i < count; i++) {
+      decoding.readVarUint(decoder)
+      decoding.readVarUint(decoder)
+    }
+    if (decoding.hasContent(decoder)) throw new Error('trailing bytes')
+  } catch (err) {
+    throw new ProtocolError(
+      'invalid-update',
+      `state vector does not decode: ${err instanceof Error ? err.message : String(err)}`,
+      CloseCode.InvalidPayload,
+    )
+  }
+}
