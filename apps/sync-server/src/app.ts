@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import { SqliteStore } from './persistence/sqlite.js'
+import type { DocStore } from './persistence/store.js'
+import { Rooms } from './rooms/rooms.js'
+import { createRequestHandler } from './transport/http.js'
+import { WebSocketTransport } from './transport/websocket.js'
+
+/** A running server. */
+export interface Tandem {
+  /** Where it listens, e.g. `http://127.0.0.1:1234`. */
+  readonly url: URL
+  readonly rooms: Rooms
+  readonly store: DocStore
+  /**
+   * Graceful shutdown: stops accepting, stores everything received, closes every socket with
+   * 1001, closes the store.
+   */
+  close(): Promise<void>
+}
+
+/** Composes and starts the server: store → rooms → transport → listening HTTP server. */
+export async function startTandem(
+  config: Config,
+  log: Logger,
+  store: DocStore = SqliteStore.open(config.DATA_DIR),
+): Promise<Tandem> {
+  const rooms = new Rooms(
+    store,
+    {
+      maxAwarenessStateBytes: config.MAX_AWARENESS_STATE_BYTES,
+      compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
+      quietEchoMs: 10_000,
+      unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
+    },
+    log,
+  )
+  const websockets = new WebSocketTransport(
+    rooms,
+    {
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+    },
+    log,
+  )
+  const server: Server = createServer(createRequestHandler({ webDir: config.WEB_DIR }, log))
+  server.on('upgrade', websockets.handleUpgrade)
+  server.on('clientError', (err, socket) => {
+    log.debug({ err }, 'bad HTTP request')
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = new URL(`http://${host}:${address.port}`)
+
+  let closing: Promise<void> | null = null
+  return {
+    url,
+    rooms,
+    store,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        await rooms.close()
+        websockets.close()
+        server.closeAllConnections()
+        await stopped
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}

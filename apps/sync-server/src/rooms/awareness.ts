@@ -1,0 +1,57 @@
+import type { AwarenessEntry } from '@tandem/protocol'
+
+interface ClientState<Owner> {
+  clock: number
+  /** JSON text of the state; `null` once the client has left. */
+  state: string | null
+  owner: Owner
+}
+
+/**
+ * The awareness (presence, cursors) of one room, kept as JSON text: the server relays states
+ * without parsing them into objects. Follows y-protocols' rules: an entry is applied only if
+ * its clock is newer, or equal with a removal.
+ */
+export class AwarenessTable<Owner> {
+  readonly #clients = new Map<number, ClientState<Owner>>()
+
+  /**
+   * Applies `entries` sent by `owner` and returns those that changed something. A client id is
+   * owned by the last connection that sent a state for it (a reconnecting tab keeps its id).
+   */
+  apply(entries: AwarenessEntry[], owner: Owner): AwarenessEntry[] {
+    const applied: AwarenessEntry[] = []
+    for (const entry of entries) {
+      const current = this.#clients.get(entry.clientId)
+      const newer =
+        current === undefined ||
+        current.clock < entry.clock ||
+        (current.clock === entry.clock && entry.state === null && current.state !== null)
+      if (!newer) continue
+      this.#clients.set(entry.clientId, { clock: entry.clock, state: entry.state, owner })
+      applied.push(entry)
+    }
+    return applied
+  }
+
+  /** Marks every client owned by `owner` as gone; returns the removal entries to broadcast. */
+  removeOwner(owner: Owner): AwarenessEntry[] {
+    const removed: AwarenessEntry[] = []
+    for (const [clientId, client] of this.#clients) {
+      if (client.owner !== owner || client.state === null) continue
+      client.clock++
+      client.state = null
+      removed.push({ clientId, clock: client.clock, state: null })
+    }
+    return removed
+  }
+
+  /** The present clients' entries. */
+  present(): AwarenessEntry[] {
+    const entries: AwarenessEntry[] = []
+    for (const [clientId, { clock, state }] of this.#clients) {
+      if (state !== null) entries.push({ clientId, clock, state })
+    }
+    return entries
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The room's view of one connection: enough to send frames and close it. Transports adapt
+ * their sockets to this; tests can use in-memory pairs.
+ */
+export interface Peer {
+  /** A short id for logs. */
+  readonly id: string
+  /** Queues `frame` for sending. Never throws. */
+  send(frame: Uint8Array): void
+  /** Closes the connection with a WebSocket close code and reason. Idempotent. */
+  close(code: number, reason: string): void
+}

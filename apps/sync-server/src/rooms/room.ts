@@ -1,0 +1,281 @@
+import {
+  CloseCode,
+  closeReason,
+  decodeAwarenessUpdate,
+  decodeMessage,
+  encodeAwareness,
+  encodeAwarenessUpdate,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  ProtocolError,
+  validateStateVector,
+  validateUpdate,
+} from '@tandem/protocol'
+import type { Logger } from '../log.js'
+import type { DocStore } from '../persistence/store.js'
+import { AwarenessTable } from './awareness.js'
+import { DocState } from './doc-state.js'
+import type { Peer } from './peer.js'
+
+export interface RoomOptions {
+  /** Largest awareness state of one client, in bytes of JSON. */
+  maxAwarenessStateBytes: number
+  /** Stored updates after which the room compacts its log into a snapshot. */
+  compactAfterUpdates: number
+  /**
+   * A peer that has been sent nothing for this long gets its own awareness renewals echoed,
+   * so that a lone client still hears from the server before its 30 s liveness timeout.
+   */
+  quietEchoMs: number
+}
+
+/** The stored state of a document cannot be decoded; it is left untouched. */
+export class CorruptDocumentError extends Error {
+  override readonly name = 'CorruptDocumentError'
+}
+
+interface PeerInfo {
+  /** `Date.now()` when the peer was last sent a frame. */
+  lastSentMs: number
+}
+
+/** An update with no structs and no deletions: what an up-to-date peer answers a step 1 with. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
+}
+
+/**
+ * One loaded document and the peers editing it. A room validates every message before it
+ * touches anything, stores every update before relaying it (so whatever a peer has seen is
+ * durable), encodes each outgoing message once for all peers, and never echoes a peer's own
+ * update back to it.
+ */
+export class Room {
+  readonly name: string
+  readonly #store: DocStore
+  readonly #options: RoomOptions
+  readonly #log: Logger
+  readonly #state: DocState
+  readonly #awareness = new AwarenessTable<Peer>()
+  readonly #peers = new Map<Peer, PeerInfo>()
+  #inflight = 0
+  #drained: (() => void)[] = []
+  #compacting: Promise<void> | null = null
+  #closed = false
+
+  private constructor(
+    name: string,
+    state: DocState,
+    store: DocStore,
+    options: RoomOptions,
+    log: Logger,
+  ) {
+    this.name = name
+    this.#state = state
+    this.#store = store
+    this.#options = options
+    this.#log = log
+  }
+
+  /**
+   * Loads `name` from `store` (an unknown name is an empty document; nothing is written until
+   * the first edit). Throws {@link CorruptDocumentError} if the stored bytes do not decode.
+   */
+  static async load(
+    name: string,
+    store: DocStore,
+    options: RoomOptions,
+    log: Logger,
+  ): Promise<Room> {
+    const stored = await store.load(name)
+    let state: DocState
+    try {
+      state = new DocState(stored?.snapshot ?? null, stored?.updates ?? [], stored?.lastSeq ?? 0)
+    } catch (err) {
+      throw new CorruptDocumentError(
+        `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,
+      )
+    }
+    return new Room(name, state, store, options, log)
+  }
+
+  /** Number of connected peers. */
+  get size(): number {
+    return this.#peers.size
+  }
+
+  /** The whole document as one Yjs update (committed edits only). */
+  get update(): Uint8Array {
+    return this.#state.update
+  }
+
+  /** Adds `peer` and starts the sync handshake: our state vector, then who is present. */
+  join(peer: Peer): void {
+    if (this.#closed) {
+      peer.close(CloseCode.GoingAway, closeReason[CloseCode.GoingAway])
+      return
+    }
+    const info: PeerInfo = { lastSentMs: 0 }
+    this.#peers.set(peer, info)
+    const now = Date.now()
+    this.#send(peer, info, encodeSyncStep1(this.#state.stateVector), now)
+    const present = this.#awareness.present()
+    if (present.length > 0) {
+      this.#send(peer, info, encodeAwareness(encodeAwarenessUpdate(present)), now)
+    }
+  }
+
+  /** Removes `peer`; its awareness states are removed for everyone else. */
+  leave(peer: Peer): void {
+    if (!this.#peers.delete(peer)) return
+    const removed = this.#awareness.removeOwner(peer)
+    if (removed.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+  }
+
+  /**
+   * Handles one binary frame from `peer`. A frame that is not a valid message closes that
+   * peer's connection with the error's close code and changes nothing.
+   */
+  receive(peer: Peer, frame: Uint8Array): void {
+    if (!this.#peers.has(peer)) return
+    try {
+      this.#handle(peer, frame)
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.#log.warn(
+          { conn: peer.id, kind: err.kind, err: err.message },
+          'closing connection: bad message',
+        )
+        this.#reject(peer, err.closeCode)
+      } else {
+        this.#log.error({ conn: peer.id, err }, 'closing connection: message handling failed')
+        this.#reject(peer, CloseCode.InternalError)
+      }
+    }
+  }
+
+  #handle(peer: Peer, frame: Uint8Array): void {
+    const message = decodeMessage(frame)
+    switch (message.type) {
+      case 'sync-step-1': {
+        validateStateVector(message.stateVector)
+        const info = this.#peers.get(peer)!
+        this.#send(peer, info, encodeSyncStep2(this.#state.diff(message.stateVector)), Date.now())
+        return
+      }
+      case 'sync-step-2':
+        validateUpdate(message.update)
+        if (!isEmptyUpdate(message.update)) {
+          this.#accept(peer, message.update, encodeSyncUpdate(message.update))
+        }
+        return
+      case 'sync-update':
+        validateUpdate(message.update)
+        // The frame holds exactly this update (decodeMessage refuses trailing bytes): relay it as is.
+        this.#accept(peer, message.update, frame)
+        return
+      case 'awareness': {
+        const entries = decodeAwarenessUpdate(message.update, this.#options.maxAwarenessStateBytes)
+        const applied = this.#awareness.apply(entries, peer)
+        if (applied.length === 0) return
+        const out =
+          applied.length === entries.length
+            ? frame
+            : encodeAwareness(encodeAwarenessUpdate(applied))
+        this.#broadcast(out, peer, true)
+        return
+      }
+      case 'query-awareness': {
+        const present = this.#awareness.present()
+        const info = this.#peers.get(peer)!
+        this.#send(peer, info, encodeAwareness(encodeAwarenessUpdate(present)), Date.now())
+        return
+      }
+      case 'auth-denied':
+        // Only servers send auth messages; a client's is ignored, as the reference server does.
+        return
+    }
+  }
+
+  /** Stores `update`, then adds it to the state and relays `frame` to everyone but `from`. */
+  #accept(from: Peer, update: Uint8Array, frame: Uint8Array): void {
+    // `update` is a view into the received frame; the state keeps a copy of just the update.
+    const owned = update.slice()
+    this.#inflight++
+    this.#store
+      .append(this.name, owned)
+      .then(
+        (seq) => {
+          this.#state.push(owned, seq)
+          this.#broadcast(frame, from)
+          if (this.#state.updatesSinceSnapshot >= this.#options.compactAfterUpdates) {
+            void this.compact()
+          }
+        },
+        (err: unknown) => {
+          this.#log.error({ err, conn: from.id }, 'storing an update failed; connection closed')
+          // The sender still holds the edit and offers it again when it resyncs.
+          this.#reject(from, CloseCode.StorageUnavailable)
+        },
+      )
+      .finally(() => {
+        if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
+      })
+  }
+
+  #send(peer: Peer, info: PeerInfo, frame: Uint8Array, now: number): void {
+    info.lastSentMs = now
+    peer.send(frame)
+  }
+
+  /** Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it is quiet. */
+  #broadcast(frame: Uint8Array, from?: Peer, echoIfQuiet = false): void {
+    const now = Date.now()
+    for (const [peer, info] of this.#peers) {
+      if (peer === from && !(echoIfQuiet && now - info.lastSentMs >= this.#options.quietEchoMs)) {
+        continue
+      }
+      this.#send(peer, info, frame, now)
+    }
+  }
+
+  #reject(peer: Peer, code: CloseCode): void {
+    this.leave(peer)
+    peer.close(code, closeReason[code])
+  }
+
+  /** Resolves once every update received so far is stored (or has failed). */
+  flush(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#drained.push(resolve))
+  }
+
+  /** Folds the stored update log into one compact snapshot. Edits may continue meanwhile. */
+  compact(): Promise<void> {
+    if (this.#compacting) return this.#compacting
+    if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
+    this.#compacting = (async () => {
+      const snapshot = this.#state.snapshot()
+      await this.#store.compact(this.name, snapshot.bytes, snapshot.throughSeq)
+      this.#state.snapshotStored(snapshot)
+      this.#log.debug({ bytes: snapshot.bytes.length, updates: snapshot.updateCount }, 'compacted')
+    })()
+      .catch((err: unknown) => this.#log.error({ err }, 'compaction failed; log kept as is'))
+      .finally(() => {
+        this.#compacting = null
+      })
+    return this.#compacting
+  }
+
+  /**
+   * Closes every peer with `code`, waits until everything received is stored, and compacts.
+   * The room accepts nothing afterwards.
+   */
+  async close(code: CloseCode = CloseCode.GoingAway): Promise<void> {
+    this.#closed = true
+    await this.flush()
+    for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
+    await this.compact()
+  }
+}

@@ -1,0 +1,105 @@
+import { CloseCode } from '@tandem/protocol'
+import type { Logger } from '../log.js'
+import type { DocStore } from '../persistence/store.js'
+import type { Peer } from './peer.js'
+import { Room, type RoomOptions } from './room.js'
+
+export interface RoomsOptions extends RoomOptions {
+  /** How long an empty room stays loaded, in case someone comes back. */
+  unloadDelayMs: number
+}
+
+/**
+ * The loaded rooms of this process: a room is loaded by its first peer (no message is sent
+ * before its stored state is loaded) and unloaded once it has been empty for `unloadDelayMs`
+ * and everything it received is stored.
+ */
+export class Rooms {
+  readonly #store: DocStore
+  readonly #options: RoomsOptions
+  readonly #log: Logger
+  readonly #rooms = new Map<string, Promise<Room>>()
+  readonly #unloading = new Map<string, Promise<void>>()
+  readonly #unloadTimers = new Map<string, NodeJS.Timeout>()
+  #closed = false
+
+  constructor(store: DocStore, options: RoomsOptions, log: Logger) {
+    this.#store = store
+    this.#options = options
+    this.#log = log
+  }
+
+  /** Number of loaded (or loading) rooms. */
+  get size(): number {
+    return this.#rooms.size
+  }
+
+  /**
+   * Adds `peer` to the room of `name`, loading it first if needed. Rejects (and `peer` is not
+   * added) if the server is closing or the document cannot be loaded.
+   */
+  async join(name: string, peer: Peer): Promise<Room> {
+    for (let pending = this.#unloading.get(name); pending; pending = this.#unloading.get(name)) {
+      await pending
+    }
+    if (this.#closed) throw new Error('server is shutting down')
+    clearTimeout(this.#unloadTimers.get(name))
+    this.#unloadTimers.delete(name)
+    let loading = this.#rooms.get(name)
+    if (!loading) {
+      loading = Room.load(name, this.#store, this.#options, this.#log.child({ doc: name }))
+      this.#rooms.set(name, loading)
+      loading.then(
+        (room) => this.#log.debug({ doc: room.name }, 'room loaded'),
+        (err: unknown) => {
+          this.#rooms.delete(name)
+          this.#log.error({ doc: name, err }, 'room failed to load')
+        },
+      )
+    }
+    const room = await loading
+    room.join(peer)
+    return room
+  }
+
+  /** Removes `peer` from `room`; an empty room is unloaded after the configured delay. */
+  leave(room: Room, peer: Peer): void {
+    room.leave(peer)
+    if (room.size > 0 || this.#closed || this.#unloadTimers.has(room.name)) return
+    const timer = setTimeout(() => {
+      this.#unloadTimers.delete(room.name)
+      void this.#unload(room)
+    }, this.#options.unloadDelayMs)
+    timer.unref()
+    this.#unloadTimers.set(room.name, timer)
+  }
+
+  /** The loaded room of `name`, if any. */
+  async get(name: string): Promise<Room | undefined> {
+    return this.#rooms.get(name)
+  }
+
+  async #unload(room: Room): Promise<void> {
+    if (room.size > 0 || this.#rooms.get(room.name) === undefined) return
+    this.#rooms.delete(room.name)
+    const done = room.close().finally(() => this.#unloading.delete(room.name))
+    this.#unloading.set(room.name, done)
+    await done
+    this.#log.debug({ doc: room.name }, 'room unloaded')
+  }
+
+  /** Closes every room (peers get 1001), storing everything first. */
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const timer of this.#unloadTimers.values()) clearTimeout(timer)
+    this.#unloadTimers.clear()
+    const rooms = await Promise.allSettled(this.#rooms.values())
+    this.#rooms.clear()
+    await Promise.all([
+      ...rooms.flatMap((r) =>
+        r.status === 'fulfilled' ? [r.value.close(CloseCode.GoingAway)] : [],
+      ),
+      ...this.#unloading.values(),
+    ])
+  }
+}

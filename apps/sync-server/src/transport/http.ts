@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from '../log.js'
+import { createStaticHandler } from './static.js'
+
+export interface HttpOptions {
+  /** Directory of the built web app, or empty to serve none. */
+  webDir: string
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  })
+  res.end(text)
+}
+
+/** The plain-HTTP side of the server: health checks and the web app. */
+export function createRequestHandler(
+  options: HttpOptions,
+  log: Logger,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const serveStatic = options.webDir ? createStaticHandler(options.webDir) : null
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    if (pathname === '/healthz') {
+      sendJson(res, 200, { status: 'ok' })
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end()
+      return
+    }
+    if (serveStatic) {
+      await serveStatic(req, res, pathname)
+      return
+    }
+    sendJson(res, 404, { error: 'not_found' })
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err, method: req.method, path: req.url }, 'request failed')
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal' })
+      else res.destroy()
+    })
+  }
+}
