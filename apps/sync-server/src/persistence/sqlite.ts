@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS documents (
   updated_at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS updates (
-  seq  INTEGER PRIMARY KEY,
+  -- AUTOINCREMENT: a sequence number is never reused, even after compaction deletes the newest rows.
+  seq  INTEGER PRIMARY KEY AUTOINCREMENT,
   doc  TEXT NOT NULL,
   data BLOB NOT NULL
 );
@@ -44,6 +45,8 @@ export class SqliteStore implements DocStore {
     { snapshot: Buffer | null; snapshot_seq: number }
   >
   readonly #selectUpdates: Database.Statement<[string, number], { seq: number; data: Buffer }>
+  readonly #writeSnapshot: Database.Statement<[string, Uint8Array, number, number, number]>
+  readonly #deleteUpdatesThrough: Database.Statement<[string, number]>
 
   /** Opens (creating if needed) `tandem.db` in `dataDir`. */
   static open(dataDir: string): SqliteStore {
@@ -73,6 +76,14 @@ export class SqliteStore implements DocStore {
     this.#selectUpdates = this.#db.prepare(
       'SELECT seq, data FROM updates WHERE doc = ? AND seq > ? ORDER BY seq',
     )
+    this.#writeSnapshot = this.#db.prepare(
+      `INSERT INTO documents (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot,
+         snapshot_seq = excluded.snapshot_seq
+       WHERE documents.snapshot_seq <= excluded.snapshot_seq`,
+    )
+    this.#deleteUpdatesThrough = this.#db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?')
   }
 
   async load(name: string): Promise<StoredDocument | null> {
@@ -116,23 +127,15 @@ export class SqliteStore implements DocStore {
       for (const a of batch) a.reject(err)
       return
     }
-    batch.forEach((a, i) => a.resolve(seqs[i]!))
+    for (const [i, a] of batch.entries()) a.resolve(seqs[i]!)
   }
 
   async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     this.#flush()
     this.#db.transaction(() => {
       const now = Date.now()
-      this.#db
-        .prepare(
-          `INSERT INTO documents (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot,
-             snapshot_seq = excluded.snapshot_seq
-           WHERE documents.snapshot_seq <= excluded.snapshot_seq`,
-        )
-        .run(name, snapshot, throughSeq, now, now)
-      this.#db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?').run(name, throughSeq)
+      this.#writeSnapshot.run(name, snapshot, throughSeq, now, now)
+      this.#deleteUpdatesThrough.run(name, throughSeq)
     })()
   }
 

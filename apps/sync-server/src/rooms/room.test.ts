@@ -1,0 +1,196 @@
+import {
+  decodeAwarenessUpdate,
+  decodeMessage,
+  encodeAwareness,
+  encodeAwarenessUpdate,
+  encodeSyncStep1,
+  encodeSyncUpdate,
+  type Message,
+} from '@tandem/protocol'
+import { describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { createLogger } from '../log.js'
+import { MemoryStore } from '../persistence/memory.js'
+import type { Peer } from './peer.js'
+import { Room, type RoomOptions } from './room.js'
+
+const options: RoomOptions = {
+  maxAwarenessStateBytes: 1024,
+  compactAfterUpdates: 1000,
+  quietEchoMs: 10_000,
+}
+const log = createLogger('silent')
+
+/** An in-memory peer that records what the room sends it. */
+class TestPeer implements Peer {
+  readonly received: Message[] = []
+  closed: { code: number; reason: string } | null = null
+  constructor(readonly id: string) {}
+  send(frame: Uint8Array): void {
+    this.received.push(decodeMessage(frame))
+  }
+  close(code: number, reason: string): void {
+    this.closed ??= { code, reason }
+  }
+  updates(): Uint8Array[] {
+    return this.received.flatMap((m) =>
+      m.type === 'sync-update' || m.type === 'sync-step-2' ? [m.update] : [],
+    )
+  }
+}
+
+function insert(text: string, clientID = 1): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = clientID
+  doc.getText('codemirror').insert(0, text)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+function textOf(update: Uint8Array): string {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  return doc.getText('codemirror').toString()
+}
+
+function awareness(clientId: number, clock: number, state: object | null): Uint8Array {
+  return encodeAwareness(
+    encodeAwarenessUpdate([{ clientId, clock, state: state && JSON.stringify(state) }]),
+  )
+}
+
+describe('Room', () => {
+  it('S4: greets a joining peer with its state vector first', async () => {
+    const store = new MemoryStore()
+    await store.append('doc', insert('stored'))
+    const room = await Room.load('doc', store, options, log)
+    const peer = new TestPeer('a')
+    room.join(peer)
+    const first = peer.received[0]
+    expect(first?.type).toBe('sync-step-1')
+    const sv = first?.type === 'sync-step-1' ? first.stateVector : new Uint8Array()
+    expect(Y.decodeStateVector(sv).get(1)).toBe('stored'.length)
+  })
+
+  it('S5: stores an update before relaying it, and never echoes it to its sender', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    const appended = vi.spyOn(store, 'append')
+    room.receive(a, encodeSyncUpdate(insert('hi')))
+    // Not relayed before the store has committed it.
+    expect(b.updates()).toHaveLength(0)
+    expect(appended).toHaveBeenCalledTimes(1)
+    await room.flush()
+    expect(b.updates().map(textOf)).toEqual(['hi'])
+    expect(a.updates()).toHaveLength(0)
+    expect(textOf((await store.load('doc'))!.updates[0]!)).toBe('hi')
+  })
+
+  it('S6: answers a step 1 with exactly what the peer lacks', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const writer = new TestPeer('w')
+    room.join(writer)
+    room.receive(writer, encodeSyncUpdate(insert('abc')))
+    await room.flush()
+    const reader = new TestPeer('r')
+    room.join(reader)
+    room.receive(reader, encodeSyncStep1(Y.encodeStateVector(new Y.Doc())))
+    const step2 = reader.received.find((m) => m.type === 'sync-step-2')
+    expect(step2?.type === 'sync-step-2' && textOf(step2.update)).toBe('abc')
+  })
+
+  it('S7: a malformed update closes its sender with 1007 and changes nothing', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [bad, good] = [new TestPeer('bad'), new TestPeer('good')]
+    room.join(bad)
+    room.join(good)
+    const garbage = encodeSyncUpdate(new Uint8Array([1, 200, 3, 4, 5, 6, 7]))
+    room.receive(bad, garbage)
+    await room.flush()
+    expect(bad.closed?.code).toBe(1007)
+    expect(await store.load('doc')).toBeNull()
+    expect(good.updates()).toHaveLength(0)
+    room.receive(good, encodeSyncUpdate(insert('still fine')))
+    await room.flush()
+    expect(textOf(room.update)).toBe('still fine')
+  })
+
+  it('A1: relays awareness to others and removes a leaving peer’s states', async () => {
+    const room = await Room.load('doc', new MemoryStore(), options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    room.receive(a, awareness(7, 1, { user: { name: 'Ada' } }))
+    const seen = b.received.filter((m) => m.type === 'awareness')
+    expect(seen).toHaveLength(1)
+    room.leave(a)
+    const last = b.received.at(-1)
+    expect(last?.type).toBe('awareness')
+    const entries = last?.type === 'awareness' ? decodeAwarenessUpdate(last.update) : []
+    expect(entries).toEqual([{ clientId: 7, clock: 2, state: null }])
+  })
+
+  it('A2: a joining peer is told who is present', async () => {
+    const room = await Room.load('doc', new MemoryStore(), options, log)
+    const a = new TestPeer('a')
+    room.join(a)
+    room.receive(a, awareness(7, 1, { user: { name: 'Ada' } }))
+    const b = new TestPeer('b')
+    room.join(b)
+    const message = b.received.find((m) => m.type === 'awareness')
+    const entries = message?.type === 'awareness' ? decodeAwarenessUpdate(message.update) : []
+    expect(entries.map((e) => [e.clientId, JSON.parse(e.state!).user.name])).toEqual([[7, 'Ada']])
+  })
+
+  it('A3: a lone peer that has heard nothing lately gets its awareness echoed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const room = await Room.load('doc', new MemoryStore(), options, log)
+      const a = new TestPeer('a')
+      room.join(a)
+      room.receive(a, awareness(7, 1, { n: 1 }))
+      expect(a.received.filter((m) => m.type === 'awareness')).toHaveLength(0)
+      vi.setSystemTime(Date.now() + options.quietEchoMs)
+      room.receive(a, awareness(7, 2, { n: 1 }))
+      expect(a.received.filter((m) => m.type === 'awareness')).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('A4: stale and oversized awareness are refused', async () => {
+    const room = await Room.load('doc', new MemoryStore(), options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    room.receive(a, awareness(7, 5, { n: 1 }))
+    room.receive(a, awareness(7, 4, { n: 2 }))
+    expect(b.received.filter((m) => m.type === 'awareness')).toHaveLength(1)
+    room.receive(a, awareness(7, 6, { big: 'x'.repeat(options.maxAwarenessStateBytes) }))
+    expect(a.closed?.code).toBe(1007)
+  })
+
+  it('C1: compaction keeps the text, shrinks the log, and loses no concurrent edit', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const writer = new TestPeer('w')
+    room.join(writer)
+    const doc = new Y.Doc()
+    doc.on('update', (u: Uint8Array) => room.receive(writer, encodeSyncUpdate(u)))
+    const text = doc.getText('codemirror')
+    for (let i = 0; i < 200; i++) text.insert(text.length, `line ${i}\n`)
+    text.delete(0, 500)
+    await room.flush()
+    const compaction = room.compact()
+    text.insert(0, 'during compaction ')
+    await Promise.all([compaction, room.flush()])
+    const stored = (await store.load('doc'))!
+    expect(stored.updates.length).toBeLessThanOrEqual(1)
+    const reloaded = await Room.load('doc', store, options, log)
+    expect(textOf(reloaded.update)).toBe(text.toString())
+  })
+})
