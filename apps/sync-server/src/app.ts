@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { SqliteStore } from './persistence/sqlite.js'
@@ -7,6 +8,9 @@ import type { DocStore } from './persistence/store.js'
 import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
+
+/** The web app built beside this package in the workspace. */
+const bundledWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
 /** A running server. */
 export interface Tandem {
@@ -46,7 +50,7 @@ export async function startTandem(
     },
     log,
   )
-  const server: Server = createServer(createRequestHandler({ webDir: config.WEB_DIR }, log))
+  const server: Server = createServer(createRequestHandler({ webDir: config.WEB_DIR ?? bundledWebDir }, log))
   server.on('upgrade', websockets.handleUpgrade)
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'bad HTTP request')

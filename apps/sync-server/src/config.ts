@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import { defaultLimits } from '@tandem/protocol'
 import { z } from 'zod'
 
@@ -25,8 +24,8 @@ export const configSchema = z.object({
     .describe('Directory for the SQLite database (`tandem.db`); created if missing.'),
   WEB_DIR: z
     .string()
-    .default(fileURLToPath(new URL('../../web/dist', import.meta.url)))
-    .describe('Directory of the built web app to serve; empty to serve no web app.'),
+    .optional()
+    .describe('Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, configSchema, loadConfig } from '../src/config.js'
+import { spawnServer } from './process.js'
+
+describe('configuration', () => {
+  it('K1: the README table lists exactly the settings of the schema, with their defaults', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+    const table = readme.split('<!-- config-table')[1]?.split('<!-- /config-table -->')[0] ?? ''
+    const rows = table
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .map((line) => {
+        const [name, value, meaning] = line
+          .slice(1, -1)
+          .split('|')
+          .map((cell) => cell.trim())
+        const code = (cell = '') => cell.replace(/^`(.*)`$/, '$1')
+        return { name: code(name), value: code(value), meaning }
+      })
+    const expected = Object.entries(configSchema.shape).map(([name, field]) => {
+      const value = field.parse(undefined)
+      return { name, value: value === undefined ? '' : String(value), meaning: field.description }
+    })
+    expect(rows).toEqual(expected)
+  })
+
+  it('K2: unset and empty variables take the defaults; values are coerced', () => {
+    const config = loadConfig({ PORT: '8080', HOST: '', LOG_LEVEL: 'debug' })
+    expect(config.PORT).toBe(8080)
+    expect(config.HOST).toBe('127.0.0.1')
+    expect(config.LOG_LEVEL).toBe('debug')
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('K3: every bad setting is reported at once', () => {
+    let error: unknown
+    try {
+      loadConfig({ PORT: '70000', MAX_MESSAGE_BYTES: '-5', LOG_LEVEL: 'loud' })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems.map((p) => p.split('=')[0])
+    expect(problems.sort()).toEqual(['LOG_LEVEL', 'MAX_MESSAGE_BYTES', 'PORT'])
+  })
+
+  it('K4: the server process refuses to start on a bad configuration, naming each setting', async () => {
+    await expect(spawnServer({ PORT: 'abc', HEARTBEAT_INTERVAL_MS: '0' })).rejects.toThrow(
+      /PORT="abc".*\n.*HEARTBEAT_INTERVAL_MS="0"/,
+    )
+  })
+})
