@@ -46,7 +46,11 @@ export function pnpm(args, options) {
   run(command, [...prefix, ...args], {
     ...options,
     // node-gyp builds better-sqlite3 against the local headers instead of downloading them.
-    env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr', ...options?.env },
+    env: {
+      ...process.env,
+      npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr',
+      ...options?.env,
+    },
   })
 }
 

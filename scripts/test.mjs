@@ -1,14 +1,17 @@
 // `npm test`: everything the tests need (dependencies, Chromium where the machine allows),
 // a build, then every test: Vitest (unit and integration, real SQLite files and real sockets)
 // and Playwright (real Chromium against a real server). Ends with `N passed, N failed`.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
 import { build, checkNode, fail, install, isRoot, pnpmCommand, root, step, which } from './lib.mjs'
 
 checkNode()
 install()
 ensureChromium()
+await ensurePostgres()
 build()
 
 const artifacts = join(root, '.artifacts')
@@ -19,7 +22,14 @@ const playwrightReport = join(root, 'e2e/.artifacts/results.json')
 rmSync(playwrightReport, { force: true })
 
 step('Unit and integration tests (Vitest)')
-const vitest = runTests(['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])
+const vitest = runTests([
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
+])
 step('Browser tests (Playwright + Chromium)')
 const playwright = runTests(['--filter', '@tandem/e2e', 'e2e'])
 
@@ -75,4 +85,37 @@ function ensureChromium() {
   }
   aptGet('update')
   aptGet('install', '-y', '--no-install-recommends', 'chromium')
+}
+
+function reachable(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    socket.setTimeout(2000)
+    const done = (ok) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => done(true))
+    socket.once('timeout', () => done(false))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * The storage tests use a real PostgreSQL (TEST_DATABASE_URL, by default on 127.0.0.1:5432).
+ * Start the machine's own cluster if it is installed but stopped; if there is none, the tests
+ * that need it fail and say so.
+ */
+async function ensurePostgres() {
+  if (process.env.TEST_DATABASE_URL || (await reachable(5432))) return
+  const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : []
+  if (clusters.length > 0 && which('pg_ctlcluster')) {
+    step('Starting PostgreSQL for the storage tests')
+    spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', clusters[0], 'main', 'start'], {
+      stdio: 'inherit',
+    })
+  }
+  if (!(await reachable(5432))) {
+    console.warn('PostgreSQL is not reachable on 127.0.0.1:5432: its tests will fail.')
+  }
 }
