@@ -29,7 +29,10 @@ export interface Tandem {
 export async function startTandem(
   config: Config,
   log: Logger,
-  store: DocStore = SqliteStore.open(config.DATA_DIR),
+  store: DocStore = SqliteStore.open(config.DATA_DIR, {
+    onError: (err, attempt) => log.error({ err, attempt }, 'storage commit failed; retrying'),
+    onRecover: () => log.info('storage commits succeed again'),
+  }),
 ): Promise<Tandem> {
   const rooms = new Rooms(
     store,
@@ -50,7 +53,12 @@ export async function startTandem(
     },
     log,
   )
-  const server: Server = createServer(createRequestHandler({ webDir: config.WEB_DIR ?? bundledWebDir }, log))
+  const server: Server = createServer(
+    createRequestHandler(
+      { webDir: config.WEB_DIR ?? bundledWebDir, readiness: () => store.health() },
+      log,
+    ),
+  )
   server.on('upgrade', websockets.handleUpgrade)
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'bad HTTP request')
@@ -80,7 +88,7 @@ export async function startTandem(
         websockets.close()
         server.closeAllConnections()
         await stopped
-        await store.close()
+        await store.close(config.SHUTDOWN_TIMEOUT_MS)
       })()
       return closing
     },

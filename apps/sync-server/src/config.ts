@@ -25,7 +25,9 @@ export const configSchema = z.object({
   WEB_DIR: z
     .string()
     .optional()
-    .describe('Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.'),
+    .describe(
+      'Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

@@ -1,4 +1,4 @@
-import type { DocStore, DocumentInfo, StoredDocument } from './store.js'
+import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
 
 interface Entry {
   snapshot: Uint8Array | null
@@ -51,6 +51,10 @@ export class MemoryStore implements DocStore {
           (e.snapshot?.length ?? 0) + e.updates.reduce((sum, u) => sum + u.data.length, 0),
       }))
       .sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
+  }
+
+  health(): StoreHealth {
+    return { ok: true }
   }
 
   async close(): Promise<void> {}

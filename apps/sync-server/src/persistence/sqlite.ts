@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { DocStore, DocumentInfo, StoredDocument } from './store.js'
+import { type GroupCommitOptions, GroupCommitter } from './group-commit.js'
+import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
 
 const SCHEMA_VERSION = 1
 
@@ -22,11 +23,25 @@ CREATE TABLE IF NOT EXISTS updates (
 CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
 `
 
-interface PendingAppend {
+interface Append {
   name: string
   update: Uint8Array
-  resolve: (seq: number) => void
-  reject: (err: unknown) => void
+}
+
+/** How a store batches and retries commits; see {@link GroupCommitter}. */
+export type StoreOptions = Omit<GroupCommitOptions, 'onError' | 'onRecover'> & {
+  /** Called with each failed commit and when commits succeed again (for logs). */
+  onError?: GroupCommitOptions['onError']
+  onRecover?: GroupCommitOptions['onRecover']
+  /** How long a statement waits for a lock held by another connection. */
+  busyTimeoutMs: number
+}
+
+export const defaultStoreOptions: StoreOptions = {
+  maxPendingBytes: 64 * 1024 * 1024,
+  retryInitialMs: 50,
+  retryMaxMs: 5_000,
+  busyTimeoutMs: 5_000,
 }
 
 /**
@@ -36,8 +51,7 @@ interface PendingAppend {
  */
 export class SqliteStore implements DocStore {
   readonly #db: Database.Database
-  #batch: PendingAppend[] = []
-  #flushScheduled = false
+  readonly #appends: GroupCommitter<Append>
   readonly #insertUpdate: Database.Statement<[string, Uint8Array]>
   readonly #touchDocument: Database.Statement<[string, number, number]>
   readonly #selectDocument: Database.Statement<
@@ -49,16 +63,17 @@ export class SqliteStore implements DocStore {
   readonly #deleteUpdatesThrough: Database.Statement<[string, number]>
 
   /** Opens (creating if needed) `tandem.db` in `dataDir`. */
-  static open(dataDir: string): SqliteStore {
+  static open(dataDir: string, options: Partial<StoreOptions> = {}): SqliteStore {
     mkdirSync(dataDir, { recursive: true })
-    return new SqliteStore(join(dataDir, 'tandem.db'))
+    return new SqliteStore(join(dataDir, 'tandem.db'), options)
   }
 
-  constructor(file: string) {
+  constructor(file: string, options: Partial<StoreOptions> = {}) {
+    const settings = { ...defaultStoreOptions, ...options }
     this.#db = new Database(file)
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL')
-    this.#db.pragma('busy_timeout = 5000')
+    this.#db.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`)
     const version = this.#db.pragma('user_version', { simple: true }) as number
     if (version > SCHEMA_VERSION) {
       throw new Error(`${file} has schema version ${version}; this server knows ${SCHEMA_VERSION}`)
@@ -84,10 +99,23 @@ export class SqliteStore implements DocStore {
        WHERE documents.snapshot_seq <= excluded.snapshot_seq`,
     )
     this.#deleteUpdatesThrough = this.#db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?')
+    const commit = this.#db.transaction((batch: Append[]): number[] => {
+      const now = Date.now()
+      const seqs = batch.map((a) =>
+        Number(this.#insertUpdate.run(a.name, a.update).lastInsertRowid),
+      )
+      for (const name of new Set(batch.map((a) => a.name))) this.#touchDocument.run(name, now, now)
+      return seqs
+    })
+    this.#appends = new GroupCommitter(commit, settings)
+  }
+
+  /** The underlying connection, for tests that need to provoke storage failures. */
+  get database(): Database.Database {
+    return this.#db
   }
 
   async load(name: string): Promise<StoredDocument | null> {
-    this.#flush()
     const doc = this.#selectDocument.get(name)
     if (!doc) return null
     const rows = this.#selectUpdates.all(name, doc.snapshot_seq)
@@ -99,39 +127,19 @@ export class SqliteStore implements DocStore {
   }
 
   append(name: string, update: Uint8Array): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#batch.push({ name, update, resolve, reject })
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true
-        setImmediate(() => this.#flush())
-      }
-    })
+    return this.#appends.add({ name, update }, update.length)
   }
 
-  readonly #commit = (batch: PendingAppend[]): number[] => {
-    const now = Date.now()
-    const seqs = batch.map((a) => Number(this.#insertUpdate.run(a.name, a.update).lastInsertRowid))
-    for (const name of new Set(batch.map((a) => a.name))) this.#touchDocument.run(name, now, now)
-    return seqs
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false
-    const batch = this.#batch
-    if (batch.length === 0) return
-    this.#batch = []
-    let seqs: number[]
-    try {
-      seqs = this.#db.transaction(this.#commit)(batch)
-    } catch (err) {
-      for (const a of batch) a.reject(err)
-      return
+  health(): StoreHealth {
+    const failure = this.#appends.failure
+    if (failure === null) return { ok: true }
+    return {
+      ok: false,
+      reason: `SQLite: ${failure instanceof Error ? failure.message : String(failure)}`,
     }
-    for (const [i, a] of batch.entries()) a.resolve(seqs[i]!)
   }
 
   async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    this.#flush()
     this.#db.transaction(() => {
       const now = Date.now()
       this.#writeSnapshot.run(name, snapshot, throughSeq, now, now)
@@ -140,7 +148,6 @@ export class SqliteStore implements DocStore {
   }
 
   async list(): Promise<DocumentInfo[]> {
-    this.#flush()
     const rows = this.#db
       .prepare(
         `SELECT d.name, d.updated_at_ms,
@@ -157,8 +164,8 @@ export class SqliteStore implements DocStore {
     }))
   }
 
-  async close(): Promise<void> {
-    this.#flush()
+  async close(timeoutMs = 10_000): Promise<void> {
+    await this.#appends.close(timeoutMs)
     this.#db.close()
   }
 }

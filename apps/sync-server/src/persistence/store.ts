@@ -17,6 +17,9 @@ export interface DocumentInfo {
   storedBytes: number
 }
 
+/** Whether the store is committing; `reason` says what fails while it is not. */
+export type StoreHealth = { ok: true } | { ok: false; reason: string }
+
 /**
  * Durable storage of documents as an append-only update log with snapshots. Every
  * implementation passes the one contract suite in `store.contract.ts`.
@@ -26,8 +29,10 @@ export interface DocStore {
   load(name: string): Promise<StoredDocument | null>
   /**
    * Appends `update` to the document's log. Resolves with the update's sequence number once it
-   * is durable (committed and synced); rejects if it is not. Sequence numbers grow strictly
-   * within a document. Appends issued in the same event-loop turn share one commit.
+   * is durable (committed and synced). Sequence numbers grow strictly within a document.
+   * Appends issued in the same event-loop turn share one commit. A failed commit is retried
+   * with backoff; the promise rejects only if too much is already waiting for storage or the
+   * store closes first.
    */
   append(name: string, update: Uint8Array): Promise<number>
   /**
@@ -37,6 +42,8 @@ export interface DocStore {
   compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocumentInfo[]>
-  /** Flushes pending appends and releases the storage. */
-  close(): Promise<void>
+  /** Whether commits currently succeed. */
+  health(): StoreHealth
+  /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */
+  close(timeoutMs?: number): Promise<void>
 }

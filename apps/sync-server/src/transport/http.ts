@@ -5,6 +5,8 @@ import { createStaticHandler } from './static.js'
 export interface HttpOptions {
   /** Directory of the built web app, or empty to serve none. */
   webDir: string
+  /** Whether the server can do its work now; `reason` says why not. */
+  readiness: () => { ok: true } | { ok: false; reason: string }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -17,7 +19,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-/** The plain-HTTP side of the server: health checks and the web app. */
+/**
+ * The plain-HTTP side of the server: `/healthz` (the process answers), `/readyz` (it can
+ * store edits: 503 with the reason otherwise) and the web app.
+ */
 export function createRequestHandler(
   options: HttpOptions,
   log: Logger,
@@ -28,6 +33,15 @@ export function createRequestHandler(
     const { pathname } = new URL(req.url ?? '/', 'http://localhost')
     if (pathname === '/healthz') {
       sendJson(res, 200, { status: 'ok' })
+      return
+    }
+    if (pathname === '/readyz') {
+      const ready = options.readiness()
+      sendJson(
+        res,
+        ready.ok ? 200 : 503,
+        ready.ok ? { status: 'ready' } : { status: 'unavailable', reason: ready.reason },
+      )
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
