@@ -26,7 +26,7 @@ describe('storage failure', () => {
     dir.remove()
   })
 
-  it('F1: a full disk delays edits without losing them; /readyz says why until it recovers', async () => {
+  it('D3: a full disk delays edits without losing them; /readyz says why until it recovers', async () => {
     const [a, b] = [connect('doc'), connect('doc')]
     await Promise.all([synced(a), synced(b)])
     a.text.insert(0, 'before. ')

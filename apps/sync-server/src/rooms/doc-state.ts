@@ -28,10 +28,7 @@ export class DocState {
   /** Stored updates not yet folded into a snapshot in storage. */
   updatesSinceSnapshot: number
 
-  /**
-   * Builds the state from stored bytes. Throws if they do not merge into a valid update, so a
-   * corrupt document is detected at load, not when a client first asks for it.
-   */
+  /** Builds the state from stored bytes (see `Room.load` for their validation). */
   constructor(snapshot: Uint8Array | null, updates: Uint8Array[], lastSeq: number) {
     const parts = snapshot ? [snapshot, ...updates] : updates
     this.#base = parts.length === 0 ? EMPTY_UPDATE : Y.mergeUpdates(parts)
