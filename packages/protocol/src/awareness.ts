@@ -16,7 +16,7 @@ export interface AwarenessEntry {
 /**
  * Decodes an awareness update into its entries without parsing states into objects. Throws
  * {@link ProtocolError} `invalid-awareness` if the update is truncated, has trailing bytes, or
- * a state is not valid JSON or exceeds `maxStateBytes`.
+ * a state is not valid JSON or is longer than `maxStateBytes` bytes of UTF-8.
  */
 export function decodeAwarenessUpdate(
   update: Uint8Array,
@@ -31,9 +31,11 @@ export function decodeAwarenessUpdate(
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder)
       const clock = decoding.readVarUint(decoder)
-      const start = decoder.pos
+      // Check the declared UTF-8 length before decoding; the varUint prefix is not state.
+      if (decoding.peekVarUint(decoder) > maxStateBytes) {
+        throw fail(`state of client ${clientId} is too large`)
+      }
       const json = decoding.readVarString(decoder)
-      if (decoder.pos - start > maxStateBytes) throw fail(`state of client ${clientId} is too large`)
       // y-protocols writes a removed state as the JSON text `null`.
       const parsed: unknown = JSON.parse(json)
       entries.push({ clientId, clock, state: parsed === null ? null : json })

@@ -1,0 +1,103 @@
+import { encodeDocName } from '@tandem/protocol'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import type { Identity } from '../lib/identity'
+import { type ConnectionWatcher, shouldReconnect, watchConnection } from './connection'
+
+/** The shared text that the editor binds to; the name stock y-codemirror demos use. */
+export const TEXT_NAME = 'codemirror'
+
+/** Everything one open document needs, created together and destroyed together. */
+export interface CollabSession {
+  readonly name: string
+  readonly doc: Y.Doc
+  readonly text: Y.Text
+  readonly provider: WebsocketProvider
+  readonly awareness: Awareness
+  /** Undoes only this client's own edits. */
+  readonly undoManager: Y.UndoManager
+  readonly connection: ConnectionWatcher
+  destroy(): void
+}
+
+export interface SessionOptions {
+  /** The document name (decoded). */
+  name: string
+  /** The sync server's WebSocket base URL; the provider appends `/<encoded name>`. */
+  serverUrl: string
+  /** Who this client is; the session follows its changes (e.g. a new display name). */
+  identity: IdentitySource
+}
+
+/** A readable, observable identity, such as `IdentityStore`. */
+export interface IdentitySource {
+  get(): Identity
+  subscribe(listener: () => void): () => void
+}
+
+/**
+ * Opens a document: a Y.Doc kept in IndexedDB (`tandem:<name>`) so it loads without the server
+ * and keeps offline edits, and a WebSocket provider that syncs it and shares awareness. The
+ * socket opens on the next task, so a session destroyed straight away (React's strict-mode
+ * double mount) never starts one.
+ */
+export function openSession({ name, serverUrl, identity }: SessionOptions): CollabSession {
+  const doc = new Y.Doc()
+  const text = doc.getText(TEXT_NAME)
+  const persistence = new IndexeddbPersistence(`tandem:${name}`, doc)
+  const provider = new WebsocketProvider(serverUrl, encodeDocName(name), doc, {
+    connect: false,
+    shouldReconnect,
+  })
+  const awareness = provider.awareness
+  const undoManager = new Y.UndoManager(text)
+  const connection = watchConnection(provider)
+
+  const publishIdentity = () => {
+    const user = identity.get()
+    awareness.setLocalStateField('user', {
+      name: user.name,
+      color: user.color,
+      colorLight: user.colorLight,
+    })
+  }
+  publishIdentity()
+  const unsubscribeIdentity = identity.subscribe(publishIdentity)
+
+  // Tell the others at once when the tab goes away, instead of after the awareness timeout.
+  const onPageHide = () => removeAwarenessStates(awareness, [doc.clientID], 'page hidden')
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted) publishIdentity()
+  }
+  window.addEventListener('pagehide', onPageHide)
+  window.addEventListener('pageshow', onPageShow)
+
+  const connectTimer = setTimeout(() => provider.connect(), 0)
+  let destroyed = false
+
+  return {
+    name,
+    doc,
+    text,
+    provider,
+    awareness,
+    undoManager,
+    connection,
+    destroy() {
+      if (destroyed) return
+      destroyed = true
+      clearTimeout(connectTimer)
+      unsubscribeIdentity()
+      window.removeEventListener('pagehide', onPageHide)
+      window.removeEventListener('pageshow', onPageShow)
+      connection.destroy()
+      provider.destroy()
+      awareness.destroy()
+      undoManager.destroy()
+      void persistence.destroy()
+      doc.destroy()
+    },
+  }
+}

@@ -1,0 +1,33 @@
+import type { Extension } from '@codemirror/state'
+import { keymap } from '@codemirror/view'
+import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
+import type { Awareness } from 'y-protocols/awareness'
+import type * as Y from 'yjs'
+import { remoteSelections } from './remote-selections'
+
+export interface CollaborationOptions {
+  /** The shared text the editor mirrors. */
+  text: Y.Text
+  /** Carries this client's cursor and `user` ({ name, color, colorLight }) to the others. */
+  awareness: Awareness
+  /** Tracks only this client's edits, so undo never reverts someone else's work. */
+  undoManager: Y.UndoManager
+}
+
+/**
+ * Binds the editor to a shared Y.Text: y-codemirror.next's `yCollab` for syncing and per-user
+ * undo (Mod-z, Mod-y, Mod-Shift-z), with its remote-selection plugin replaced by one whose name
+ * labels follow renames (see `remote-selections.ts`).
+ */
+export function collaboration({ text, awareness, undoManager }: CollaborationOptions): Extension {
+  const parts = yCollab(text, awareness, { undoManager })
+  if (!Array.isArray(parts) || !parts.includes(yRemoteSelections)) {
+    throw new Error('yCollab no longer includes yRemoteSelections; revisit editor/collab.ts')
+  }
+  return [
+    parts.map((part) =>
+      part === yRemoteSelections ? remoteSelections({ text, awareness }) : part,
+    ),
+    keymap.of(yUndoManagerKeymap),
+  ]
+}

@@ -1,0 +1,25 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './app/App'
+import { ServicesProvider } from './app/services'
+import { IdentityStore } from './lib/identity'
+import { browserStore } from './lib/storage'
+import { syncServerUrl } from './lib/sync-url'
+import './app/styles.css'
+
+const store = browserStore()
+const services = {
+  store,
+  identity: new IdentityStore(store),
+  serverUrl: syncServerUrl(location, import.meta.env),
+}
+
+const root = document.getElementById('root')
+if (root === null) throw new Error('index.html has no #root element')
+createRoot(root).render(
+  <StrictMode>
+    <ServicesProvider services={services}>
+      <App />
+    </ServicesProvider>
+  </StrictMode>,
+)
