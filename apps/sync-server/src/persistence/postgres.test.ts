@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto'
+import { escapeIdentifier, Pool, type PoolClient } from 'pg'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { PostgresStore, type PostgresStoreOptions } from './postgres.js'
+import { describeStoreContract } from './store.contract.js'
+
+const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** `url` without its password, for messages. */
+function shown(connectionString: string): string {
+  const parsed = new URL(connectionString)
+  if (parsed.password) parsed.password = '***'
+  return parsed.toString()
+}
+
+/** A connection for the tests' own statements: dropping schemas, locking, reading xmin. */
+const admin = new Pool({ connectionString: url, max: 3 })
+admin.on('error', () => {
+  // An idle admin connection that fails is replaced on its next use.
+})
+afterAll(() => admin.end())
+
+const freshSchema = () => `tandem_test_${randomBytes(6).toString('hex')}`
+
+async function connect(schema: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  try {
+    return await PostgresStore.connect(url, { ...options, schema })
+  } catch (err) {
+    throw new Error(
+      `cannot open a PostgresStore at ${shown(url)}; these tests need a running PostgreSQL ` +
+        `(TEST_DATABASE_URL chooses another): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    )
+  }
+}
+
+const dropSchema = async (schema: string) => {
+  await admin.query(`DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`)
+}
+
+let contractSchema = ''
+describeStoreContract(
+  'PostgreSQL',
+  async () => {
+    contractSchema = freshSchema()
+    return connect(contractSchema)
+  },
+  async () => connect(contractSchema),
+  async () => dropSchema(contractSchema),
+)
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (data: Uint8Array) => new TextDecoder().decode(data)
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Makes every connection of `store`'s pool run each query through `around`. */
+function intercept(
+  store: PostgresStore,
+  around: (text: unknown, run: () => Promise<unknown>) => Promise<unknown>,
+): void {
+  const wrapped = new WeakSet<PoolClient>()
+  store.pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return
+    wrapped.add(client)
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+    const intercepted = (...args: unknown[]) => around(args[0], () => query(...args))
+    client.query = intercepted as typeof client.query
+  })
+}
+
+describe('PostgresStore', () => {
+  let schema: string
+  let table: string
+  const stores: PostgresStore[] = []
+  const open = async (options: PostgresStoreOptions = {}) => {
+    const store = await connect(schema, options)
+    stores.push(store)
+    return store
+  }
+  /** The transactions that inserted the document's rows (each row's `xmin`). */
+  const transactionsOf = async (doc: string) => {
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM ${table} WHERE doc = $1`,
+      [doc],
+    )
+    return rows[0]!.n
+  }
+  /** The pids of this test's stores' connections that wait for a lock. */
+  const waitingBackends = async () => {
+    const { rows } = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+       WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
+      [schema],
+    )
+    return rows.map((r) => r.pid)
+  }
+  /** The pid of the one connection of this test's stores that waits for a lock. */
+  const waitingBackend = () =>
+    vi.waitFor(
+      async () => {
+        const pids = await waitingBackends()
+        expect(pids).toHaveLength(1)
+        return pids[0]!
+      },
+      { timeout: 10_000, interval: 10 },
+    )
+
+  beforeEach(() => {
+    schema = freshSchema()
+    table = `${escapeIdentifier(schema)}.tandem_updates`
+  })
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()))
+    await dropSchema(schema)
+  })
+
+  it('servers that start together on a fresh database all migrate it', async () => {
+    const started = await Promise.all(Array.from({ length: 6 }, () => open()))
+    const seqs = await Promise.all(started.map((s, i) => s.append('doc', bytes(`node ${i}`))))
+    expect(new Set(seqs).size).toBe(6)
+  })
+
+  it('refuses a database written by a newer server', async () => {
+    await open()
+    await admin.query(
+      `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
+    )
+    await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(/schema version 2/)
+  })
+
+  it('500 appends made in one turn commit in one transaction, each with the number of its own row', async () => {
+    const store = await open()
+    const updates = Array.from({ length: 500 }, (_, i) => bytes(`update ${i}`))
+    const seqs = await Promise.all(updates.map((u) => store.append('doc', u)))
+    expect(await transactionsOf('doc')).toBe(1)
+    const { rows } = await admin.query<{ seq: string; data: Buffer }>(
+      `SELECT seq, data FROM ${table} ORDER BY seq`,
+    )
+    expect(rows.map((r) => Number(r.seq))).toEqual(seqs)
+    expect(rows.map((r) => text(r.data))).toEqual(updates.map(text))
+  })
+
+  it('appends made while a batch commits wait and form the next batch', async () => {
+    const store = await open()
+    const first = store.append('doc', bytes('first'))
+    // The first batch starts on this turn's setImmediate and cannot finish without I/O.
+    await nextTurn()
+    const rest = Array.from({ length: 200 }, (_, i) => store.append('doc', bytes(`rest ${i}`)))
+    const seqs = await Promise.all([first, ...rest])
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y))
+    expect(await transactionsOf('doc')).toBe(2)
+  })
+
+  it('two servers appending to one document: all updates, each server’s in order, and a reader only ever sees a prefix', async () => {
+    const [one, two, reader] = [await open(), await open(), await open()]
+    const issued: Promise<number>[] = []
+    let writing = true
+    const seen: string[][] = []
+    const reading = (async () => {
+      while (writing) seen.push(((await reader.load('doc'))?.updates ?? []).map(text))
+    })()
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < 10; i++) {
+        issued.push(one.append('doc', bytes(`one ${round}.${i}`)))
+        issued.push(two.append('doc', bytes(`two ${round}.${i}`)))
+      }
+      await nextTurn()
+    }
+    await Promise.all(issued)
+    writing = false
+    await reading
+
+    const final = (await reader.load('doc'))!.updates.map(text)
+    expect(final).toHaveLength(600)
+    expect(new Set(final).size).toBe(600)
+    const fromOne = final.filter((u) => u.startsWith('one'))
+    expect(fromOne).toEqual(
+      [...fromOne].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    )
+    const fromTwo = final.filter((u) => u.startsWith('two'))
+    expect(fromTwo).toEqual(
+      [...fromTwo].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    )
+    expect(seen.length).toBeGreaterThan(0)
+    for (const view of seen) expect(final.slice(0, view.length)).toEqual(view)
+  })
+
+  it('an append to a document waits for another server’s uncommitted batch of it, so numbers follow commits', async () => {
+    const [one, two] = [await open(), await open()]
+    let tookNumbers = () => {}
+    const numbered = new Promise<void>((resolve) => {
+      tookNumbers = resolve
+    })
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    // `one` stops between taking its sequence numbers and committing.
+    intercept(one, async (text, run) => {
+      const result = await run()
+      if (typeof text === 'string' && text.includes('nextval(')) {
+        tookNumbers()
+        await released
+      }
+      return result
+    })
+    const a = one.append('doc', bytes('a'))
+    await numbered
+    let bSettled = false
+    const b = two.append('doc', bytes('b')).finally(() => {
+      bSettled = true
+    })
+    try {
+      // Without the document lock `b` would take a later number and commit before `a` does.
+      await vi.waitFor(
+        async () => {
+          if (!bSettled) expect(await waitingBackends()).toHaveLength(1)
+        },
+        { timeout: 10_000, interval: 10 },
+      )
+      expect(bSettled).toBe(false)
+    } finally {
+      release()
+    }
+    const [seqA, seqB] = await Promise.all([a, b])
+    expect(seqA).toBeLessThan(seqB)
+    expect((await two.load('doc'))!.updates.map(text)).toEqual(['a', 'b'])
+  })
+
+  it('a commit whose connection is killed is retried: nothing resolves early, nothing is lost or doubled', async () => {
+    const store = await open({ retryInitialMs: 5, retryMaxMs: 20 })
+    const locker: PoolClient = await admin.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`)
+      const settled: string[] = []
+      const a = store.append('doc', bytes('a')).finally(() => settled.push('a'))
+      await admin.query('SELECT pg_terminate_backend($1)', [await waitingBackend()])
+      await vi.waitFor(() => expect(store.health()).toMatchObject({ ok: false }))
+      expect((store.health() as { reason: string }).reason).toMatch(/^PostgreSQL: .*terminat/)
+      const b = store.append('doc', bytes('b')).finally(() => settled.push('b'))
+      // The retry waits for the lock again.
+      await waitingBackend()
+      expect(settled).toEqual([])
+      await locker.query('COMMIT')
+      const [seqA, seqB] = await Promise.all([a, b])
+      expect(seqA).toBeLessThan(seqB)
+    } finally {
+      locker.release()
+    }
+    expect(store.health()).toEqual({ ok: true })
+    expect((await store.load('doc'))!.updates.map(text)).toEqual(['a', 'b'])
+  })
+
+  it('a commit that happened but whose answer was lost is not committed again', async () => {
+    const failures: unknown[] = []
+    const store = await open({
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+      onError: (err) => failures.push(err),
+    })
+    let loseCommitAnswer = true
+    intercept(store, async (text, run) => {
+      const result = await run()
+      if (text === 'COMMIT' && loseCommitAnswer) {
+        loseCommitAnswer = false
+        throw new Error('connection lost before the answer to COMMIT')
+      }
+      return result
+    })
+    const seq = await store.append('doc', bytes('once'))
+    expect(failures).toHaveLength(1)
+    const loaded = (await store.load('doc'))!
+    expect(loaded.updates.map(text)).toEqual(['once'])
+    expect(loaded.lastSeq).toBe(seq)
+  })
+
+  it('idle connections that are killed are replaced', async () => {
+    const lost: Error[] = []
+    const store = await open({ onConnectionError: (err) => lost.push(err) })
+    await store.append('doc', bytes('before'))
+    // The connection that answers this goes back to the pool, idle, and is killed there.
+    const idle = await store.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    await admin.query('SELECT pg_terminate_backend($1)', [idle.rows[0]!.pid])
+    await vi.waitFor(() => expect(lost.length).toBeGreaterThan(0))
+    await store.append('doc', bytes('after'))
+    expect((await store.load('doc'))!.updates.map(text)).toEqual(['before', 'after'])
+    expect(store.health()).toEqual({ ok: true })
+  })
+
+  it('compaction by another server keeps the updates it does not cover', async () => {
+    const [one, two] = [await open(), await open()]
+    await one.append('doc', bytes('a'))
+    const b = await one.append('doc', bytes('b'))
+    const [, c] = await Promise.all([
+      two.compact('doc', bytes('ab'), b),
+      one.append('doc', bytes('c')),
+    ])
+    const loaded = (await one.load('doc'))!
+    expect(text(loaded.snapshot!)).toBe('ab')
+    expect(loaded.updates.map(text)).toEqual(['c'])
+    expect(loaded.lastSeq).toBe(c)
+    expect(await two.list()).toEqual([
+      { name: 'doc', updatedAtMs: expect.any(Number), storedBytes: 3 },
+    ])
+  })
+})

@@ -1,0 +1,346 @@
+import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg'
+import { type GroupCommitOptions, GroupCommitter } from './group-commit.js'
+import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
+
+const SCHEMA_VERSION = 1
+
+/** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
+export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
+  /**
+   * Schema that holds Tandem's tables, created if missing. Without it, unqualified names are
+   * resolved through the connection's `search_path` (usually `public`).
+   */
+  schema?: string
+  /** Most connections the pool keeps open. */
+  maxConnections?: number
+  /** How long opening a connection may take before it fails. */
+  connectTimeoutMs?: number
+  /** Told when an idle pooled connection fails (for logs); the pool opens a new one when needed. */
+  onConnectionError?: (err: Error) => void
+}
+
+const defaults = {
+  maxPendingBytes: 64 * 1024 * 1024,
+  retryInitialMs: 50,
+  retryMaxMs: 5_000,
+  maxConnections: 10,
+  connectTimeoutMs: 10_000,
+}
+
+interface Append {
+  name: string
+  update: Uint8Array
+  /**
+   * The sequence number an earlier attempt inserted this append under before its commit failed.
+   * The commit may still have happened (its answer was lost), so a retry checks for the row.
+   */
+  attemptedSeq?: number
+}
+
+/** Fully qualified names and the statements that use them. */
+interface Statements {
+  touchDocuments: string
+  insertUpdates: string
+  existingSeqs: string
+  load: string
+  writeSnapshot: string
+  deleteUpdatesThrough: string
+  list: string
+}
+
+/** `table` in `schema`, or unqualified (found through `search_path`) without one. */
+function qualified(schema: string | undefined, table: string): string {
+  return schema === undefined ? table : `${escapeIdentifier(schema)}.${table}`
+}
+
+function statements(schema: string | undefined, sequence: string): Statements {
+  const qualify = (table: string) => qualified(schema, table)
+  const documents = qualify('tandem_documents')
+  const updates = qualify('tandem_updates')
+  return {
+    // Locks each document's row, in a fixed order, until the commit: appends to one document
+    // from several servers take their sequence numbers and commit one after the other, so
+    // sequence order is commit order and a reader never sees a later update before an earlier.
+    touchDocuments: `
+      INSERT INTO ${documents} (name, created_at_ms, updated_at_ms)
+      SELECT name, $2::bigint, $2::bigint FROM unnest($1::text[]) AS t(name) ORDER BY name COLLATE "C"
+      ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms`,
+    // The n-th row of the input gets the n-th smallest of the n sequence numbers drawn, so the
+    // caller maps returned numbers to appends by sorting them, whatever order rows come back in.
+    insertUpdates: `
+      INSERT INTO ${updates} (seq, doc, data)
+      SELECT s.seq, t.doc, t.data
+      FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(doc, data, ord)
+      JOIN (
+        SELECT drawn.seq, row_number() OVER (ORDER BY drawn.seq) AS ord
+        FROM (
+          SELECT nextval(${escapeLiteral(sequence)}::regclass) AS seq
+          FROM generate_series(1, cardinality($1::text[]))
+        ) AS drawn
+      ) AS s ON s.ord = t.ord
+      RETURNING seq`,
+    existingSeqs: `SELECT seq FROM ${updates} WHERE seq = ANY($1::bigint[])`,
+    // One statement, so the snapshot and the updates after it come from one database snapshot
+    // even while another connection compacts.
+    load: `
+      SELECT NULL::bigint AS seq, d.snapshot AS data, d.snapshot_seq
+      FROM ${documents} d WHERE d.name = $1
+      UNION ALL
+      SELECT u.seq, u.data, NULL
+      FROM ${updates} u JOIN ${documents} d ON d.name = u.doc AND u.seq > d.snapshot_seq
+      WHERE u.doc = $1
+      ORDER BY seq NULLS FIRST`,
+    writeSnapshot: `
+      INSERT INTO ${documents} AS d (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms)
+      VALUES ($1, $2, $3, $4, $4)
+      ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot,
+        snapshot_seq = excluded.snapshot_seq
+      WHERE d.snapshot_seq <= excluded.snapshot_seq`,
+    deleteUpdatesThrough: `DELETE FROM ${updates} WHERE doc = $1 AND seq <= $2`,
+    list: `
+      SELECT d.name, d.updated_at_ms,
+             COALESCE(octet_length(d.snapshot), 0)
+               + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
+               AS stored_bytes
+      FROM ${documents} d ORDER BY d.updated_at_ms DESC, d.name COLLATE "C"`,
+  }
+}
+
+function migration(schema: string | undefined): string {
+  const qualify = (table: string) => qualified(schema, table)
+  return `
+    ${schema === undefined ? '' : `CREATE SCHEMA IF NOT EXISTS ${escapeIdentifier(schema)};`}
+    CREATE TABLE IF NOT EXISTS ${qualify('tandem_schema_version')} (version INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS ${qualify('tandem_documents')} (
+      name          TEXT PRIMARY KEY,
+      snapshot      BYTEA,
+      snapshot_seq  BIGINT NOT NULL DEFAULT 0,
+      created_at_ms BIGINT NOT NULL,
+      updated_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS ${qualify('tandem_updates')} (
+      -- A sequence: a number is never reused, even after compaction deletes the newest rows.
+      seq  BIGSERIAL PRIMARY KEY,
+      doc  TEXT NOT NULL,
+      data BYTEA NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tandem_updates_by_doc ON ${qualify('tandem_updates')} (doc, seq);`
+}
+
+/** A BIGINT as PostgreSQL sends it (text), as a number. */
+function toNumber(value: string | number): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n)) throw new Error(`${value} is not a safe integer`)
+  return n
+}
+
+/**
+ * The shared store: documents in PostgreSQL, so several servers can use one database. A
+ * resolved append is committed (and, with the server's default `synchronous_commit`, flushed
+ * to its WAL). Appends are group-committed: all appends made in one event-loop turn go into
+ * one transaction and one multi-row INSERT, with at most one such transaction in flight.
+ */
+export class PostgresStore implements DocStore {
+  readonly #pool: Pool
+  readonly #sql: Statements
+  readonly #appends: GroupCommitter<Append>
+  #closing: Promise<void> | null = null
+
+  /**
+   * Connects to `url` (a `postgres://` connection string) and creates or checks the tables.
+   * Several servers may connect at once: the migration holds an advisory lock.
+   */
+  static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const settings = { ...defaults, ...options }
+    const pool = new Pool({
+      connectionString: url,
+      max: settings.maxConnections,
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      application_name: 'tandem-sync-server',
+    })
+    // Without a listener an idle connection's failure (a restart, a terminated backend) would
+    // be an unhandled 'error' event; the pool has already dropped the connection.
+    pool.on('error', (err) => options.onConnectionError?.(err))
+    let sequence: string
+    try {
+      sequence = await migrate(pool, settings.schema)
+    } catch (err) {
+      await pool.end()
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new Error(`PostgreSQL: cannot prepare the database: ${reason}`, { cause: err })
+    }
+    return new PostgresStore(pool, statements(settings.schema, sequence), settings)
+  }
+
+  private constructor(pool: Pool, sql: Statements, options: GroupCommitOptions) {
+    this.#pool = pool
+    this.#sql = sql
+    this.#appends = new GroupCommitter((batch) => this.#commit(batch), options)
+  }
+
+  /** The connection pool, for tests that need to provoke storage failures. */
+  get pool(): Pool {
+    return this.#pool
+  }
+
+  async load(name: string): Promise<StoredDocument | null> {
+    const { rows } = await this.#pool.query<{
+      seq: string | null
+      data: Buffer | null
+      snapshot_seq: string | null
+    }>(this.#sql.load, [name])
+    const [doc, ...updates] = rows
+    if (!doc) return null
+    const last = updates.at(-1)
+    return {
+      snapshot: doc.data,
+      updates: updates.map((row) => row.data!),
+      lastSeq: toNumber(last ? last.seq! : doc.snapshot_seq!),
+    }
+  }
+
+  append(name: string, update: Uint8Array): Promise<number> {
+    return this.#appends.add({ name, update }, update.length)
+  }
+
+  /** Commits `batch` in one transaction; returns each append's sequence number, in order. */
+  async #commit(batch: Append[]): Promise<number[]> {
+    return this.#transaction(async (client) => {
+      const names = [...new Set(batch.map((a) => a.name))]
+      await client.query(this.#sql.touchDocuments, [names, Date.now()])
+
+      // Appends a previous attempt inserted may have committed although that attempt failed.
+      // They are always the batch's first ones, so what is inserted now still follows them.
+      const attempted = batch.filter((a) => a.attemptedSeq !== undefined)
+      const committed = new Set<number>()
+      if (attempted.length > 0) {
+        const { rows } = await client.query<{ seq: string }>(this.#sql.existingSeqs, [
+          attempted.map((a) => a.attemptedSeq),
+        ])
+        for (const row of rows) committed.add(toNumber(row.seq))
+      }
+      const todo = batch.filter(
+        (a) => a.attemptedSeq === undefined || !committed.has(a.attemptedSeq),
+      )
+      if (todo.length > 0) {
+        const { rows } = await client.query<{ seq: string }>(this.#sql.insertUpdates, [
+          todo.map((a) => a.name),
+          todo.map((a) => a.update),
+        ])
+        if (rows.length !== todo.length) {
+          throw new Error(`inserted ${rows.length} updates for ${todo.length} appends`)
+        }
+        const seqs = rows.map((row) => toNumber(row.seq)).sort((x, y) => x - y)
+        for (const [i, a] of todo.entries()) a.attemptedSeq = seqs[i]!
+      }
+      return batch.map((a) => a.attemptedSeq!)
+    })
+  }
+
+  health(): StoreHealth {
+    const failure = this.#appends.failure
+    if (failure === null) return { ok: true }
+    return {
+      ok: false,
+      reason: `PostgreSQL: ${failure instanceof Error ? failure.message : String(failure)}`,
+    }
+  }
+
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(this.#sql.writeSnapshot, [name, snapshot, throughSeq, Date.now()])
+      await client.query(this.#sql.deleteUpdatesThrough, [name, throughSeq])
+    })
+  }
+
+  async list(): Promise<DocumentInfo[]> {
+    const { rows } = await this.#pool.query<{
+      name: string
+      updated_at_ms: string
+      stored_bytes: string
+    }>(this.#sql.list)
+    return rows.map((r) => ({
+      name: r.name,
+      updatedAtMs: toNumber(r.updated_at_ms),
+      storedBytes: toNumber(r.stored_bytes),
+    }))
+  }
+
+  close(timeoutMs = 10_000): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#appends.close(timeoutMs)
+      await this.#pool.end()
+    })()
+    return this.#closing
+  }
+
+  /**
+   * Runs `work` in a transaction on one pooled connection. On any error the connection is
+   * closed rather than returned to the pool, which also rolls the transaction back.
+   */
+  async #transaction<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
+    return withClient(this.#pool, async (client) => {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    })
+  }
+}
+
+/**
+ * Runs `work` with a pooled connection. A checked-out connection that fails emits 'error'
+ * (unhandled, that would end the process); the failure also fails the running query.
+ */
+async function withClient<R>(pool: Pool, work: (client: PoolClient) => Promise<R>): Promise<R> {
+  const client = await pool.connect()
+  let failure: Error | undefined
+  const onError = (err: Error) => {
+    failure = err
+  }
+  client.on('error', onError)
+  try {
+    return await work(client)
+  } catch (err) {
+    failure ??= err instanceof Error ? err : new Error(String(err))
+    throw err
+  } finally {
+    client.off('error', onError)
+    client.release(failure)
+  }
+}
+
+/**
+ * Creates the schema and tables if missing, under an advisory lock so that servers starting
+ * together do not race; refuses a database written by a newer server. Returns the name of the
+ * sequence that numbers updates.
+ */
+async function migrate(pool: Pool, schema: string | undefined): Promise<string> {
+  const qualify = (table: string) => qualified(schema, table)
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN')
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `tandem:migrate:${schema ?? ''}`,
+    ])
+    await client.query(migration(schema))
+    const { rows } = await client.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM ${qualify('tandem_schema_version')}`,
+    )
+    const version = rows[0]?.version ?? null
+    if (version === null) {
+      await client.query(`INSERT INTO ${qualify('tandem_schema_version')} (version) VALUES ($1)`, [
+        SCHEMA_VERSION,
+      ])
+    } else if (version > SCHEMA_VERSION) {
+      throw new Error(`schema version ${version}; this server knows ${SCHEMA_VERSION}`)
+    }
+    const sequence = await client.query<{ name: string | null }>(
+      `SELECT pg_get_serial_sequence($1, 'seq') AS name`,
+      [qualify('tandem_updates')],
+    )
+    const name = sequence.rows[0]?.name
+    if (!name) throw new Error('tandem_updates.seq has no sequence')
+    await client.query('COMMIT')
+    return name
+  })
+}
