@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { encodeSavedRequest, isUpdateFrame, MessageType } from '@tandem/protocol'
+import * as decoding from 'lib0/decoding'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -70,5 +72,64 @@ export function synced(client: Client): Promise<void> {
       resolve()
     }
     client.provider.on('sync', onSync)
+  })
+}
+
+/**
+ * A stock y-websocket client that opts into Tandem's `saved` acknowledgements the way the web
+ * app does: its WebSocket asks for them on open and counts the update frames it sends.
+ */
+export interface AckingClient extends Client {
+  /** Update frames sent on the current connection. */
+  readonly sentFrames: () => number
+  /** The highest `saved` count received on the current connection. */
+  readonly savedFrames: () => number
+  /** Called with the frame number as each update frame is sent. */
+  onSend?: (frame: number) => void
+  /** Called with each `saved` count. */
+  onSaved?: (frames: number) => void
+}
+
+export function connectAckingClient(url: string, name: string, doc = new Y.Doc()): AckingClient {
+  let sent = 0
+  let saved = 0
+  const client = {} as AckingClient
+  class AckingWebSocket extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols)
+      sent = 0
+      saved = 0
+      this.addEventListener('open', () => super.send(encodeSavedRequest()))
+    }
+    override send(
+      data: Parameters<WebSocket['send']>[0],
+      options?: Parameters<WebSocket['send']>[1] | ((err?: Error) => void),
+      cb?: (err?: Error) => void,
+    ): void {
+      super.send(data, options as Parameters<WebSocket['send']>[1], cb)
+      if (data instanceof Uint8Array && isUpdateFrame(data)) {
+        sent++
+        client.onSend?.(sent)
+      }
+    }
+  }
+  const provider = new WebsocketProvider(url, name, doc, {
+    WebSocketPolyfill: AckingWebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  })
+  provider.messageHandlers[MessageType.Saved] = (_encoder, decoder) => {
+    saved = Math.max(saved, decoding.readVarUint(decoder))
+    client.onSaved?.(saved)
+  }
+  return Object.assign(client, {
+    doc,
+    text: doc.getText('codemirror'),
+    provider,
+    sentFrames: () => sent,
+    savedFrames: () => saved,
+    destroy() {
+      provider.destroy()
+      doc.destroy()
+    },
   })
 }

@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
+import { defaultLimits } from './limits.js'
 
 /**
  * One client's entry in an awareness update (y-protocols/awareness). `state` is the JSON text
@@ -20,7 +21,7 @@ export interface AwarenessEntry {
  */
 export function decodeAwarenessUpdate(
   update: Uint8Array,
-  maxStateBytes = Number.POSITIVE_INFINITY,
+  maxStateBytes: number = defaultLimits.maxAwarenessStateBytes,
 ): AwarenessEntry[] {
   const fail = (why: string) =>
     new ProtocolError('invalid-awareness', `awareness update ${why}`, CloseCode.InvalidPayload)

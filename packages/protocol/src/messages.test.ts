@@ -16,9 +16,12 @@ import {
   encodeAuthDenied,
   encodeAwareness,
   encodeQueryAwareness,
+  encodeSaved,
+  encodeSavedRequest,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  isUpdateFrame,
   type Message,
   MessageType,
   SyncStep,
@@ -39,9 +42,28 @@ function sampleDoc(): Y.Doc {
 
 describe('message numbers', () => {
   it("keeps y-websocket's numbering so stock clients interoperate", () => {
-    expect(MessageType).toEqual({ Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 })
+    expect(MessageType).toMatchObject({ Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 })
+    // Tandem's extensions stay clear of y-websocket's and Hocuspocus's numbers.
+    expect(MessageType.SavedRequest).toBe(100)
+    expect(MessageType.Saved).toBe(101)
     expect(SyncStep).toEqual({ Step1: 0, Step2: 1, Update: 2 })
     expect(AuthKind).toEqual({ PermissionDenied: 0 })
+  })
+})
+
+describe('Tandem extensions', () => {
+  it('encode saved-request as one byte and saved as a varUint count', () => {
+    expect(hex(encodeSavedRequest())).toBe('64')
+    expect(hex(encodeSaved(300))).toBe('65' + 'ac02')
+  })
+
+  it('isUpdateFrame picks exactly sync step 2 and sync update frames', () => {
+    expect(isUpdateFrame(encodeSyncStep2(bytes(0, 0)))).toBe(true)
+    expect(isUpdateFrame(encodeSyncUpdate(bytes(0, 0)))).toBe(true)
+    expect(isUpdateFrame(encodeSyncStep1(bytes(0)))).toBe(false)
+    expect(isUpdateFrame(encodeAwareness(bytes(0)))).toBe(false)
+    expect(isUpdateFrame(encodeSavedRequest())).toBe(false)
+    expect(isUpdateFrame(new Uint8Array())).toBe(false)
   })
 })
 
@@ -89,6 +111,8 @@ describe('decodeMessage', () => {
       { type: 'auth-denied', reason: 'read-only ✋' },
     ],
     ['query awareness', encodeQueryAwareness(), { type: 'query-awareness' }],
+    ['saved request', encodeSavedRequest(), { type: 'saved-request' }],
+    ['saved', encodeSaved(300), { type: 'saved', updateFrames: 300 }],
   ]
 
   it.each(cases)('reads what the encoder wrote: %s', (_name, frame, message) => {

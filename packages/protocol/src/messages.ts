@@ -13,6 +13,16 @@ export const MessageType = {
   Awareness: 1,
   Auth: 2,
   QueryAwareness: 3,
+  /**
+   * Tandem extension, client to server: "tell me when my updates are stored". Opt-in: a stock
+   * client never sends it and so never receives {@link MessageType.Saved}.
+   */
+  SavedRequest: 100,
+  /**
+   * Tandem extension, server to client (only after a {@link MessageType.SavedRequest}): how many
+   * of the update frames received on this connection are durably stored.
+   */
+  Saved: 101,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -40,6 +50,8 @@ export type Message =
   | { type: 'awareness'; update: Uint8Array }
   | { type: 'auth-denied'; reason: string }
   | { type: 'query-awareness' }
+  | { type: 'saved-request' }
+  | { type: 'saved'; updateFrames: number }
 
 function malformed(kind: 'truncated' | 'trailing-bytes', what: string): ProtocolError {
   return new ProtocolError(kind, `${what}`, CloseCode.InvalidPayload)
@@ -73,6 +85,13 @@ function readMessage(decoder: decoding.Decoder): Message {
   switch (type) {
     case MessageType.Sync: {
       const step = decoding.readVarUint(decoder)
+      if (step !== SyncStep.Step1 && step !== SyncStep.Step2 && step !== SyncStep.Update) {
+        throw new ProtocolError(
+          'unknown-sync-step',
+          `unknown sync step ${step}`,
+          CloseCode.InvalidPayload,
+        )
+      }
       const payload = decoding.readVarUint8Array(decoder)
       switch (step) {
         case SyncStep.Step1:
@@ -81,13 +100,8 @@ function readMessage(decoder: decoding.Decoder): Message {
           return { type: 'sync-step-2', update: payload }
         case SyncStep.Update:
           return { type: 'sync-update', update: payload }
-        default:
-          throw new ProtocolError(
-            'unknown-sync-step',
-            `unknown sync step ${step}`,
-            CloseCode.InvalidPayload,
-          )
       }
+      throw new Error('unreachable')
     }
     case MessageType.Awareness:
       return { type: 'awareness', update: decoding.readVarUint8Array(decoder) }
@@ -104,6 +118,10 @@ function readMessage(decoder: decoding.Decoder): Message {
     }
     case MessageType.QueryAwareness:
       return { type: 'query-awareness' }
+    case MessageType.SavedRequest:
+      return { type: 'saved-request' }
+    case MessageType.Saved:
+      return { type: 'saved', updateFrames: decoding.readVarUint(decoder) }
     default:
       throw new ProtocolError(
         'unknown-message-type',
@@ -149,6 +167,30 @@ export function encodeQueryAwareness(): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.QueryAwareness)
   return encoding.toUint8Array(encoder)
+}
+
+/** Tandem extension: asks the server to acknowledge stored updates (see {@link encodeSaved}). */
+export function encodeSavedRequest(): Uint8Array {
+  return Uint8Array.of(MessageType.SavedRequest)
+}
+
+/**
+ * Tandem extension: the first `updateFrames` update frames (sync step 2 and sync update, in the
+ * order received, counted from the connection's start) that the client sent on this connection
+ * are durably stored. Sent only to a client that sent {@link encodeSavedRequest}.
+ */
+export function encodeSaved(updateFrames: number): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Saved)
+  encoding.writeVarUint(encoder, updateFrames)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Whether `frame` is a sync step 2 or sync update: a frame that {@link encodeSaved} counts. */
+export function isUpdateFrame(frame: Uint8Array): boolean {
+  return (
+    frame[0] === MessageType.Sync && (frame[1] === SyncStep.Step2 || frame[1] === SyncStep.Update)
+  )
 }
 
 /** Tells the client it may not access the document; stock clients log `reason`. */

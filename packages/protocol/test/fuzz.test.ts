@@ -14,6 +14,8 @@ import {
   encodeAwareness,
   encodeAwarenessUpdate,
   encodeQueryAwareness,
+  encodeSaved,
+  encodeSavedRequest,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -40,6 +42,10 @@ function encodeMessage(message: Message): Uint8Array {
       return encodeAuthDenied(message.reason)
     case 'query-awareness':
       return encodeQueryAwareness()
+    case 'saved-request':
+      return encodeSavedRequest()
+    case 'saved':
+      return encodeSaved(message.updateFrames)
   }
 }
 
@@ -73,6 +79,10 @@ const message: fc.Arbitrary<Message> = fc.oneof(
     .string({ unit: 'binary', maxLength: 200 })
     .map((reason): Message => ({ type: 'auth-denied', reason })),
   fc.constant<Message>({ type: 'query-awareness' }),
+  fc.constant<Message>({ type: 'saved-request' }),
+  fc
+    .nat({ max: Number.MAX_SAFE_INTEGER })
+    .map((updateFrames): Message => ({ type: 'saved', updateFrames })),
 )
 
 type Edit =

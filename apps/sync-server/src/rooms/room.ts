@@ -5,6 +5,7 @@ import {
   decodeMessage,
   encodeAwareness,
   encodeAwarenessUpdate,
+  encodeSaved,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -38,6 +39,17 @@ export class CorruptDocumentError extends Error {
 interface PeerInfo {
   /** `Date.now()` when the peer was last sent a frame. */
   lastSentMs: number
+  /** Update frames (sync step 2 and sync update) received from the peer. */
+  updateFrames: number
+  /** How many of those are stored: every one up to this count. */
+  storedFrames: number
+  /** Appends of this peer's updates not yet committed. */
+  appending: number
+  /** The last empty update frame received while appends were pending (stored with them). */
+  emptyFrame: number
+  /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
+  wantsSaved: boolean
+  savedSent: number
 }
 
 /** An update with no structs and no deletions: what an up-to-date peer answers a step 1 with. */
@@ -59,6 +71,8 @@ export class Room {
   readonly #state: DocState
   readonly #awareness = new AwarenessTable<Peer>()
   readonly #peers = new Map<Peer, PeerInfo>()
+  /** Peers with an acknowledgement to send at the end of the current commit. */
+  readonly #acks = new Set<Peer>()
   #inflight = 0
   #drained: (() => void)[] = []
   #compacting: Promise<void> | null = null
@@ -120,7 +134,15 @@ export class Room {
       peer.close(CloseCode.GoingAway, closeReason[CloseCode.GoingAway])
       return
     }
-    const info: PeerInfo = { lastSentMs: 0 }
+    const info: PeerInfo = {
+      lastSentMs: 0,
+      updateFrames: 0,
+      storedFrames: 0,
+      appending: 0,
+      emptyFrame: 0,
+      wantsSaved: false,
+      savedSent: 0,
+    }
     this.#peers.set(peer, info)
     const now = Date.now()
     this.#send(peer, info, encodeSyncStep1(this.#state.stateVector), now)
@@ -169,16 +191,29 @@ export class Room {
         return
       }
       case 'sync-step-2':
+      case 'sync-update': {
         validateUpdate(message.update)
-        if (!isEmptyUpdate(message.update)) {
-          this.#accept(peer, message.update, encodeSyncUpdate(message.update))
+        const info = this.#peers.get(peer)!
+        const index = ++info.updateFrames
+        if (isEmptyUpdate(message.update)) {
+          // Nothing to store: it counts as stored once everything before it is.
+          if (info.appending === 0) this.#stored(peer, info, index)
+          else info.emptyFrame = index
+          return
         }
+        // A sync update frame holds exactly its update (decodeMessage refuses trailing bytes),
+        // so it is relayed as received; a step 2 is re-encoded as an update once.
+        const relay = message.type === 'sync-update' ? frame : encodeSyncUpdate(message.update)
+        this.#accept(peer, info, index, message.update, relay)
         return
-      case 'sync-update':
-        validateUpdate(message.update)
-        // The frame holds exactly this update (decodeMessage refuses trailing bytes): relay it as is.
-        this.#accept(peer, message.update, frame)
+      }
+      case 'saved-request': {
+        const info = this.#peers.get(peer)!
+        info.wantsSaved = true
+        info.savedSent = info.storedFrames
+        this.#send(peer, info, encodeSaved(info.storedFrames), Date.now())
         return
+      }
       case 'awareness': {
         const entries = decodeAwarenessUpdate(message.update, this.#options.maxAwarenessStateBytes)
         const applied = this.#awareness.apply(entries, peer)
@@ -197,22 +232,29 @@ export class Room {
         return
       }
       case 'auth-denied':
-        // Only servers send auth messages; a client's is ignored, as the reference server does.
+      case 'saved':
+        // Only servers send these; a client's is ignored, as the reference server does.
         return
     }
   }
 
-  /** Stores `update`, then adds it to the state and relays `frame` to everyone but `from`. */
-  #accept(from: Peer, update: Uint8Array, frame: Uint8Array): void {
+  /**
+   * Stores `update` (the `index`th update frame of `from`), then adds it to the state, relays
+   * `frame` to everyone but `from` and acknowledges it to `from` if asked.
+   */
+  #accept(from: Peer, info: PeerInfo, index: number, update: Uint8Array, frame: Uint8Array): void {
     // `update` is a view into the received frame; the state keeps a copy of just the update.
     const owned = update.slice()
     this.#inflight++
+    info.appending++
     this.#store
       .append(this.name, owned)
       .then(
         (seq) => {
           this.#state.push(owned, seq)
           this.#broadcast(frame, from)
+          info.appending--
+          this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
           if (this.#state.updatesSinceSnapshot >= this.#options.compactAfterUpdates) {
             void this.compact()
           }
@@ -226,6 +268,26 @@ export class Room {
       .finally(() => {
         if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
       })
+  }
+
+  /** Records that `peer`'s first `frames` update frames are stored; acknowledges if asked. */
+  #stored(peer: Peer, info: PeerInfo, frames: number): void {
+    info.storedFrames = Math.max(info.storedFrames, frames)
+    if (!info.wantsSaved || info.storedFrames === info.savedSent) return
+    // One acknowledgement per peer per commit, however many of its updates the commit held.
+    if (this.#acks.size === 0) queueMicrotask(() => this.#sendAcks())
+    this.#acks.add(peer)
+  }
+
+  #sendAcks(): void {
+    const now = Date.now()
+    for (const peer of this.#acks) {
+      const info = this.#peers.get(peer)
+      if (!info || info.storedFrames === info.savedSent) continue
+      info.savedSent = info.storedFrames
+      this.#send(peer, info, encodeSaved(info.storedFrames), now)
+    }
+    this.#acks.clear()
   }
 
   #send(peer: Peer, info: PeerInfo, frame: Uint8Array, now: number): void {
