@@ -53,4 +53,22 @@ describe('GroupCommitter', () => {
     expect(batches).toEqual([['a']])
     await expect(c.add('late', 1)).rejects.toBeInstanceOf(StoreClosedError)
   })
+
+  it('G5: once close gives up, a commit that fails is not retried', async () => {
+    let attempts = 0
+    let failCommit: (err: Error) => void = () => {}
+    const c = new GroupCommitter<string>(() => {
+      attempts++
+      return new Promise<number[]>((_, reject) => {
+        failCommit = reject
+      })
+    }, options)
+    const added = c.add('a', 1)
+    await vi.waitFor(() => expect(attempts).toBe(1))
+    await c.close(0)
+    await expect(added).rejects.toBeInstanceOf(StoreClosedError)
+    failCommit(new Error('pool ended'))
+    await c.drained()
+    expect(attempts).toBe(1)
+  })
 })

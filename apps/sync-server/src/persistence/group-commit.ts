@@ -18,6 +18,13 @@ export interface GroupCommitOptions {
   onRecover?: () => void
 }
 
+/** The batching and retry settings every store starts from. */
+export const defaultGroupCommitOptions: GroupCommitOptions = {
+  maxPendingBytes: 64 * 1024 * 1024,
+  retryInitialMs: 50,
+  retryMaxMs: 5_000,
+}
+
 /** Refusal of an append because too much is already waiting for storage. */
 export class StorageBackpressureError extends Error {
   override readonly name = 'StorageBackpressureError'
@@ -33,7 +40,8 @@ export class StoreClosedError extends Error {
  * flight, so each commit costs one transaction whatever the number of items and items commit
  * in the order they were added. A failed commit is retried with backoff, holding its items
  * (and everything after them) until storage recovers: an item's promise resolves only once it
- * is committed, and rejects only when the committer is closed or over its byte budget.
+ * is committed, and rejects only when the committer is closed or over its byte budget. A
+ * retried batch passes the same item objects, in the same order, ahead of any later item.
  */
 export class GroupCommitter<T> {
   readonly #commit: (batch: T[]) => Promise<number[]> | number[]
@@ -46,6 +54,8 @@ export class GroupCommitter<T> {
   #attempt = 0
   #lastError: unknown = null
   #closed = false
+  /** Set once `close` has given up waiting: nothing is retried or committed after that. */
+  #abandoned = false
   #idle: (() => void)[] = []
 
   constructor(commit: (batch: T[]) => Promise<number[]> | number[], options: GroupCommitOptions) {
@@ -98,7 +108,9 @@ export class GroupCommitter<T> {
       }),
     ])
     clearTimeout(timer)
+    this.#abandoned = true
     if (this.#retryTimer) clearTimeout(this.#retryTimer)
+    this.#retryTimer = null
     const left = [...(this.#inflight ?? []), ...this.#queue]
     this.#queue = []
     for (const p of left) p.reject(new StoreClosedError('store closed before the commit'))
@@ -115,6 +127,7 @@ export class GroupCommitter<T> {
   }
 
   async #run(): Promise<void> {
+    if (this.#abandoned) return
     if (this.#inflight || this.#retryTimer || this.#queue.length === 0) return
     const batch = this.#queue
     this.#queue = []
@@ -124,6 +137,11 @@ export class GroupCommitter<T> {
       seqs = await this.#commit(batch.map((p) => p.item))
     } catch (err) {
       this.#inflight = null
+      if (this.#abandoned) {
+        for (const p of batch) p.reject(err)
+        for (const resolve of this.#idle.splice(0)) resolve()
+        return
+      }
       // Keep the batch, in order, ahead of anything added since, and try again later.
       this.#queue = [...batch, ...this.#queue]
       this.#lastError = err

@@ -1,5 +1,9 @@
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg'
-import { type GroupCommitOptions, GroupCommitter } from './group-commit.js'
+import {
+  defaultGroupCommitOptions,
+  type GroupCommitOptions,
+  GroupCommitter,
+} from './group-commit.js'
 import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
 
 const SCHEMA_VERSION = 1
@@ -20,9 +24,7 @@ export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
 }
 
 const defaults = {
-  maxPendingBytes: 64 * 1024 * 1024,
-  retryInitialMs: 50,
-  retryMaxMs: 5_000,
+  ...defaultGroupCommitOptions,
   maxConnections: 10,
   connectTimeoutMs: 10_000,
 }

@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { type GroupCommitOptions, GroupCommitter } from './group-commit.js'
+import {
+  defaultGroupCommitOptions,
+  type GroupCommitOptions,
+  GroupCommitter,
+} from './group-commit.js'
 import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
 
 const SCHEMA_VERSION = 1
@@ -37,12 +41,7 @@ export type StoreOptions = Omit<GroupCommitOptions, 'onError' | 'onRecover'> & {
   busyTimeoutMs: number
 }
 
-export const defaultStoreOptions: StoreOptions = {
-  maxPendingBytes: 64 * 1024 * 1024,
-  retryInitialMs: 50,
-  retryMaxMs: 5_000,
-  busyTimeoutMs: 5_000,
-}
+const defaultStoreOptions: StoreOptions = { ...defaultGroupCommitOptions, busyTimeoutMs: 5_000 }
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a resolved
