@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
+import { PostgresStore } from './persistence/postgres.js'
 import { SqliteStore } from './persistence/sqlite.js'
 import type { DocStore } from './persistence/store.js'
 import { Rooms } from './rooms/rooms.js'
@@ -25,15 +26,26 @@ export interface Tandem {
   close(): Promise<void>
 }
 
-/** Composes and starts the server: store → rooms → transport → listening HTTP server. */
-export async function startTandem(
-  config: Config,
-  log: Logger,
-  store: DocStore = SqliteStore.open(config.DATA_DIR, {
-    onError: (err, attempt) => log.error({ err, attempt }, 'storage commit failed; retrying'),
+/** The store the configuration names: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
+export async function openStore(config: Config, log: Logger): Promise<DocStore> {
+  const commitLog = {
+    onError: (err: unknown, attempt: number) =>
+      log.error({ err, attempt }, 'storage commit failed; retrying'),
     onRecover: () => log.info('storage commits succeed again'),
-  }),
-): Promise<Tandem> {
+  }
+  if (config.DATABASE_URL) {
+    return PostgresStore.connect(config.DATABASE_URL, {
+      ...commitLog,
+      ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+      onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection lost'),
+    })
+  }
+  return SqliteStore.open(config.DATA_DIR, commitLog)
+}
+
+/** Composes and starts the server: store → rooms → transport → listening HTTP server. */
+export async function startTandem(config: Config, log: Logger, store?: DocStore): Promise<Tandem> {
+  store ??= await openStore(config, log)
   const rooms = new Rooms(
     store,
     {

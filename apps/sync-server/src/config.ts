@@ -21,7 +21,23 @@ export const configSchema = z.object({
     .string()
     .min(1)
     .default('data')
-    .describe('Directory for the SQLite database (`tandem.db`); created if missing.'),
+    .describe(
+      'Directory for the SQLite database (`tandem.db`), created if missing; unused with `DATABASE_URL`.',
+    ),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe(
+      'PostgreSQL to store documents in instead of SQLite (`postgres://user:pass@host/db`).',
+    ),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier')
+    .optional()
+    .describe(
+      "PostgreSQL schema for Tandem's tables, created if missing. Default: the search path.",
+    ),
   WEB_DIR: z
     .string()
     .optional()

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL)
   const tandem = await startTandem(config, log)
   log.info(
-    { url: tandem.url.href, dataDir: config.DATA_DIR, webDir: config.WEB_DIR ?? 'apps/web/dist' },
+    {
+      url: tandem.url.href,
+      storage: config.DATABASE_URL ? 'postgresql' : `sqlite:${config.DATA_DIR}`,
+      webDir: config.WEB_DIR ?? 'apps/web/dist',
+    },
     'listening',
   )
 
