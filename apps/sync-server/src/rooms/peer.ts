@@ -5,6 +5,8 @@
 export interface Peer {
   /** A short id for logs. */
   readonly id: string
+  /** A read-only peer receives everything, but its document updates are dropped unread. */
+  readonly readOnly?: boolean
   /** Queues `frame` for sending. Never throws. */
   send(frame: Uint8Array): void
   /** Closes the connection with a WebSocket close code and reason. Idempotent. */

@@ -193,6 +193,8 @@ export class Room {
       case 'sync-step-2':
       case 'sync-update': {
         validateUpdate(message.update)
+        // Never applied, stored or relayed: a read-only peer cannot change the document.
+        if (peer.readOnly) return
         const info = this.#peers.get(peer)!
         const index = ++info.updateFrames
         if (isEmptyUpdate(message.update)) {
@@ -243,28 +245,46 @@ export class Room {
    * `frame` to everyone but `from` and acknowledges it to `from` if asked.
    */
   #accept(from: Peer, info: PeerInfo, index: number, update: Uint8Array, frame: Uint8Array): void {
-    // `update` is a view into the received frame; the state keeps a copy of just the update.
+    info.appending++
+    this.#commit(update, frame, from).then(
+      () => {
+        info.appending--
+        this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
+      },
+      (err: unknown) => {
+        this.#log.error({ err, conn: from.id }, 'storing an update failed; connection closed')
+        // The sender still holds the edit and offers it again when it resyncs.
+        this.#reject(from, CloseCode.StorageUnavailable)
+      },
+    )
+  }
+
+  /**
+   * Applies an edit made by the server itself (an import, a restore): stored, then relayed to
+   * every peer. Resolves once it is stored; rejects if `update` does not decode or cannot be
+   * stored.
+   */
+  async applyUpdate(update: Uint8Array): Promise<void> {
+    if (this.#closed) throw new Error('room is closed')
+    validateUpdate(update)
+    if (isEmptyUpdate(update)) return
+    await this.#commit(update, encodeSyncUpdate(update), null)
+  }
+
+  /** Stores `update`, then adds it to the state and sends `frame` to every peer but `from`. */
+  #commit(update: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
+    // `update` may be a view into a received frame; the state keeps a copy of just the update.
     const owned = update.slice()
     this.#inflight++
-    info.appending++
-    this.#store
+    return this.#store
       .append(this.name, owned)
-      .then(
-        (seq) => {
-          this.#state.push(owned, seq)
-          this.#broadcast(frame, from)
-          info.appending--
-          this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
-          if (this.#state.updatesSinceSnapshot >= this.#options.compactAfterUpdates) {
-            void this.compact()
-          }
-        },
-        (err: unknown) => {
-          this.#log.error({ err, conn: from.id }, 'storing an update failed; connection closed')
-          // The sender still holds the edit and offers it again when it resyncs.
-          this.#reject(from, CloseCode.StorageUnavailable)
-        },
-      )
+      .then((seq) => {
+        this.#state.push(owned, seq)
+        this.#broadcast(frame, from ?? undefined)
+        if (this.#state.updatesSinceSnapshot >= this.#options.compactAfterUpdates) {
+          void this.compact()
+        }
+      })
       .finally(() => {
         if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
       })

@@ -21,6 +21,8 @@ export class Rooms {
   readonly #rooms = new Map<string, Promise<Room>>()
   readonly #unloading = new Map<string, Promise<void>>()
   readonly #unloadTimers = new Map<string, NodeJS.Timeout>()
+  /** Rooms held loaded by {@link use}, with how many uses hold each. */
+  readonly #pins = new Map<Room, number>()
   #closed = false
 
   constructor(store: DocStore, options: RoomsOptions, log: Logger) {
@@ -39,6 +41,29 @@ export class Rooms {
    * added) if the server is closing or the document cannot be loaded.
    */
   async join(name: string, peer: Peer): Promise<Room> {
+    const room = await this.#acquire(name)
+    room.join(peer)
+    return room
+  }
+
+  /**
+   * Runs `fn` with the room of `name` loaded (loading it if needed) and keeps it loaded until
+   * `fn` settles: for edits and reads by the server itself, such as the HTTP API.
+   */
+  async use<T>(name: string, fn: (room: Room) => Promise<T> | T): Promise<T> {
+    const room = await this.#acquire(name)
+    this.#pins.set(room, (this.#pins.get(room) ?? 0) + 1)
+    try {
+      return await fn(room)
+    } finally {
+      const pins = (this.#pins.get(room) ?? 1) - 1
+      if (pins > 0) this.#pins.set(room, pins)
+      else this.#pins.delete(room)
+      this.#scheduleUnload(room)
+    }
+  }
+
+  async #acquire(name: string): Promise<Room> {
     for (let pending = this.#unloading.get(name); pending; pending = this.#unloading.get(name)) {
       await pending
     }
@@ -57,15 +82,18 @@ export class Rooms {
         },
       )
     }
-    const room = await loading
-    room.join(peer)
-    return room
+    return loading
   }
 
   /** Removes `peer` from `room`; an empty room is unloaded after the configured delay. */
   leave(room: Room, peer: Peer): void {
     room.leave(peer)
-    if (room.size > 0 || this.#closed || this.#unloadTimers.has(room.name)) return
+    this.#scheduleUnload(room)
+  }
+
+  #scheduleUnload(room: Room): void {
+    if (room.size > 0 || this.#pins.has(room) || this.#closed) return
+    if (this.#unloadTimers.has(room.name)) return
     const timer = setTimeout(() => {
       this.#unloadTimers.delete(room.name)
       void this.#unload(room)
@@ -74,13 +102,13 @@ export class Rooms {
     this.#unloadTimers.set(room.name, timer)
   }
 
-  /** The loaded room of `name`, if any. */
+  /** The loaded room of `name`, if it is loaded (or loading). */
   async get(name: string): Promise<Room | undefined> {
     return this.#rooms.get(name)
   }
 
   async #unload(room: Room): Promise<void> {
-    if (room.size > 0 || this.#rooms.get(room.name) === undefined) return
+    if (room.size > 0 || this.#pins.has(room) || this.#rooms.get(room.name) === undefined) return
     this.#rooms.delete(room.name)
     const done = room.close().finally(() => this.#unloading.delete(room.name))
     this.#unloading.set(room.name, done)
