@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { createApiHandler } from './api/routes.js'
+import { allowAll } from './auth/access.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { PostgresStore } from './persistence/postgres.js'
@@ -67,7 +69,11 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   )
   const server: Server = createServer(
     createRequestHandler(
-      { webDir: config.WEB_DIR ?? bundledWebDir, readiness: () => store.health() },
+      {
+        webDir: config.WEB_DIR ?? bundledWebDir,
+        readiness: () => store.health(),
+        api: createApiHandler({ rooms, store, authorize: allowAll, log }),
+      },
       log,
     ),
   )

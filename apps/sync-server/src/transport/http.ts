@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ApiHandler } from '../api/routes.js'
 import type { Logger } from '../log.js'
 import { createStaticHandler } from './static.js'
 
@@ -7,6 +8,8 @@ export interface HttpOptions {
   webDir: string
   /** Whether the server can do its work now; `reason` says why not. */
   readiness: () => { ok: true } | { ok: false; reason: string }
+  /** Routes under `/api/`. */
+  api: ApiHandler
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -42,6 +45,10 @@ export function createRequestHandler(
         ready.ok ? 200 : 503,
         ready.ok ? { status: 'ready' } : { status: 'unavailable', reason: ready.reason },
       )
+      return
+    }
+    if (pathname.startsWith('/api/')) {
+      if (!(await options.api(req, res, pathname))) sendJson(res, 404, { error: 'not_found' })
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
