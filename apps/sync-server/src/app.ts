@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createApiHandler } from './api/routes.js'
-import { allowAll } from './auth/access.js'
+import { createAuthorize, originAllowed } from './auth/access.js'
+import { loadSigningKey } from './auth/secret.js'
+import { TokenSigner } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { PostgresStore } from './persistence/postgres.js'
@@ -48,6 +50,9 @@ export async function openStore(config: Config, log: Logger): Promise<DocStore> 
 /** Composes and starts the server: store → rooms → transport → listening HTTP server. */
 export async function startTandem(config: Config, log: Logger, store?: DocStore): Promise<Tandem> {
   store ??= await openStore(config, log)
+  const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
+  const authorize = createAuthorize(config.AUTH_MODE, signer)
+  const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
   const rooms = new Rooms(
     store,
     {
@@ -64,6 +69,15 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       maxMessageBytes: config.MAX_MESSAGE_BYTES,
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      idleTimeoutMs: config.IDLE_TIMEOUT_MS,
+      maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
+      maxBytesPerSecond: config.MAX_BYTES_PER_SECOND,
+      maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
+      maxConnectionsPerDoc: config.MAX_CONNECTIONS_PER_DOC,
+      maxUpgradesPerIpPerMinute: config.MAX_UPGRADES_PER_IP_PER_MINUTE,
+      maxLoadedDocs: config.MAX_LOADED_DOCS,
+      allowedOrigins,
+      authorize,
     },
     log,
   )
@@ -72,7 +86,21 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       {
         webDir: config.WEB_DIR ?? bundledWebDir,
         readiness: () => store.health(),
-        api: createApiHandler({ rooms, store, authorize: allowAll, log }),
+        api: createApiHandler({
+          rooms,
+          store,
+          // A browser page of another origin may read what its token allows, never change it.
+          authorize: async (req, name) =>
+            req.method === 'GET' || req.method === 'HEAD' || originAllowed(req, allowedOrigins)
+              ? authorize(req, name)
+              : {
+                  ok: false,
+                  status: 403,
+                  code: 'origin_not_allowed',
+                  message: 'origin not allowed',
+                },
+          log,
+        }),
       },
       log,
     ),

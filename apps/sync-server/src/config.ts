@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { defaultLimits } from '@tandem/protocol'
 import { z } from 'zod'
 
@@ -44,6 +45,41 @@ export const configSchema = z.object({
     .describe(
       'Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.',
     ),
+  AUTH_MODE: z
+    .enum(['open', 'token'])
+    .default('open')
+    .describe(
+      "`open`: anyone with a document's URL may edit it; `token`: every connection needs a signed token.",
+    ),
+  AUTH_SECRET: z
+    .string()
+    .min(32, 'must have at least 32 characters')
+    .optional()
+    .describe(
+      'Key that signs tokens (also `AUTH_SECRET_FILE`). Default: one generated in `DATA_DIR/auth-secret`.',
+    ),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((list, ctx) => {
+      const origins = list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+      for (const origin of origins) {
+        let parsed: URL | null = null
+        try {
+          parsed = new URL(origin)
+        } catch {}
+        if (!parsed || parsed.origin !== origin) {
+          ctx.addIssue({ code: 'custom', message: `${JSON.stringify(origin)} is not an origin` })
+        }
+      }
+      return origins
+    })
+    .optional()
+    .describe(
+      "Comma-separated browser origins allowed to connect (`https://a.example,https://b.example`). Default: the server's own.",
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -57,6 +93,33 @@ export const configSchema = z.object({
   MAX_AWARENESS_STATE_BYTES: positiveInt
     .default(defaultLimits.maxAwarenessStateBytes)
     .describe('Largest awareness (cursor/presence) state of one client; larger closes with 1007.'),
+  MAX_MESSAGES_PER_SECOND: positiveInt
+    .default(200)
+    .describe(
+      'Messages one connection may send per second, averaged over 10 s; more closes it (1008).',
+    ),
+  MAX_BYTES_PER_SECOND: positiveInt
+    .default(4 * 1024 * 1024)
+    .describe(
+      'Bytes one connection may send per second, averaged over 10 s; more closes it (1008).',
+    ),
+  MAX_CONNECTIONS_PER_IP: positiveInt
+    .default(64)
+    .describe('Open WebSocket connections from one address; more are refused with 429.'),
+  MAX_CONNECTIONS_PER_DOC: positiveInt
+    .default(1000)
+    .describe('Open WebSocket connections to one document; more are refused with 429.'),
+  MAX_UPGRADES_PER_IP_PER_MINUTE: positiveInt
+    .default(120)
+    .describe(
+      'WebSocket upgrades one address may attempt per minute; more get 429 with Retry-After.',
+    ),
+  MAX_LOADED_DOCS: positiveInt
+    .default(10_000)
+    .describe('Documents loaded at once; a connection that would load one more gets 503.'),
+  IDLE_TIMEOUT_MS: positiveInt
+    .default(90_000)
+    .describe('A connection that completes no message for this long is closed (1008).'),
   HEARTBEAT_INTERVAL_MS: positiveInt
     .default(30_000)
     .describe('Interval between WebSocket pings; a peer that misses a pong is dropped.'),
@@ -73,6 +136,9 @@ export const configSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof configSchema>>
 
+/** Settings that may instead be read from a file named by `<KEY>_FILE` (container secrets). */
+const secretKeys: ReadonlySet<string> = new Set(['AUTH_SECRET', 'DATABASE_URL'])
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
   constructor(readonly problems: string[]) {
@@ -87,18 +153,28 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const input: Record<string, string> = {}
+  const problems: string[] = []
   for (const key of Object.keys(configSchema.shape)) {
-    const value = env[key]
+    let value = env[key]
+    const file = env[`${key}_FILE`]
+    if (secretKeys.has(key) && file) {
+      if (value !== undefined) problems.push(`${key} and ${key}_FILE: set only one of them`)
+      try {
+        value = readFileSync(file, 'utf8').trim()
+      } catch (err) {
+        problems.push(`${key}_FILE=${JSON.stringify(file)}: ${(err as Error).message}`)
+      }
+    }
     if (value !== undefined && (value !== '' || key === 'WEB_DIR')) input[key] = value
   }
   const result = configSchema.safeParse(input)
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const key = issue.path.join('.')
-        return `${key}=${JSON.stringify(input[key] ?? '')}: ${issue.message}`
-      }),
-    )
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.')
+      const shown = secretKeys.has(key) ? '[redacted]' : JSON.stringify(input[key] ?? '')
+      problems.push(`${key}=${shown}: ${issue.message}`)
+    }
   }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems)
   return Object.freeze(result.data)
 }

@@ -46,10 +46,16 @@ export interface Client {
 }
 
 /** A stock y-websocket client in Node, editing the shared text `codemirror` of `name`. */
-export function connectClient(url: string, name: string, doc = new Y.Doc()): Client {
+export function connectClient(
+  url: string,
+  name: string,
+  doc = new Y.Doc(),
+  params?: Record<string, string>,
+): Client {
   const provider = new WebsocketProvider(url, name, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    ...(params ? { params } : {}),
   })
   return {
     doc,

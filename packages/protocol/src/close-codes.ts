@@ -18,6 +18,8 @@ export const CloseCode = {
   InternalError: 1011,
   /** The server is overloaded (too many rooms or connections); retry later. */
   TryAgainLater: 1013,
+  /** The connection's token expired; connect again with a new one. */
+  TokenExpired: 4401,
   /** The document is quarantined: its stored state cannot be decoded. Permanent until an operator acts. */
   DocumentCorrupt: 4422,
   /** The document's storage is failing; the server is retrying. */
@@ -40,6 +42,7 @@ export const closeReason: Readonly<Record<CloseCode, string>> = {
   [CloseCode.MessageTooBig]: 'message too big',
   [CloseCode.InternalError]: 'internal error',
   [CloseCode.TryAgainLater]: 'try again later',
+  [CloseCode.TokenExpired]: 'token expired',
   [CloseCode.DocumentCorrupt]: 'document is quarantined',
   [CloseCode.StorageUnavailable]: 'storage unavailable',
 }

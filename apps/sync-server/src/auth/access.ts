@@ -1,15 +1,95 @@
 import type { IncomingMessage } from 'node:http'
+import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 
 /** What a request may do with a document. */
 export type AccessMode = 'view' | 'edit'
 
+/** Who the token says the user is; stamped into the user's presence. */
+export interface Identity {
+  name: string
+  color?: string
+}
+
 /** The outcome of an access check: allowed with a mode, or refused with an HTTP status. */
 export type Access =
-  | { ok: true; mode: AccessMode; user?: { name: string; color?: string } }
-  | { ok: false; status: 401 | 403; code: string; message: string }
+  | { ok: true; mode: AccessMode; user?: Identity; expiresAtMs?: number }
+  | { ok: false; status: 401 | 403; code: AccessError; message: string }
+
+export type AccessError =
+  | 'token_required'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_wrong_document'
+  | 'origin_not_allowed'
 
 /** Decides what `req` may do with document `name`. */
-export type Authorize = (req: IncomingMessage, name: string) => Access
+export type Authorize = (req: IncomingMessage, name: string) => Promise<Access>
 
-/** Open mode: anyone who knows a document's name may edit it. */
-export const allowAll: Authorize = () => ({ ok: true, mode: 'edit' })
+/** Open mode without token checks: anyone who knows a document's name may edit it. */
+export const allowAll: Authorize = async () => ({ ok: true, mode: 'edit' })
+
+/** The token a request carries: `?token=` (as y-websocket sends it) or `Authorization: Bearer`. */
+export function requestToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
+  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined
+}
+
+/**
+ * The access rule of an auth mode. `open`: no token needed, and a request without one may
+ * edit; a token, if present, must be valid and then limits the request to what it grants (so
+ * a view link stays a view link). `token`: every request needs a valid token for the document.
+ */
+export function createAuthorize(mode: 'open' | 'token', signer: TokenSigner): Authorize {
+  return async (req, name) => {
+    const token = requestToken(req)
+    if (token === undefined) {
+      if (mode === 'open') return { ok: true, mode: 'edit' }
+      return { ok: false, status: 401, code: 'token_required', message: 'a token is required' }
+    }
+    let claims: Awaited<ReturnType<TokenSigner['verify']>>
+    try {
+      claims = await signer.verify(token)
+    } catch (err) {
+      const expired = err instanceof InvalidTokenError && err.reason === 'expired'
+      return {
+        ok: false,
+        status: 401,
+        code: expired ? 'token_expired' : 'token_invalid',
+        message: expired ? 'the token has expired' : 'the token is not valid',
+      }
+    }
+    if (!tokenCovers(claims, name)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'token_wrong_document',
+        message: 'the token is for another document',
+      }
+    }
+    return {
+      ok: true,
+      mode: claims.mode,
+      expiresAtMs: claims.expiresAtMs,
+      ...(claims.name !== undefined
+        ? { user: { name: claims.name, ...(claims.color ? { color: claims.color } : {}) } }
+        : {}),
+    }
+  }
+}
+
+/**
+ * Whether a browser request may come from its `Origin`: any origin in `allowed` if the list is
+ * configured, else only the server's own origin (the `Host` the request was sent to). Requests
+ * without an `Origin` (not from a browser page) pass; tokens guard those.
+ */
+export function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string> | null): boolean {
+  const origin = req.headers.origin
+  if (origin === undefined) return true
+  if (allowed) return allowed.has(origin)
+  try {
+    return new URL(origin).host === req.headers.host
+  } catch {
+    return false
+  }
+}

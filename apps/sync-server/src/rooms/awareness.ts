@@ -16,13 +16,19 @@ export class AwarenessTable<Owner> {
   readonly #clients = new Map<number, ClientState<Owner>>()
 
   /**
-   * Applies `entries` sent by `owner` and returns those that changed something. A client id is
-   * owned by the last connection that sent a state for it (a reconnecting tab keeps its id).
+   * Applies `entries` sent by `owner` and returns those that changed something. A client id
+   * belongs to the connection that sent it; another connection's entries for it are dropped
+   * unless `mayTakeOver(currentOwner)` (the owner is gone, or it is the same user reconnecting).
    */
-  apply(entries: AwarenessEntry[], owner: Owner): AwarenessEntry[] {
+  apply(
+    entries: AwarenessEntry[],
+    owner: Owner,
+    mayTakeOver: (current: Owner) => boolean = () => true,
+  ): AwarenessEntry[] {
     const applied: AwarenessEntry[] = []
     for (const entry of entries) {
       const current = this.#clients.get(entry.clientId)
+      if (current !== undefined && current.owner !== owner && !mayTakeOver(current.owner)) continue
       const newer =
         current === undefined ||
         current.clock < entry.clock ||

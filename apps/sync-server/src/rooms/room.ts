@@ -1,4 +1,5 @@
 import {
+  type AwarenessEntry,
   CloseCode,
   closeReason,
   decodeAwarenessUpdate,
@@ -13,6 +14,7 @@ import {
   validateStateVector,
   validateUpdate,
 } from '@tandem/protocol'
+import type { Identity } from '../auth/access.js'
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
@@ -50,6 +52,21 @@ interface PeerInfo {
   /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
   wantsSaved: boolean
   savedSent: number
+}
+
+/** `entry` with the user's name and colour replaced by those of `identity` (from a token). */
+function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
+  if (entry.state === null) return entry
+  const state: unknown = JSON.parse(entry.state)
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return entry
+  const user = (state as { user?: unknown }).user
+  const previous = typeof user === 'object' && user !== null ? user : {}
+  const stamped = {
+    ...previous,
+    name: identity.name,
+    ...(identity.color ? { color: identity.color } : {}),
+  }
+  return { ...entry, state: JSON.stringify({ ...state, user: stamped }) }
 }
 
 /** An update with no structs and no deletions: what an up-to-date peer answers a step 1 with. */
@@ -217,11 +234,19 @@ export class Room {
         return
       }
       case 'awareness': {
-        const entries = decodeAwarenessUpdate(message.update, this.#options.maxAwarenessStateBytes)
-        const applied = this.#awareness.apply(entries, peer)
+        const decoded = decodeAwarenessUpdate(message.update, this.#options.maxAwarenessStateBytes)
+        const { identity } = peer
+        const entries = identity ? decoded.map((e) => stampIdentity(e, identity)) : decoded
+        const applied = this.#awareness.apply(
+          entries,
+          peer,
+          (owner) =>
+            !this.#peers.has(owner) ||
+            (owner.userKey !== undefined && owner.userKey === peer.userKey),
+        )
         if (applied.length === 0) return
         const out =
-          applied.length === entries.length
+          applied.length === decoded.length && !identity
             ? frame
             : encodeAwareness(encodeAwarenessUpdate(applied))
         this.#broadcast(out, peer, true)

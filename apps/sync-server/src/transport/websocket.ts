@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { CloseCode, closeReason, parseDocName } from '@tandem/protocol'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
+import { Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Peer } from '../rooms/peer.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
@@ -11,28 +13,56 @@ export interface WebSocketOptions {
   maxMessageBytes: number
   maxBufferedBytes: number
   heartbeatIntervalMs: number
+  idleTimeoutMs: number
+  maxMessagesPerSecond: number
+  maxBytesPerSecond: number
+  maxConnectionsPerIp: number
+  maxConnectionsPerDoc: number
+  maxUpgradesPerIpPerMinute: number
+  maxLoadedDocs: number
+  /** Browser origins allowed to connect; `null`: only the server's own. */
+  allowedOrigins: ReadonlySet<string> | null
+  authorize: Authorize
 }
 
-/** Adapts a `ws` socket to the room's {@link Peer}. */
+/** Rates are averaged over this window: a connection may burst this many seconds' worth. */
+const RATE_WINDOW_SECONDS = 10
+
+/** Adapts a `ws` socket to the room's {@link Peer}, with the connection's own limits. */
 class SocketPeer implements Peer {
   alive = true
+  lastMessageMs = Date.now()
+  readonly messages: TokenBucket
+  readonly bytes: TokenBucket
   readonly #ws: WebSocket
   readonly #maxBufferedBytes: number
 
   constructor(
     readonly id: string,
     ws: WebSocket,
-    maxBufferedBytes: number,
+    options: WebSocketOptions,
+    readonly readOnly: boolean,
+    readonly userKey: string,
+    readonly identity: Identity | undefined,
   ) {
     this.#ws = ws
-    this.#maxBufferedBytes = maxBufferedBytes
+    this.#maxBufferedBytes = options.maxBufferedBytes
+    this.messages = new TokenBucket(
+      options.maxMessagesPerSecond * RATE_WINDOW_SECONDS,
+      options.maxMessagesPerSecond,
+    )
+    this.bytes = new TokenBucket(
+      Math.max(options.maxMessageBytes, options.maxBytesPerSecond * RATE_WINDOW_SECONDS),
+      options.maxBytesPerSecond,
+    )
   }
 
   send(frame: Uint8Array): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return
     if (this.#ws.bufferedAmount + frame.length > this.#maxBufferedBytes) {
-      // A reader this slow would make us hold unbounded memory; it resyncs when it reconnects.
-      this.close(CloseCode.PolicyViolation, 'reader too slow')
+      // A reader this slow would make us hold unbounded memory. A close frame would wait behind
+      // everything queued, so drop the connection now; the client resyncs when it reconnects.
+      this.#ws.terminate()
       return
     }
     this.#ws.send(frame)
@@ -45,11 +75,27 @@ class SocketPeer implements Peer {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
-  const body = `${reason}\n`
+const statusText: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+}
+
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = `${message}\n`
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${statusText[status] ?? 'Error'}\r\nConnection: close\r\n${extra}` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
 }
 
@@ -60,8 +106,10 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 /**
- * The WebSocket side of the server: checks each upgrade before a socket exists, then connects
- * the socket to its document's room. The endpoint is `/<document name>`, as for y-websocket.
+ * The WebSocket side of the server. Every upgrade is checked before a socket exists, cheapest
+ * check first: origin (403), the address's upgrade rate (429), document name (400), token
+ * (401/403), connection caps (429) and loaded documents (503). Then the socket joins its
+ * document's room. The endpoint is `/<document name>`, as for y-websocket.
  */
 export class WebSocketTransport {
   readonly #wss: WebSocketServer
@@ -70,19 +118,29 @@ export class WebSocketTransport {
   readonly #options: WebSocketOptions
   readonly #heartbeat: NodeJS.Timeout
   readonly #peers = new Map<WebSocket, SocketPeer>()
+  readonly #upgrades: KeyedRateLimiter
+  readonly #perIp = new Counter()
+  readonly #perDoc = new Counter()
   #nextId = 1
 
   constructor(rooms: Rooms, options: WebSocketOptions, log: Logger) {
     this.#rooms = rooms
     this.#log = log
     this.#options = options
+    this.#upgrades = new KeyedRateLimiter(
+      options.maxUpgradesPerIpPerMinute,
+      options.maxUpgradesPerIpPerMinute / 60,
+    )
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
+      // Browsers send whole frames; a message in many fragments is someone probing.
+      maxFragments: 64,
+      maxBufferedChunks: 1024,
       perMessageDeflate: false,
       clientTracking: false,
     })
-    this.#heartbeat = setInterval(() => this.#ping(), options.heartbeatIntervalMs)
+    this.#heartbeat = setInterval(() => this.#tick(), options.heartbeatIntervalMs)
     this.#heartbeat.unref()
   }
 
@@ -94,38 +152,109 @@ export class WebSocketTransport {
   /** The `upgrade` handler of the HTTP server. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => this.#log.debug({ err }, 'upgrade socket error'))
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
-    const parsed = parseDocName(pathname.slice(1))
-    if (!parsed.ok) {
-      this.#log.info({ problem: parsed.problem }, 'upgrade refused: invalid document name')
-      rejectUpgrade(socket, 400, 'Bad Request')
-      return
-    }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connect(ws, parsed.name))
+    this.#upgrade(req, socket, head).catch((err: unknown) => {
+      this.#log.error({ err }, 'upgrade failed')
+      rejectUpgrade(socket, 503, 'try again later')
+    })
   }
 
-  #connect(ws: WebSocket, name: string): void {
-    const peer = new SocketPeer(`c${this.#nextId++}`, ws, this.#options.maxBufferedBytes)
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const ip = req.socket.remoteAddress ?? 'unknown'
+    const refuse = (status: number, reason: string, headers?: Record<string, string>) => {
+      this.#log.info({ ip, status, reason }, 'upgrade refused')
+      rejectUpgrade(socket, status, reason, headers)
+    }
+    if (!originAllowed(req, this.#options.allowedOrigins)) {
+      return refuse(403, 'origin not allowed')
+    }
+    const waitMs = this.#upgrades.take(ip)
+    if (waitMs > 0) {
+      return refuse(429, 'too many connection attempts', {
+        'Retry-After': String(Math.ceil(waitMs / 1000)),
+      })
+    }
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const parsed = parseDocName(pathname.slice(1))
+    if (!parsed.ok) return refuse(400, `invalid document name (${parsed.problem})`)
+    const name = parsed.name
+    const access = await this.#options.authorize(req, name)
+    if (!access.ok) return refuse(access.status, access.message)
+    if (this.#perIp.get(ip) >= this.#options.maxConnectionsPerIp) {
+      return refuse(429, 'too many connections from this address', { 'Retry-After': '10' })
+    }
+    if (this.#perDoc.get(name) >= this.#options.maxConnectionsPerDoc) {
+      return refuse(429, 'too many connections to this document', { 'Retry-After': '10' })
+    }
+    if (this.#perDoc.get(name) === 0 && this.#rooms.size >= this.#options.maxLoadedDocs) {
+      return refuse(503, 'too many documents open', { 'Retry-After': '30' })
+    }
+    if (socket.destroyed) return
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // A token's name identifies its user; without one, the address stands in for the user.
+      const userKey = access.user ? `token:${access.user.name}` : `ip:${ip}`
+      this.#connect(ws, name, ip, access.mode === 'view', userKey, access.user, access.expiresAtMs)
+    })
+  }
+
+  #connect(
+    ws: WebSocket,
+    name: string,
+    ip: string,
+    readOnly: boolean,
+    userKey: string,
+    identity: Identity | undefined,
+    expiresAtMs: number | undefined,
+  ): void {
+    const peer = new SocketPeer(
+      `c${this.#nextId++}`,
+      ws,
+      this.#options,
+      readOnly,
+      userKey,
+      identity,
+    )
     const log = this.#log.child({ doc: name, conn: peer.id })
     this.#peers.set(ws, peer)
-    log.debug('connected')
+    this.#perIp.add(ip)
+    this.#perDoc.add(name)
+    log.debug({ readOnly }, 'connected')
 
     // Frames that arrive while the room loads wait here; bounded by one maximum-size message.
     let queue: Uint8Array[] | null = []
     let queuedBytes = 0
     let room: Room | null = null
     let closed = false
+    const expiry =
+      expiresAtMs === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              log.info('closing connection: token expired')
+              peer.close(CloseCode.TokenExpired, closeReason[CloseCode.TokenExpired])
+            },
+            Math.max(0, expiresAtMs - Date.now()),
+          )
+    expiry?.unref()
 
     ws.on('pong', () => {
       peer.alive = true
     })
     ws.on('message', (data, isBinary) => {
+      if (closed) return
       if (!isBinary) {
         log.warn('closing connection: text frame')
         peer.close(CloseCode.UnsupportedData, closeReason[CloseCode.UnsupportedData])
         return
       }
       const frame = toBytes(data)
+      const now = Date.now()
+      peer.lastMessageMs = now
+      if (!peer.messages.take(1, now) || !peer.bytes.take(frame.length, now)) {
+        log.warn('closing connection: rate limit exceeded')
+        peer.close(CloseCode.PolicyViolation, 'rate limit exceeded')
+        closed = true
+        return
+      }
       if (room) {
         room.receive(peer, frame)
       } else if (queue) {
@@ -142,7 +271,10 @@ export class WebSocketTransport {
     ws.on('error', (err) => log.debug({ err }, 'socket error'))
     ws.on('close', (code) => {
       closed = true
+      clearTimeout(expiry)
       this.#peers.delete(ws)
+      this.#perIp.remove(ip)
+      this.#perDoc.remove(name)
       if (room) this.#rooms.leave(room, peer)
       log.debug({ code }, 'disconnected')
     })
@@ -170,11 +302,18 @@ export class WebSocketTransport {
     )
   }
 
-  #ping(): void {
+  /** Heartbeat: drops peers that missed a pong or completed no message for too long. */
+  #tick(): void {
+    const now = Date.now()
     for (const [ws, peer] of this.#peers) {
       if (!peer.alive) {
         this.#log.info({ conn: peer.id }, 'dropping connection: no pong')
         ws.terminate()
+        continue
+      }
+      if (now - peer.lastMessageMs > this.#options.idleTimeoutMs) {
+        this.#log.info({ conn: peer.id }, 'closing connection: idle')
+        peer.close(CloseCode.PolicyViolation, 'idle')
         continue
       }
       peer.alive = false

@@ -1,0 +1,259 @@
+import {
+  encodeAwareness,
+  encodeAwarenessUpdate,
+  encodeSyncStep1,
+  encodeSyncUpdate,
+} from '@tandem/protocol'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import type { Tandem } from '../src/app.js'
+import { TokenSigner } from '../src/auth/tokens.js'
+import { type Client, connectClient, startServer, synced, tempDir, wsUrl } from './helpers.js'
+import { encodeFrame, openRaw, openTcpWebSocket, upgradeStatus } from './raw.js'
+
+const SECRET = 'a test secret that is long enough for HS256'
+const signer = new TokenSigner(new TextEncoder().encode(SECRET))
+
+/** The HTTP status of an upgrade attempt with extra headers, and its Retry-After. */
+function upgrade(url: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] })
+      ws.terminate()
+    })
+    ws.once('open', () => {
+      resolve({ status: 101 })
+      ws.close()
+    })
+    ws.once('error', (err) => {
+      if (!/Unexpected server response/.test(err.message)) reject(err)
+    })
+  })
+}
+
+function textUpdate(text: string): Uint8Array {
+  const doc = new Y.Doc()
+  doc.getText('codemirror').insert(0, text)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+describe('security', () => {
+  let dir: ReturnType<typeof tempDir> | undefined
+  let server: Tandem | undefined
+  const clients: Client[] = []
+  const start = async (env: Record<string, string> = {}) => {
+    dir = tempDir()
+    server = await startServer(dir.path, { AUTH_SECRET: SECRET, ...env })
+    return server
+  }
+  const connect = (s: Tandem, name: string, params?: Record<string, string>) => {
+    const c = connectClient(wsUrl(s), name, new Y.Doc(), params)
+    clients.push(c)
+    return c
+  }
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy()
+    await server?.close()
+    dir?.remove()
+    server = undefined
+  })
+
+  describe('origin', () => {
+    it('H1: a browser page of another origin is refused with 403; the own origin passes', async () => {
+      const s = await start()
+      const url = `${wsUrl(s)}/doc`
+      expect((await upgrade(url, { Origin: 'http://evil.example' })).status).toBe(403)
+      expect((await upgrade(url, { Origin: `http://${s.url.host}` })).status).toBe(101)
+      expect((await upgrade(url)).status).toBe(101)
+      expect(s.rooms.size).toBeLessThanOrEqual(1)
+    })
+
+    it('H2: with ALLOWED_ORIGINS only the listed origins pass', async () => {
+      const s = await start({ ALLOWED_ORIGINS: 'https://app.example, https://other.example' })
+      const url = `${wsUrl(s)}/doc`
+      expect((await upgrade(url, { Origin: 'https://app.example' })).status).toBe(101)
+      expect((await upgrade(url, { Origin: `http://${s.url.host}` })).status).toBe(403)
+    })
+  })
+
+  describe('token mode', () => {
+    it('H3: no token 401, bad signature 401, expired 401, another document 403, valid 101', async () => {
+      const s = await start({ AUTH_MODE: 'token' })
+      const base = `${wsUrl(s)}/secret-doc`
+      const other = new TokenSigner(new TextEncoder().encode('x'.repeat(40)))
+      expect(await upgradeStatus(base)).toBe(401)
+      expect(await upgradeStatus(`${base}?token=not.a.jwt`)).toBe(401)
+      const forged = await other.sign({ doc: 'secret-doc', mode: 'edit' }, 60)
+      expect(await upgradeStatus(`${base}?token=${forged}`)).toBe(401)
+      const wrongDoc = await signer.sign({ doc: 'elsewhere', mode: 'edit' }, 60)
+      expect(await upgradeStatus(`${base}?token=${wrongDoc}`)).toBe(403)
+      const prefix = await signer.sign({ prefix: 'secret-', mode: 'edit' }, 60)
+      expect(await upgradeStatus(`${base}?token=${prefix}`)).toBe(101)
+      const valid = await signer.sign({ doc: 'secret-doc', mode: 'edit' }, 60)
+      expect(await upgradeStatus(`${base}?token=${valid}`)).toBe(101)
+      expect((await s.store.list()).length).toBe(0)
+    })
+
+    it('H4: a view token receives everything but can never change the document', async () => {
+      const s = await start({ AUTH_MODE: 'token' })
+      const edit = await signer.sign({ doc: 'doc', mode: 'edit', name: 'Ada' }, 60)
+      const view = await signer.sign({ doc: 'doc', mode: 'view', name: 'Viewer' }, 60)
+      const writer = connect(s, 'doc', { token: edit })
+      const viewer = connect(s, 'doc', { token: view })
+      await Promise.all([synced(writer), synced(viewer)])
+      writer.text.insert(0, 'from the editor')
+      await vi.waitFor(() => expect(viewer.text.toString()).toBe('from the editor'))
+      viewer.text.insert(0, 'VANDALISM ')
+      // A fresh reader sees only the editor's text; so do the store and the editor.
+      const reader = connect(s, 'doc', { token: edit })
+      await synced(reader)
+      writer.text.insert(writer.text.length, '!')
+      await vi.waitFor(() => expect(reader.text.toString()).toBe('from the editor!'))
+      expect(writer.text.toString()).toBe('from the editor!')
+      const room = await s.rooms.get('doc')
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, room!.update)
+      expect(doc.getText('codemirror').toString()).toBe('from the editor!')
+    })
+
+    it('H5: the token stamps its name into presence; nobody can pose as someone else', async () => {
+      const s = await start({ AUTH_MODE: 'token' })
+      const mallory = await signer.sign(
+        { doc: 'doc', mode: 'edit', name: 'Mallory', color: '#111111' },
+        60,
+      )
+      const ada = await signer.sign({ doc: 'doc', mode: 'edit', name: 'Ada' }, 60)
+      const m = connect(s, 'doc', { token: mallory })
+      const a = connect(s, 'doc', { token: ada })
+      await Promise.all([synced(m), synced(a)])
+      m.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#ff0000' })
+      await vi.waitFor(() => {
+        const state = a.provider.awareness.getStates().get(m.doc.clientID)
+        expect(state?.user).toEqual({ name: 'Mallory', color: '#111111' })
+      })
+      // Mallory cannot write presence for Ada's client id either.
+      const raw = await openRaw(`${wsUrl(s)}/doc?token=${mallory}`)
+      const forged = JSON.stringify({ user: { name: 'Ada', color: '#000000' }, cursor: null })
+      raw.ws.send(
+        encodeAwareness(
+          encodeAwarenessUpdate([{ clientId: a.doc.clientID, clock: 1e6, state: forged }]),
+        ),
+      )
+      m.provider.awareness.setLocalStateField('marker', 1)
+      await vi.waitFor(() =>
+        expect(a.provider.awareness.getStates().get(m.doc.clientID)?.marker).toBe(1),
+      )
+      expect(m.provider.awareness.getStates().get(a.doc.clientID)?.user?.color).not.toBe('#000000')
+      raw.ws.close()
+    })
+
+    it('H6: a connection whose token expires is closed with 4401', async () => {
+      const s = await start({ AUTH_MODE: 'token' })
+      const short = await signer.sign({ doc: 'doc', mode: 'edit' }, 1)
+      const raw = await openRaw(`${wsUrl(s)}/doc?token=${short}`)
+      const { code } = await raw.closed
+      expect(code).toBe(4401)
+    })
+  })
+
+  describe('limits', () => {
+    it('H7: too many upgrades from one address get 429 with Retry-After', async () => {
+      const s = await start({ MAX_UPGRADES_PER_IP_PER_MINUTE: '3' })
+      const url = `${wsUrl(s)}/doc`
+      const results = []
+      for (let i = 0; i < 4; i++) results.push(await upgrade(url))
+      expect(results.map((r) => r.status)).toEqual([101, 101, 101, 429])
+      expect(Number(results[3]?.retryAfter)).toBeGreaterThan(0)
+    })
+
+    it('H8: connection caps per address and per document answer 429; loaded documents 503', async () => {
+      const s = await start({ MAX_CONNECTIONS_PER_IP: '2', MAX_LOADED_DOCS: '1' })
+      const a = await openRaw(`${wsUrl(s)}/one`)
+      const b = await openRaw(`${wsUrl(s)}/one`)
+      expect((await upgrade(`${wsUrl(s)}/one`)).status).toBe(429)
+      a.ws.close()
+      await a.closed
+      await vi.waitFor(async () => expect((await upgrade(`${wsUrl(s)}/two`)).status).toBe(503))
+      b.ws.close()
+    })
+
+    it('H9: a connection over its message rate is closed with 1008; others carry on', async () => {
+      const s = await start({ MAX_MESSAGES_PER_SECOND: '2' })
+      const calm = connect(s, 'doc')
+      await synced(calm)
+      const raw = await openRaw(`${wsUrl(s)}/doc`)
+      for (let i = 0; i < 40; i++) raw.ws.send(encodeSyncStep1(new Uint8Array([0])))
+      expect((await raw.closed).code).toBe(1008)
+      const other = connect(s, 'doc')
+      calm.text.insert(0, 'still here')
+      await vi.waitFor(() => expect(other.text.toString()).toBe('still here'))
+    })
+
+    it('H10: a message in too many fragments is refused with 1008', async () => {
+      const s = await start()
+      const { socket, closeCode } = await openTcpWebSocket('127.0.0.1', Number(s.url.port), '/doc')
+      const frames = [encodeFrame(0x2, new Uint8Array([0]), false)]
+      for (let i = 0; i < 100; i++) frames.push(encodeFrame(0x0, new Uint8Array([0]), false))
+      socket.write(Buffer.concat(frames))
+      expect(await closeCode).toBe(1008)
+      socket.destroy()
+    })
+
+    it('H11: a never-finished fragmented message is dropped by the idle timeout', async () => {
+      const s = await start({ IDLE_TIMEOUT_MS: '200', HEARTBEAT_INTERVAL_MS: '50' })
+      const { socket, closeCode } = await openTcpWebSocket('127.0.0.1', Number(s.url.port), '/doc')
+      socket.write(encodeFrame(0x2, new Uint8Array([0, 2]), false))
+      expect(await closeCode).toBe(1008)
+      socket.destroy()
+    })
+
+    it('H12: a client that never reads is dropped once its outgoing buffer is full', async () => {
+      const s = await start({
+        MAX_BUFFERED_BYTES: String(256 * 1024),
+        MAX_BYTES_PER_SECOND: String(64 * 1024 * 1024),
+      })
+      const { socket, closeCode } = await openTcpWebSocket('127.0.0.1', Number(s.url.port), '/doc')
+      socket.pause()
+      const writer = connect(s, 'doc')
+      const watcher = connect(s, 'doc')
+      await Promise.all([synced(writer), synced(watcher)])
+      const chunk = 'x'.repeat(60 * 1024)
+      let sent = 0
+      while (sent < 200) {
+        writer.text.insert(writer.text.length, chunk)
+        sent++
+        if (
+          socket.destroyed ||
+          (await Promise.race([closeCode.then(() => true), Promise.resolve(false)]))
+        )
+          break
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      socket.resume()
+      expect(await closeCode).toBe(1006)
+      await vi.waitFor(() => expect(watcher.text.length).toBe(writer.text.length))
+    })
+
+    it('H13: a huge awareness state closes with 1007 and leaves presence untouched', async () => {
+      const s = await start()
+      const watcher = connect(s, 'doc')
+      await synced(watcher)
+      const raw = await openRaw(`${wsUrl(s)}/doc`)
+      const huge = JSON.stringify({ user: { name: 'x'.repeat(20_000) } })
+      raw.ws.send(encodeAwareness(encodeAwarenessUpdate([{ clientId: 99, clock: 1, state: huge }])))
+      expect((await raw.closed).code).toBe(1007)
+      expect(watcher.provider.awareness.getStates().has(99)).toBe(false)
+    })
+
+    it('H14: frames sent while the document loads are queued, not lost', async () => {
+      const s = await start()
+      const raw = await openRaw(`${wsUrl(s)}/doc`)
+      raw.ws.send(encodeSyncUpdate(textUpdate('fine')))
+      const reader = connect(s, 'doc')
+      await vi.waitFor(() => expect(reader.text.toString()).toBe('fine'))
+      raw.ws.close()
+    })
+  })
+})
