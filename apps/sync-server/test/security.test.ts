@@ -61,7 +61,7 @@ describe('security', () => {
   })
 
   describe('origin', () => {
-    it('H1: a browser page of another origin is refused with 403; the own origin passes', async () => {
+    it('T1: a browser page of another origin is refused with 403; the own origin passes', async () => {
       const s = await start()
       const url = `${wsUrl(s)}/doc`
       expect((await upgrade(url, { Origin: 'http://evil.example' })).status).toBe(403)
@@ -70,7 +70,7 @@ describe('security', () => {
       expect(s.rooms.size).toBeLessThanOrEqual(1)
     })
 
-    it('H2: with ALLOWED_ORIGINS only the listed origins pass', async () => {
+    it('T2: with ALLOWED_ORIGINS only the listed origins pass', async () => {
       const s = await start({ ALLOWED_ORIGINS: 'https://app.example, https://other.example' })
       const url = `${wsUrl(s)}/doc`
       expect((await upgrade(url, { Origin: 'https://app.example' })).status).toBe(101)
@@ -79,7 +79,7 @@ describe('security', () => {
   })
 
   describe('token mode', () => {
-    it('H3: no token 401, bad signature 401, expired 401, another document 403, valid 101', async () => {
+    it('T3: no token 401, bad signature 401, expired 401, another document 403, valid 101', async () => {
       const s = await start({ AUTH_MODE: 'token' })
       const base = `${wsUrl(s)}/secret-doc`
       const other = new TokenSigner(new TextEncoder().encode('x'.repeat(40)))
@@ -96,7 +96,7 @@ describe('security', () => {
       expect((await s.store.list()).length).toBe(0)
     })
 
-    it('H4: a view token receives everything but can never change the document', async () => {
+    it('T4: a view token receives everything but can never change the document', async () => {
       const s = await start({ AUTH_MODE: 'token' })
       const edit = await signer.sign({ doc: 'doc', mode: 'edit', name: 'Ada' }, 60)
       const view = await signer.sign({ doc: 'doc', mode: 'view', name: 'Viewer' }, 60)
@@ -118,7 +118,7 @@ describe('security', () => {
       expect(doc.getText('codemirror').toString()).toBe('from the editor!')
     })
 
-    it('H5: the token stamps its name into presence; nobody can pose as someone else', async () => {
+    it('T5: the token stamps its name into presence; nobody can pose as someone else', async () => {
       const s = await start({ AUTH_MODE: 'token' })
       const mallory = await signer.sign(
         { doc: 'doc', mode: 'edit', name: 'Mallory', color: '#111111' },
@@ -149,7 +149,7 @@ describe('security', () => {
       raw.ws.close()
     })
 
-    it('H6: a connection whose token expires is closed with 4401', async () => {
+    it('T6: a connection whose token expires is closed with 4401', async () => {
       const s = await start({ AUTH_MODE: 'token' })
       const short = await signer.sign({ doc: 'doc', mode: 'edit' }, 1)
       const raw = await openRaw(`${wsUrl(s)}/doc?token=${short}`)
@@ -159,7 +159,7 @@ describe('security', () => {
   })
 
   describe('limits', () => {
-    it('H7: too many upgrades from one address get 429 with Retry-After', async () => {
+    it('T7: too many upgrades from one address get 429 with Retry-After', async () => {
       const s = await start({ MAX_UPGRADES_PER_IP_PER_MINUTE: '3' })
       const url = `${wsUrl(s)}/doc`
       const results = []
@@ -168,7 +168,7 @@ describe('security', () => {
       expect(Number(results[3]?.retryAfter)).toBeGreaterThan(0)
     })
 
-    it('H8: connection caps per address and per document answer 429; loaded documents 503', async () => {
+    it('T8: connection caps per address and per document answer 429; loaded documents 503', async () => {
       const s = await start({ MAX_CONNECTIONS_PER_IP: '2', MAX_LOADED_DOCS: '1' })
       const a = await openRaw(`${wsUrl(s)}/one`)
       const b = await openRaw(`${wsUrl(s)}/one`)
@@ -179,7 +179,7 @@ describe('security', () => {
       b.ws.close()
     })
 
-    it('H9: a connection over its message rate is closed with 1008; others carry on', async () => {
+    it('T9: a connection over its message rate is closed with 1008; others carry on', async () => {
       const s = await start({ MAX_MESSAGES_PER_SECOND: '2' })
       const calm = connect(s, 'doc')
       await synced(calm)
@@ -191,7 +191,7 @@ describe('security', () => {
       await vi.waitFor(() => expect(other.text.toString()).toBe('still here'))
     })
 
-    it('H10: a message in too many fragments is refused with 1008', async () => {
+    it('T10: a message in too many fragments is refused with 1008', async () => {
       const s = await start()
       const { socket, closeCode } = await openTcpWebSocket('127.0.0.1', Number(s.url.port), '/doc')
       const frames = [encodeFrame(0x2, new Uint8Array([0]), false)]
@@ -201,7 +201,7 @@ describe('security', () => {
       socket.destroy()
     })
 
-    it('H11: a never-finished fragmented message is dropped by the idle timeout', async () => {
+    it('T11: a never-finished fragmented message is dropped by the idle timeout', async () => {
       const s = await start({ IDLE_TIMEOUT_MS: '200', HEARTBEAT_INTERVAL_MS: '50' })
       const { socket, closeCode } = await openTcpWebSocket('127.0.0.1', Number(s.url.port), '/doc')
       socket.write(encodeFrame(0x2, new Uint8Array([0, 2]), false))
@@ -209,7 +209,7 @@ describe('security', () => {
       socket.destroy()
     })
 
-    it('H12: a client that never reads is dropped once its outgoing buffer is full', async () => {
+    it('T12: a client that never reads is dropped once its outgoing buffer is full', async () => {
       const s = await start({
         MAX_BUFFERED_BYTES: String(256 * 1024),
         MAX_BYTES_PER_SECOND: String(64 * 1024 * 1024),
@@ -236,7 +236,7 @@ describe('security', () => {
       await vi.waitFor(() => expect(watcher.text.length).toBe(writer.text.length))
     })
 
-    it('H13: a huge awareness state closes with 1007 and leaves presence untouched', async () => {
+    it('T13: a huge awareness state closes with 1007 and leaves presence untouched', async () => {
       const s = await start()
       const watcher = connect(s, 'doc')
       await synced(watcher)
@@ -247,7 +247,7 @@ describe('security', () => {
       expect(watcher.provider.awareness.getStates().has(99)).toBe(false)
     })
 
-    it('H14: frames sent while the document loads are queued, not lost', async () => {
+    it('T14: frames sent while the document loads are queued, not lost', async () => {
       const s = await start()
       const raw = await openRaw(`${wsUrl(s)}/doc`)
       raw.ws.send(encodeSyncUpdate(textUpdate('fine')))
