@@ -100,3 +100,30 @@ describe('bad input gets a clear answer and changes nothing', () => {
     await stillServing(c)
   })
 })
+
+describe('odd request targets', () => {
+  it('E5: a path starting with // is a path, not a host; junk targets get 400', async () => {
+    const dir = tempDir()
+    const server = await startServer(dir.path)
+    const { request } = await import('node:http')
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: server.url.hostname, port: server.url.port, path })
+        req.on('response', (r) => {
+          r.resume()
+          resolve(r.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    try {
+      expect(await statusOf('//healthz')).toBe(404)
+      expect(await statusOf('http://evil:x/')).toBe(400)
+      expect(await upgradeStatus(`${wsUrl(server)}//name`)).toBe(400)
+      expect(await statusOf('/healthz')).toBe(200)
+    } finally {
+      await server.close()
+      dir.remove()
+    }
+  })
+})

@@ -25,6 +25,10 @@ export function spawnServer(env: Record<string, string>): Promise<ServerProcess>
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', WEB_DIR: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // Never outlive the test run, even when a test fails before it stops this server.
+  const reap = () => child.kill('SIGKILL')
+  process.once('exit', reap)
+  child.once('exit', () => process.off('exit', reap))
   const logs: Record<string, unknown>[] = []
   let stderr = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

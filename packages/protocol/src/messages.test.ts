@@ -296,3 +296,30 @@ describe('ProtocolError', () => {
     expect(err.message).toBe('cut short')
   })
 })
+
+describe('validateUpdate: impossible neighbours', () => {
+  it('accepts the items of real editing, including inserts between earlier items', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('codemirror')
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    text.insert(0, 'hello world')
+    text.insert(5, ',')
+    text.delete(0, 1)
+    text.insert(0, 'H')
+    text.insert(text.length, '!')
+    for (const u of updates) expect(() => validateUpdate(u)).not.toThrow()
+    expect(() => validateUpdate(Y.encodeStateAsUpdate(doc))).not.toThrow()
+  })
+
+  it('refuses an item with the same item on both sides (found by fuzzing the server)', () => {
+    // A real update with one byte changed: the item 42:11 has origin and right origin 42:7.
+    const update = Uint8Array.from([
+      1, 5, 42, 0, 4, 1, 10, 99, 111, 100, 101, 109, 105, 114, 114, 111, 114, 2, 104, 101, 129, 42,
+      1, 3, 132, 42, 4, 2, 32, 119, 132, 42, 6, 4, 111, 114, 108, 100, 196, 42, 7, 42, 7, 14, 226,
+      156, 139, 32, 101, 109, 111, 106, 105, 32, 240, 159, 142, 137, 1, 42, 1, 2, 3,
+    ])
+    expect(() => Y.decodeUpdate(update)).not.toThrow()
+    expect(() => validateUpdate(update)).toThrow(/same item on both sides/)
+  })
+})

@@ -208,8 +208,9 @@ export function encodeAuthDenied(reason: string): Uint8Array {
  * allocates nothing that outlives the call.
  */
 export function validateUpdate(update: Uint8Array): void {
+  let structs: ReturnType<typeof Y.decodeUpdate>['structs']
   try {
-    Y.decodeUpdate(update)
+    ;({ structs } = Y.decodeUpdate(update))
   } catch (err) {
     throw new ProtocolError(
       'invalid-update',
@@ -217,6 +218,36 @@ export function validateUpdate(update: Uint8Array): void {
       CloseCode.InvalidPayload,
     )
   }
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue
+    const problem = itemProblem(struct)
+    if (problem) {
+      throw new ProtocolError(
+        'invalid-update',
+        `item ${struct.id.client}:${struct.id.clock} ${problem}`,
+        CloseCode.InvalidPayload,
+      )
+    }
+  }
+}
+
+/**
+ * What is impossible about an item's neighbours, or `null`. A client inserts relative to content
+ * that existed when it typed: its own earlier items, never later ones, and never the same item
+ * on both sides. Integrating such an item depends on the order updates arrive in, so peers
+ * that received them differently would end up with different text.
+ */
+function itemProblem(item: Y.Item): string | null {
+  const { origin, rightOrigin, id } = item
+  if (origin && rightOrigin && Y.compareIDs(origin, rightOrigin)) {
+    return 'has the same item on both sides'
+  }
+  for (const neighbour of [origin, rightOrigin]) {
+    if (neighbour && neighbour.client === id.client && neighbour.clock >= id.clock) {
+      return 'is placed next to an item its client wrote later'
+    }
+  }
+  return null
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { requestUrl } from '../request-url.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 
 /** What a request may do with a document. */
@@ -32,7 +33,7 @@ export const allowAll: Authorize = async () => ({ ok: true, mode: 'edit' })
 export function requestToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
-  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined
+  return requestUrl(req)?.searchParams.get('token') ?? undefined
 }
 
 /**

@@ -32,7 +32,9 @@ export class AwarenessTable<Owner> {
       const newer =
         current === undefined ||
         current.clock < entry.clock ||
-        (current.clock === entry.clock && entry.state === null && current.state !== null)
+        (current.clock === entry.clock && entry.state === null && current.state !== null) ||
+        // A client that comes back after its connection ended re-sends the state it had.
+        (current.clock === entry.clock && current.state === null && entry.state !== null)
       if (!newer) continue
       this.#clients.set(entry.clientId, { clock: entry.clock, state: entry.state, owner })
       applied.push(entry)
@@ -45,7 +47,8 @@ export class AwarenessTable<Owner> {
     const removed: AwarenessEntry[] = []
     for (const [clientId, client] of this.#clients) {
       if (client.owner !== owner || client.state === null) continue
-      client.clock++
+      // Same clock: receivers apply a removal at an equal clock, and the client, reconnecting
+      // with the state it had, is accepted again (a bumped clock would make peers drop it).
       client.state = null
       removed.push({ clientId, clock: client.clock, state: null })
     }

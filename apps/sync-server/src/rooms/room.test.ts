@@ -119,7 +119,7 @@ describe('Room', () => {
     expect(textOf(room.update)).toBe('still fine')
   })
 
-  it('A1: relays awareness to others and removes a leaving peer’s states', async () => {
+  it('A1: relays awareness to others and removes a leaving peer’s states at the same clock', async () => {
     const room = await Room.load('doc', new MemoryStore(), options, log)
     const [a, b] = [new TestPeer('a'), new TestPeer('b')]
     room.join(a)
@@ -131,7 +131,7 @@ describe('Room', () => {
     const last = b.received.at(-1)
     expect(last?.type).toBe('awareness')
     const entries = last?.type === 'awareness' ? decodeAwarenessUpdate(last.update) : []
-    expect(entries).toEqual([{ clientId: 7, clock: 2, state: null }])
+    expect(entries).toEqual([{ clientId: 7, clock: 1, state: null }])
   })
 
   it('A2: a joining peer is told who is present', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ApiHandler } from '../api/routes.js'
 import type { Logger } from '../log.js'
+import { requestUrl } from '../request-url.js'
 import { createStaticHandler } from './static.js'
 
 export interface HttpOptions {
@@ -33,7 +34,12 @@ export function createRequestHandler(
   const serveStatic = options.webDir ? createStaticHandler(options.webDir) : null
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const url = requestUrl(req)
+    if (!url) {
+      sendJson(res, 400, { error: 'bad_request', message: 'invalid request target' })
+      return
+    }
+    const { pathname } = url
     if (pathname === '/healthz') {
       sendJson(res, 200, { status: 'ok' })
       return

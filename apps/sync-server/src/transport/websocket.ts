@@ -5,6 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
 import { Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
+import { requestUrl } from '../request-url.js'
 import type { Peer } from '../rooms/peer.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
@@ -173,8 +174,9 @@ export class WebSocketTransport {
         'Retry-After': String(Math.ceil(waitMs / 1000)),
       })
     }
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
-    const parsed = parseDocName(pathname.slice(1))
+    const url = requestUrl(req)
+    if (!url) return refuse(400, 'invalid request target')
+    const parsed = parseDocName(url.pathname.slice(1))
     if (!parsed.ok) return refuse(400, `invalid document name (${parsed.problem})`)
     const name = parsed.name
     const access = await this.#options.authorize(req, name)
