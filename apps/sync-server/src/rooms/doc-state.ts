@@ -3,11 +3,6 @@ import * as Y from 'yjs'
 /** The encoding of an empty document: no structs, no deletions. */
 const EMPTY_UPDATE = new Uint8Array([0, 0])
 
-/**
- * A document held as Yjs update bytes rather than as a `Y.Doc`: a merged base plus the updates
- * committed since. Relaying and storing need no document model, so a loaded room costs about
- * the size of its encoding. Merging is deferred until a joining client needs the whole state.
- */
 /** A compacted snapshot of a {@link DocState}, to be stored. */
 export interface Snapshot {
   bytes: Uint8Array
@@ -17,11 +12,18 @@ export interface Snapshot {
   updateCount: number
 }
 
+/**
+ * A document held as Yjs update bytes rather than as a live `Y.Doc`: a compact base plus the
+ * updates committed since. Relaying and storing need no document model, so a loaded room costs
+ * about the size of its encoding. When a joining client needs the whole state, the pending
+ * updates are folded into the base by applying them, in commit order, to a `Y.Doc` that lives
+ * for that call only: the same integration every client performs, linear in the number of
+ * updates (unlike `Y.mergeUpdates`, whose cost grows with their square), and its encoding
+ * garbage-collects deleted content.
+ */
 export class DocState {
   #base: Uint8Array
-  /** Sequence number of the last update merged into `#base`. */
-  #baseSeq: number
-  #pending: Uint8Array[] = []
+  #pending: Uint8Array[]
   #stateVector: Uint8Array | null = null
   /** Sequence number of the last stored update this state includes. */
   lastSeq: number
@@ -30,9 +32,8 @@ export class DocState {
 
   /** Builds the state from stored bytes (see `Room.load` for their validation). */
   constructor(snapshot: Uint8Array | null, updates: Uint8Array[], lastSeq: number) {
-    const parts = snapshot ? [snapshot, ...updates] : updates
-    this.#base = parts.length === 0 ? EMPTY_UPDATE : Y.mergeUpdates(parts)
-    this.#baseSeq = lastSeq
+    this.#base = snapshot ?? EMPTY_UPDATE
+    this.#pending = [...updates]
     this.lastSeq = lastSeq
     this.updatesSinceSnapshot = updates.length
   }
@@ -45,11 +46,18 @@ export class DocState {
     this.updatesSinceSnapshot++
   }
 
-  /** The whole document as one update. */
+  /** The whole document as one compact update. Throws if the stored bytes do not apply. */
   get update(): Uint8Array {
     if (this.#pending.length > 0) {
-      this.#base = Y.mergeUpdates([this.#base, ...this.#pending])
-      this.#baseSeq = this.lastSeq
+      const doc = new Y.Doc({ gc: true })
+      try {
+        Y.applyUpdate(doc, this.#base)
+        for (const update of this.#pending) Y.applyUpdate(doc, update)
+        this.#base = Y.encodeStateAsUpdate(doc)
+        this.#stateVector = Y.encodeStateVector(doc)
+      } finally {
+        doc.destroy()
+      }
       this.#pending = []
     }
     return this.#base
@@ -66,27 +74,17 @@ export class DocState {
     return Y.diffUpdate(this.update, stateVector)
   }
 
-  /**
-   * The document's compact encoding, deleted content garbage-collected as a `Y.Doc` encodes
-   * it. Costs a full document model for the duration of the call.
-   */
+  /** The document's compact encoding, to store in place of the log up to `lastSeq`. */
   snapshot(): Snapshot {
-    const doc = new Y.Doc({ gc: true })
-    try {
-      Y.applyUpdate(doc, this.update)
-      return {
-        bytes: Y.encodeStateAsUpdate(doc),
-        throughSeq: this.lastSeq,
-        updateCount: this.updatesSinceSnapshot,
-      }
-    } finally {
-      doc.destroy()
+    return {
+      bytes: this.update,
+      throughSeq: this.lastSeq,
+      updateCount: this.updatesSinceSnapshot,
     }
   }
 
-  /** Records that `snapshot` (from {@link snapshot}) is stored, and adopts its smaller bytes. */
+  /** Records that `snapshot` (from {@link snapshot}) is stored. */
   snapshotStored(snapshot: Snapshot): void {
-    if (this.#baseSeq === snapshot.throughSeq) this.#base = snapshot.bytes
     this.updatesSinceSnapshot -= snapshot.updateCount
   }
 }
