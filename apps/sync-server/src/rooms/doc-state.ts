@@ -8,9 +8,13 @@ export interface Snapshot {
   bytes: Uint8Array
   /** Sequence number of the last update it covers. */
   throughSeq: number
-  /** How many stored updates it replaces. */
+  /** How many stored updates it replaces, and their bytes. */
   updateCount: number
+  updateBytes: number
 }
+
+/** Below this many bytes of log, a document is not compacted for its size alone. */
+const MIN_LOG_BYTES_TO_COMPACT = 1024
 
 /**
  * A document held as Yjs update bytes rather than as a live `Y.Doc`: a compact base plus the
@@ -27,8 +31,11 @@ export class DocState {
   #stateVector: Uint8Array | null = null
   /** Sequence number of the last stored update this state includes. */
   lastSeq: number
-  /** Stored updates not yet folded into a snapshot in storage. */
+  /** Stored updates not yet folded into a snapshot in storage, and their bytes. */
   updatesSinceSnapshot: number
+  bytesSinceSnapshot: number
+  /** Bytes of the snapshot in storage. */
+  #snapshotBytes: number
 
   /** Builds the state from stored bytes (see `Room.load` for their validation). */
   constructor(snapshot: Uint8Array | null, updates: Uint8Array[], lastSeq: number) {
@@ -36,6 +43,20 @@ export class DocState {
     this.#pending = [...updates]
     this.lastSeq = lastSeq
     this.updatesSinceSnapshot = updates.length
+    this.bytesSinceSnapshot = updates.reduce((sum, u) => sum + u.length, 0)
+    this.#snapshotBytes = snapshot?.length ?? 0
+  }
+
+  /**
+   * Whether the stored log should be folded into a snapshot: once it holds `maxUpdates`
+   * updates, or more bytes than the snapshot itself, so that what is stored stays within about
+   * twice the document's compact size however many keystrokes made it.
+   */
+  shouldCompact(maxUpdates: number): boolean {
+    return (
+      this.updatesSinceSnapshot >= maxUpdates ||
+      this.bytesSinceSnapshot > Math.max(this.#snapshotBytes, MIN_LOG_BYTES_TO_COMPACT)
+    )
   }
 
   /** Adds an update that storage has committed with sequence number `seq`. */
@@ -44,6 +65,7 @@ export class DocState {
     this.#stateVector = null
     this.lastSeq = seq
     this.updatesSinceSnapshot++
+    this.bytesSinceSnapshot += update.length
   }
 
   /** The whole document as one compact update. Throws if the stored bytes do not apply. */
@@ -80,11 +102,14 @@ export class DocState {
       bytes: this.update,
       throughSeq: this.lastSeq,
       updateCount: this.updatesSinceSnapshot,
+      updateBytes: this.bytesSinceSnapshot,
     }
   }
 
   /** Records that `snapshot` (from {@link snapshot}) is stored. */
   snapshotStored(snapshot: Snapshot): void {
     this.updatesSinceSnapshot -= snapshot.updateCount
+    this.bytesSinceSnapshot -= snapshot.updateBytes
+    this.#snapshotBytes = snapshot.bytes.length
   }
 }

@@ -19,9 +19,10 @@ import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
 import { DocState } from './doc-state.js'
+import { History, type HistoryOptions } from './history.js'
 import type { Peer } from './peer.js'
 
-export interface RoomOptions {
+export interface RoomOptions extends Partial<HistoryOptions> {
   /** Largest awareness state of one client, in bytes of JSON. */
   maxAwarenessStateBytes: number
   /** Stored updates after which the room compacts its log into a snapshot. */
@@ -94,6 +95,8 @@ export class Room {
   #drained: (() => void)[] = []
   #compacting: Promise<void> | null = null
   #closed = false
+  /** Versions of this document: automatic ones, and those the HTTP API asks for. */
+  readonly history: History
 
   private constructor(
     name: string,
@@ -107,6 +110,7 @@ export class Room {
     this.#store = store
     this.#options = options
     this.#log = log
+    this.history = new History(this, store, options, log)
   }
 
   /**
@@ -174,6 +178,7 @@ export class Room {
     if (!this.#peers.delete(peer)) return
     const removed = this.#awareness.removeOwner(peer)
     if (removed.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+    if (this.#peers.size === 0) this.history.emptied()
   }
 
   /**
@@ -245,6 +250,7 @@ export class Room {
             (owner.userKey !== undefined && owner.userKey === peer.userKey),
         )
         if (applied.length === 0) return
+        this.history.sawAwareness(peer, applied)
         const out =
           applied.length === decoded.length && !identity
             ? frame
@@ -306,7 +312,8 @@ export class Room {
       .then((seq) => {
         this.#state.push(owned, seq)
         this.#broadcast(frame, from ?? undefined)
-        if (this.#state.updatesSinceSnapshot >= this.#options.compactAfterUpdates) {
+        this.history.edited(from)
+        if (this.#state.shouldCompact(this.#options.compactAfterUpdates)) {
           void this.compact()
         }
       })
@@ -371,10 +378,22 @@ export class Room {
       await this.#store.compact(this.name, snapshot.bytes, snapshot.throughSeq)
       this.#state.snapshotStored(snapshot)
       this.#log.debug({ bytes: snapshot.bytes.length, updates: snapshot.updateCount }, 'compacted')
+      return true
     })()
-      .catch((err: unknown) => this.#log.error({ err }, 'compaction failed; log kept as is'))
-      .finally(() => {
+      .catch((err: unknown) => {
+        this.#log.error({ err }, 'compaction failed; log kept as is')
+        return false
+      })
+      .then((compacted) => {
         this.#compacting = null
+        // Updates committed while it ran may already call for the next one.
+        if (
+          compacted &&
+          !this.#closed &&
+          this.#state.shouldCompact(this.#options.compactAfterUpdates)
+        ) {
+          void this.compact()
+        }
       })
     return this.#compacting
   }
@@ -387,6 +406,7 @@ export class Room {
     this.#closed = true
     await this.flush()
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
+    await this.history.close()
     await this.compact()
   }
 }
