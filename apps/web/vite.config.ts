@@ -13,6 +13,9 @@ const codemirror = nodeModule('@codemirror|@lezer|codemirror|crelt|style-mod|w3c
 // with its bindings. The document page loads lazily, so the home page needs only React.
 export default defineConfig({
   plugins: [react()],
+  // In `vite dev` the app calls the HTTP API on its own origin; pass it on to the local sync
+  // server, the one `DEV_SYNC_URL` (src/lib/sync-url.ts) names.
+  server: { proxy: { '/api': 'http://127.0.0.1:1234' } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

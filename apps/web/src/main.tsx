@@ -4,7 +4,7 @@ import { App } from './app/App'
 import { ServicesProvider } from './app/services'
 import { IdentityStore } from './lib/identity'
 import { browserStore } from './lib/storage'
-import { syncServerUrl } from './lib/sync-url'
+import { apiBaseUrl, syncServerUrl } from './lib/sync-url'
 import './app/styles.css'
 
 const store = browserStore()
@@ -12,6 +12,7 @@ const services = {
   store,
   identity: new IdentityStore(store),
   serverUrl: syncServerUrl(location, import.meta.env),
+  apiUrl: apiBaseUrl(import.meta.env),
 }
 
 const root = document.getElementById('root')

@@ -1,24 +1,174 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Authorize } from '../auth/access.js'
-import type { Logger } from '../log.js'
-import type { DocStore } from '../persistence/store.js'
-import type { Rooms } from '../rooms/rooms.js'
+import { parseDocName } from '@tandem/protocol'
+import type { ApiDeps, Context } from './context.js'
+import { roomError } from './context.js'
+import { getText, listDocuments, putText } from './documents.js'
+import { ApiError } from './errors.js'
+import { sendError, sendJson } from './http.js'
+import { createVersion, getVersion, listVersions, restoreVersion } from './versions.js'
 
-export interface ApiDeps {
-  rooms: Rooms
-  store: DocStore
-  authorize: Authorize
-  log: Logger
-}
+export type { ApiDeps } from './context.js'
 
-/** Handles a request under `/api/`; resolves `false` if no route matches. */
+/**
+ * Handles a request under `/api/` (every such path: one that matches no route is answered 404);
+ * resolves `false` for a path outside `/api/`.
+ */
 export type ApiHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
 ) => Promise<boolean>
 
-/** The HTTP API (documented in docs/API.md). */
-export function createApiHandler(_deps: ApiDeps): ApiHandler {
-  return async () => false
+/** The largest request body by default: 10 MiB. */
+export const defaultMaxBodyBytes = 10 * 1024 * 1024
+
+interface Route {
+  method: 'GET' | 'PUT' | 'POST'
+  /** An OpenAPI path: `{name}` and `{id}` each stand for one path segment. */
+  path: string
+  /** What the access check must allow: nothing (no document), reading, or changing. */
+  needs: 'nothing' | 'view' | 'edit'
+  handle(ctx: Context): Promise<void>
+}
+
+const routes: readonly Route[] = [
+  // Needs no document access. When the admin key of issue 8 is configured, it guards this.
+  { method: 'GET', path: '/api/docs', needs: 'nothing', handle: listDocuments },
+  { method: 'GET', path: '/api/docs/{name}/text', needs: 'view', handle: getText },
+  { method: 'PUT', path: '/api/docs/{name}/text', needs: 'edit', handle: putText },
+  { method: 'GET', path: '/api/docs/{name}/versions', needs: 'view', handle: listVersions },
+  { method: 'POST', path: '/api/docs/{name}/versions', needs: 'edit', handle: createVersion },
+  { method: 'GET', path: '/api/docs/{name}/versions/{id}', needs: 'view', handle: getVersion },
+  {
+    method: 'POST',
+    path: '/api/docs/{name}/versions/{id}/restore',
+    needs: 'edit',
+    handle: restoreVersion,
+  },
+]
+
+/** Every route the API serves (docs/openapi.json lists exactly these; a test checks it). */
+export const apiRoutes: readonly { method: string; path: string }[] = routes.map(
+  ({ method, path }) => ({ method, path }),
+)
+
+/** The raw (still percent-encoded) segments `pathname` gives `template`'s parameters, or null. */
+function match(template: string, pathname: string): Record<string, string> | null {
+  const want = template.split('/')
+  const got = pathname.split('/')
+  if (want.length !== got.length) return null
+  const params: Record<string, string> = {}
+  for (const [i, segment] of want.entries()) {
+    const actual = got[i]!
+    if (segment.startsWith('{')) {
+      if (actual === '') return null
+      params[segment.slice(1, -1)] = actual
+    } else if (segment !== actual) {
+      return null
+    }
+  }
+  return params
+}
+
+function parseName(segment: string): string {
+  const parsed = parseDocName(segment)
+  if (!parsed.ok) throw new ApiError('invalid_name', `invalid document name: ${parsed.problem}`)
+  return parsed.name
+}
+
+function parseId(segment: string): number {
+  const id = /^[1-9][0-9]{0,15}$/.test(segment) ? Number(segment) : Number.NaN
+  if (!Number.isSafeInteger(id)) {
+    throw new ApiError('invalid_version_id', 'a version id is a positive integer')
+  }
+  return id
+}
+
+/**
+ * The HTTP API under `/api/` (docs/API.md, docs/openapi.json). A document name is one path
+ * segment, percent-encoded (`a%2Fb` for `a/b`). Every route of a document asks
+ * `deps.authorize` first; `view` access may read, only `edit` may change. Errors are
+ * `{ "error": code, "message": text }` with the codes of `apiErrors`.
+ */
+export function createApiHandler(deps: ApiDeps): ApiHandler {
+  const maxBodyBytes = deps.maxBodyBytes ?? defaultMaxBodyBytes
+  /** Per document, the end of the changes the API is making to it: they run one at a time. */
+  const changes = new Map<string, Promise<void>>()
+
+  function serialize<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const result = (changes.get(name) ?? Promise.resolve()).then(task)
+    const settled = result.then(
+      () => {},
+      () => {},
+    )
+    changes.set(name, settled)
+    void settled.then(() => {
+      if (changes.get(name) === settled) changes.delete(name)
+    })
+    return result
+  }
+
+  return async (req, res, pathname) => {
+    const matched = routes.flatMap((route) => {
+      const params = match(route.path, pathname)
+      return params ? [{ route, params }] : []
+    })
+    if (!pathname.startsWith('/api/')) return false
+    if (matched.length === 0) {
+      const hint = pathname.startsWith('/api/docs/')
+        ? '; a document name is one path segment, with / encoded as %2F'
+        : ''
+      sendError(res, new ApiError('not_found', `no such route${hint}`))
+      return true
+    }
+    const found = matched.find((m) => m.route.method === req.method)
+    const log = deps.log.child({ method: req.method, route: matched[0]!.route.path })
+    try {
+      if (!found) {
+        throw new ApiError('method_not_allowed', `${req.method} is not allowed here`, {
+          Allow: matched.map((m) => m.route.method).join(', '),
+        })
+      }
+      const { route, params } = found
+      const name = params.name === undefined ? '' : parseName(params.name)
+      const id = params.id === undefined ? 0 : parseId(params.id)
+      let access: Context['access'] = null
+      if (route.needs !== 'nothing') {
+        const answer = await deps.authorize(req, name)
+        if (!answer.ok) {
+          const headers: Record<string, string> =
+            answer.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
+          sendJson(res, answer.status, { error: answer.code, message: answer.message }, headers)
+          return true
+        }
+        if (route.needs === 'edit' && answer.mode !== 'edit') {
+          throw new ApiError('read_only', 'this access may read the document but not change it')
+        }
+        access = answer
+      }
+      const docLog = name ? log.child({ doc: name }) : log
+      await route.handle({
+        req,
+        res,
+        deps,
+        log: docLog,
+        name,
+        id,
+        access,
+        maxBodyBytes,
+        change: (fn) => serialize(name, () => deps.rooms.use(name, fn)),
+      })
+    } catch (thrown) {
+      const err = roomError(thrown)
+      if (err instanceof ApiError) {
+        if (err.status >= 500) log.warn({ err: thrown }, 'API request refused')
+        if (!res.headersSent) sendError(res, err)
+      } else {
+        log.error({ err }, 'API request failed')
+        if (res.headersSent) res.destroy()
+        else sendError(res, new ApiError('internal', 'the server failed; its log has the details'))
+      }
+    }
+    return true
+  }
 }

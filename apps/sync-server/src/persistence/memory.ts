@@ -1,4 +1,13 @@
-import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
+import { type RetentionPolicy, versionsToPrune } from './retention.js'
+import type {
+  DocStore,
+  DocumentInfo,
+  NewVersion,
+  StoredDocument,
+  StoreHealth,
+  Version,
+  VersionInfo,
+} from './store.js'
 
 interface Entry {
   snapshot: Uint8Array | null
@@ -10,7 +19,9 @@ interface Entry {
 /** A store that keeps nothing across restarts: for tests and benchmarks of the relay alone. */
 export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
+  readonly #versions = new Map<string, Version[]>()
   #seq = 0
+  #versionId = 0
 
   async load(name: string): Promise<StoredDocument | null> {
     const entry = this.#docs.get(name)
@@ -53,9 +64,51 @@ export class MemoryStore implements DocStore {
       .sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
   }
 
+  async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {
+    const stored: Version = {
+      ...version,
+      id: ++this.#versionId,
+      doc: name,
+      authors: [...version.authors],
+      bytes: version.bytes.slice(),
+    }
+    let list = this.#versions.get(name)
+    if (!list) {
+      list = []
+      this.#versions.set(name, list)
+    }
+    list.push(stored)
+    return withoutBytes(stored)
+  }
+
+  async listVersions(name: string): Promise<VersionInfo[]> {
+    return (this.#versions.get(name) ?? [])
+      .map(withoutBytes)
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || b.id - a.id)
+  }
+
+  async loadVersion(name: string, id: number): Promise<Version | null> {
+    const found = this.#versions.get(name)?.find((v) => v.id === id)
+    return found ? { ...withoutBytes(found), bytes: found.bytes.slice() } : null
+  }
+
+  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+    const list = this.#versions.get(name) ?? []
+    const doomed = new Set(versionsToPrune(list, policy, nowMs))
+    this.#versions.set(
+      name,
+      list.filter((v) => !doomed.has(v.id)),
+    )
+    return doomed.size
+  }
+
   health(): StoreHealth {
     return { ok: true }
   }
 
   async close(): Promise<void> {}
+}
+
+function withoutBytes({ bytes: _, ...info }: Version): VersionInfo {
+  return { ...info, authors: [...info.authors] }
 }

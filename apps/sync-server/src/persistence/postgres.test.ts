@@ -125,7 +125,39 @@ describe('PostgresStore', () => {
     await admin.query(
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
-    await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(/schema version 2/)
+    await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
+      /schema version 3; this server knows 2/,
+    )
+  })
+
+  it('migrates a version 1 database to version 2, keeping its documents', async () => {
+    const s = escapeIdentifier(schema)
+    // The tables a schema-version-1 server created, as it created them.
+    await admin.query(`
+      CREATE SCHEMA ${s};
+      CREATE TABLE ${s}.tandem_schema_version (version INTEGER NOT NULL);
+      INSERT INTO ${s}.tandem_schema_version (version) VALUES (1);
+      CREATE TABLE ${s}.tandem_documents (
+        name TEXT PRIMARY KEY, snapshot BYTEA, snapshot_seq BIGINT NOT NULL DEFAULT 0,
+        created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL);
+      CREATE TABLE ${s}.tandem_updates (
+        seq BIGSERIAL PRIMARY KEY, doc TEXT NOT NULL, data BYTEA NOT NULL);
+      CREATE INDEX tandem_updates_by_doc ON ${s}.tandem_updates (doc, seq);
+      INSERT INTO ${s}.tandem_documents (name, created_at_ms, updated_at_ms) VALUES ('doc', 1, 1);
+      INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
+    const [one, two] = await Promise.all([open(), open()])
+    const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
+    expect(rows).toEqual([{ version: 2 }])
+    expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
+    const version = await two.saveVersion('doc', {
+      createdAtMs: 5,
+      label: null,
+      kind: 'auto',
+      authors: ['Ada'],
+      textLength: 3,
+      bytes: bytes('old'),
+    })
+    expect(await one.listVersions('doc')).toEqual([version])
   })
 
   it('500 appends made in one turn commit in one transaction, each with the number of its own row', async () => {

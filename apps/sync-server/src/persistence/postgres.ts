@@ -4,9 +4,19 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
+import { type RetentionPolicy, versionsToPrune } from './retention.js'
+import type {
+  DocStore,
+  DocumentInfo,
+  NewVersion,
+  StoredDocument,
+  StoreHealth,
+  Version,
+  VersionInfo,
+  VersionKind,
+} from './store.js'
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -48,6 +58,32 @@ interface Statements {
   writeSnapshot: string
   deleteUpdatesThrough: string
   list: string
+  insertVersion: string
+  listVersions: string
+  loadVersion: string
+  deleteVersions: string
+}
+
+interface VersionRow {
+  id: string
+  doc: string
+  created_at_ms: string
+  kind: VersionKind
+  label: string | null
+  authors: string[]
+  text_length: number
+}
+
+function versionInfo(row: VersionRow): VersionInfo {
+  return {
+    id: toNumber(row.id),
+    doc: row.doc,
+    createdAtMs: toNumber(row.created_at_ms),
+    label: row.label,
+    kind: row.kind,
+    authors: row.authors,
+    textLength: row.text_length,
+  }
 }
 
 /** `table` in `schema`, or unqualified (found through `search_path`) without one. */
@@ -59,6 +95,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const qualify = (table: string) => qualified(schema, table)
   const documents = qualify('tandem_documents')
   const updates = qualify('tandem_updates')
+  const versions = qualify('tandem_versions')
+  const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
     // Locks each document's row, in a fixed order, until the commit: appends to one document
     // from several servers take their sequence numbers and commit one after the other, so
@@ -105,14 +143,24 @@ function statements(schema: string | undefined, sequence: string): Statements {
                + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
                AS stored_bytes
       FROM ${documents} d ORDER BY d.updated_at_ms DESC, d.name COLLATE "C"`,
+    insertVersion: `
+      INSERT INTO ${versions} (doc, created_at_ms, kind, label, authors, text_length, data)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      RETURNING id`,
+    listVersions: `
+      SELECT ${versionColumns} FROM ${versions} WHERE doc = $1
+      ORDER BY created_at_ms DESC, id DESC`,
+    loadVersion: `SELECT ${versionColumns}, data FROM ${versions} WHERE doc = $1 AND id = $2`,
+    deleteVersions: `DELETE FROM ${versions} WHERE doc = $1 AND id = ANY($2::bigint[])`,
   }
 }
 
-function migration(schema: string | undefined): string {
+/** `migrations(schema)[v]` brings the tables from schema version `v` to `v + 1`. */
+function migrations(schema: string | undefined): string[] {
   const qualify = (table: string) => qualified(schema, table)
-  return `
-    ${schema === undefined ? '' : `CREATE SCHEMA IF NOT EXISTS ${escapeIdentifier(schema)};`}
-    CREATE TABLE IF NOT EXISTS ${qualify('tandem_schema_version')} (version INTEGER NOT NULL);
+  return [
+    // 0 → 1: the update log and its snapshots.
+    `
     CREATE TABLE IF NOT EXISTS ${qualify('tandem_documents')} (
       name          TEXT PRIMARY KEY,
       snapshot      BYTEA,
@@ -126,7 +174,22 @@ function migration(schema: string | undefined): string {
       doc  TEXT NOT NULL,
       data BYTEA NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS tandem_updates_by_doc ON ${qualify('tandem_updates')} (doc, seq);`
+    CREATE INDEX IF NOT EXISTS tandem_updates_by_doc ON ${qualify('tandem_updates')} (doc, seq);`,
+    // 1 → 2: versions (history).
+    `
+    CREATE TABLE IF NOT EXISTS ${qualify('tandem_versions')} (
+      id            BIGSERIAL PRIMARY KEY,
+      doc           TEXT NOT NULL,
+      created_at_ms BIGINT NOT NULL,
+      kind          TEXT NOT NULL CHECK (kind IN ('auto', 'named', 'restore', 'import')),
+      label         TEXT,
+      authors       TEXT[] NOT NULL,
+      text_length   INTEGER NOT NULL,
+      data          BYTEA NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tandem_versions_by_doc
+      ON ${qualify('tandem_versions')} (doc, created_at_ms, id);`,
+  ]
 }
 
 /** A BIGINT as PostgreSQL sends it (text), as a number. */
@@ -268,6 +331,43 @@ export class PostgresStore implements DocStore {
     }))
   }
 
+  async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {
+    const { rows } = await this.#pool.query<{ id: string }>(this.#sql.insertVersion, [
+      name,
+      version.createdAtMs,
+      version.kind,
+      version.label,
+      version.authors,
+      version.textLength,
+      version.bytes,
+    ])
+    const { bytes: _, ...info } = version
+    return { ...info, authors: [...info.authors], id: toNumber(rows[0]!.id), doc: name }
+  }
+
+  async listVersions(name: string): Promise<VersionInfo[]> {
+    const { rows } = await this.#pool.query<VersionRow>(this.#sql.listVersions, [name])
+    return rows.map(versionInfo)
+  }
+
+  async loadVersion(name: string, id: number): Promise<Version | null> {
+    const { rows } = await this.#pool.query<VersionRow & { data: Buffer }>(this.#sql.loadVersion, [
+      name,
+      id,
+    ])
+    const row = rows[0]
+    return row ? { ...versionInfo(row), bytes: row.data } : null
+  }
+
+  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+    // Without a lock: whatever several servers prune at once, none deletes the newest version of
+    // a period, since none has seen a newer one there.
+    const doomed = versionsToPrune(await this.listVersions(name), policy, nowMs)
+    if (doomed.length === 0) return 0
+    const { rowCount } = await this.#pool.query(this.#sql.deleteVersions, [name, doomed])
+    return rowCount ?? 0
+  }
+
   close(timeoutMs = 10_000): Promise<void> {
     this.#closing ??= (async () => {
       await this.#appends.close(timeoutMs)
@@ -313,8 +413,8 @@ async function withClient<R>(pool: Pool, work: (client: PoolClient) => Promise<R
 }
 
 /**
- * Creates the schema and tables if missing, under an advisory lock so that servers starting
- * together do not race; refuses a database written by a newer server. Returns the name of the
+ * Creates the schema and tables if missing and migrates older ones, under an advisory lock so
+ * that servers starting together do not race; refuses a database written by a newer server. Returns the name of the
  * sequence that numbers updates.
  */
 async function migrate(pool: Pool, schema: string | undefined): Promise<string> {
@@ -324,17 +424,23 @@ async function migrate(pool: Pool, schema: string | undefined): Promise<string> 
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
       `tandem:migrate:${schema ?? ''}`,
     ])
-    await client.query(migration(schema))
+    await client.query(`
+      ${schema === undefined ? '' : `CREATE SCHEMA IF NOT EXISTS ${escapeIdentifier(schema)};`}
+      CREATE TABLE IF NOT EXISTS ${qualify('tandem_schema_version')} (version INTEGER NOT NULL);`)
     const { rows } = await client.query<{ version: number | null }>(
       `SELECT max(version) AS version FROM ${qualify('tandem_schema_version')}`,
     )
     const version = rows[0]?.version ?? null
-    if (version === null) {
+    if (version !== null && version > SCHEMA_VERSION) {
+      throw new Error(`schema version ${version}; this server knows ${SCHEMA_VERSION}`)
+    }
+    const steps = migrations(schema)
+    for (let v = version ?? 0; v < SCHEMA_VERSION; v++) await client.query(steps[v]!)
+    if (version !== SCHEMA_VERSION) {
+      await client.query(`DELETE FROM ${qualify('tandem_schema_version')}`)
       await client.query(`INSERT INTO ${qualify('tandem_schema_version')} (version) VALUES ($1)`, [
         SCHEMA_VERSION,
       ])
-    } else if (version > SCHEMA_VERSION) {
-      throw new Error(`schema version ${version}; this server knows ${SCHEMA_VERSION}`)
     }
     const sequence = await client.query<{ name: string | null }>(
       `SELECT pg_get_serial_sequence($1, 'seq') AS name`,

@@ -6,11 +6,24 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import type { DocStore, DocumentInfo, StoredDocument, StoreHealth } from './store.js'
+import { type RetentionPolicy, versionsToPrune } from './retention.js'
+import type {
+  DocStore,
+  DocumentInfo,
+  NewVersion,
+  StoredDocument,
+  StoreHealth,
+  Version,
+  VersionInfo,
+  VersionKind,
+} from './store.js'
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
-const schema = `
+/** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
+const migrations = [
+  // 0 → 1: the update log and its snapshots.
+  `
 CREATE TABLE IF NOT EXISTS documents (
   name          TEXT PRIMARY KEY,
   snapshot      BLOB,
@@ -25,7 +38,57 @@ CREATE TABLE IF NOT EXISTS updates (
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
-`
+`,
+  // 1 → 2: versions (history).
+  `
+CREATE TABLE IF NOT EXISTS versions (
+  -- AUTOINCREMENT: an id is never reused, even after pruning deletes the newest rows.
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  doc           TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  kind          TEXT NOT NULL CHECK (kind IN ('auto', 'named', 'restore', 'import')),
+  label         TEXT,
+  authors       TEXT NOT NULL, -- JSON array of strings
+  text_length   INTEGER NOT NULL,
+  data          BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, created_at_ms, id);
+`,
+]
+
+interface VersionRow {
+  id: number
+  doc: string
+  created_at_ms: number
+  kind: VersionKind
+  label: string | null
+  authors: string
+  text_length: number
+}
+
+function versionInfo(row: VersionRow): VersionInfo {
+  return {
+    id: row.id,
+    doc: row.doc,
+    createdAtMs: row.created_at_ms,
+    label: row.label,
+    kind: row.kind,
+    authors: JSON.parse(row.authors) as string[],
+    textLength: row.text_length,
+  }
+}
+
+/** Brings `db` to {@link SCHEMA_VERSION}; refuses a database written by a newer server. */
+function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${file} has schema version ${version}; this server knows ${SCHEMA_VERSION}`)
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(migrations[v]!)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
+}
 
 interface Append {
   name: string
@@ -60,6 +123,12 @@ export class SqliteStore implements DocStore {
   readonly #selectUpdates: Database.Statement<[string, number], { seq: number; data: Buffer }>
   readonly #writeSnapshot: Database.Statement<[string, Uint8Array, number, number, number]>
   readonly #deleteUpdatesThrough: Database.Statement<[string, number]>
+  readonly #insertVersion: Database.Statement<
+    [string, number, VersionKind, string | null, string, number, Uint8Array]
+  >
+  readonly #selectVersions: Database.Statement<[string], VersionRow>
+  readonly #selectVersion: Database.Statement<[string, number], VersionRow & { data: Buffer }>
+  readonly #deleteVersion: Database.Statement<[number]>
 
   /** Opens (creating if needed) `tandem.db` in `dataDir`. */
   static open(dataDir: string, options: Partial<StoreOptions> = {}): SqliteStore {
@@ -73,12 +142,12 @@ export class SqliteStore implements DocStore {
     this.#db.pragma('journal_mode = WAL')
     this.#db.pragma('synchronous = FULL')
     this.#db.pragma(`busy_timeout = ${Math.trunc(settings.busyTimeoutMs)}`)
-    const version = this.#db.pragma('user_version', { simple: true }) as number
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`${file} has schema version ${version}; this server knows ${SCHEMA_VERSION}`)
+    try {
+      migrate(this.#db, file)
+    } catch (err) {
+      this.#db.close()
+      throw err
     }
-    this.#db.exec(schema)
-    this.#db.pragma(`user_version = ${SCHEMA_VERSION}`)
     this.#insertUpdate = this.#db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)')
     this.#touchDocument = this.#db.prepare(
       `INSERT INTO documents (name, created_at_ms, updated_at_ms) VALUES (?, ?, ?)
@@ -98,6 +167,19 @@ export class SqliteStore implements DocStore {
        WHERE documents.snapshot_seq <= excluded.snapshot_seq`,
     )
     this.#deleteUpdatesThrough = this.#db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?')
+    this.#insertVersion = this.#db.prepare(
+      `INSERT INTO versions (doc, created_at_ms, kind, label, authors, text_length, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
+    this.#selectVersions = this.#db.prepare(
+      `SELECT ${versionColumns} FROM versions WHERE doc = ?
+       ORDER BY created_at_ms DESC, id DESC`,
+    )
+    this.#selectVersion = this.#db.prepare(
+      `SELECT ${versionColumns}, data FROM versions WHERE doc = ? AND id = ?`,
+    )
+    this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE id = ?')
     const commit = this.#db.transaction((batch: Append[]): number[] => {
       const now = Date.now()
       const seqs = batch.map((a) =>
@@ -161,6 +243,37 @@ export class SqliteStore implements DocStore {
       updatedAtMs: r.updated_at_ms,
       storedBytes: r.stored_bytes,
     }))
+  }
+
+  async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {
+    const { lastInsertRowid } = this.#insertVersion.run(
+      name,
+      version.createdAtMs,
+      version.kind,
+      version.label,
+      JSON.stringify(version.authors),
+      version.textLength,
+      version.bytes,
+    )
+    const { bytes: _, ...info } = version
+    return { ...info, authors: [...info.authors], id: Number(lastInsertRowid), doc: name }
+  }
+
+  async listVersions(name: string): Promise<VersionInfo[]> {
+    return this.#selectVersions.all(name).map(versionInfo)
+  }
+
+  async loadVersion(name: string, id: number): Promise<Version | null> {
+    const row = this.#selectVersion.get(name, id)
+    return row ? { ...versionInfo(row), bytes: row.data } : null
+  }
+
+  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+    return this.#db.transaction(() => {
+      const doomed = versionsToPrune(this.#selectVersions.all(name).map(versionInfo), policy, nowMs)
+      for (const id of doomed) this.#deleteVersion.run(id)
+      return doomed.length
+    })()
   }
 
   async close(timeoutMs = 10_000): Promise<void> {

@@ -1,12 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { DocStore } from './store.js'
+import { defaultRetention, versionsToPrune } from './retention.js'
+import type { DocStore, NewVersion } from './store.js'
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
 function updateInserting(text: string): Uint8Array {
   const doc = new Y.Doc()
   doc.getText('codemirror').insert(0, text)
   return Y.encodeStateAsUpdate(doc)
+}
+
+const MINUTE_MS = 60_000
+const DAY_MS = 24 * 60 * MINUTE_MS
+
+/** A version of `text` taken at `createdAtMs`. */
+function versionOf(text: string, createdAtMs: number, extra: Partial<NewVersion> = {}): NewVersion {
+  return {
+    createdAtMs,
+    label: null,
+    kind: 'auto',
+    authors: [],
+    textLength: text.length,
+    bytes: updateInserting(text),
+    ...extra,
+  }
 }
 
 function textOf(updates: Uint8Array[]): string {
@@ -92,7 +109,99 @@ export function describeStoreContract(
       expect(list[0]?.storedBytes).toBe(update.length)
     })
 
+    it('P9: a saved version loads back exactly; ids grow; compaction leaves versions alone', async () => {
+      const bytes = updateInserting('héllo 👋')
+      const first = await store.saveVersion('doc', {
+        createdAtMs: 1_700_000_000_123,
+        label: 'Draft «1»',
+        kind: 'named',
+        authors: ['Ada', 'Grace Hopper'],
+        textLength: 8,
+        bytes,
+      })
+      expect(first).toEqual({
+        id: expect.any(Number),
+        doc: 'doc',
+        createdAtMs: 1_700_000_000_123,
+        label: 'Draft «1»',
+        kind: 'named',
+        authors: ['Ada', 'Grace Hopper'],
+        textLength: 8,
+      })
+      const second = await store.saveVersion('other', versionOf('x', 1))
+      const third = await store.saveVersion('doc', versionOf('y', 2, { kind: 'import' }))
+      expect(second.id).toBeGreaterThan(first.id)
+      expect(third.id).toBeGreaterThan(second.id)
+
+      const seq = await store.append('doc', updateInserting('log'))
+      await store.compact('doc', updateInserting('snapshot'), seq)
+      const loaded = await store.loadVersion('doc', first.id)
+      expect(loaded).toEqual({ ...first, bytes: expect.any(Uint8Array) })
+      expect([...loaded!.bytes]).toEqual([...bytes])
+      expect((await store.loadVersion('doc', third.id))?.kind).toBe('import')
+    })
+
+    it('P10: versions list newest first, without bytes, per document', async () => {
+      const a = await store.saveVersion('doc', versionOf('a', 1_000))
+      const c = await store.saveVersion('doc', versionOf('c', 3_000, { kind: 'restore' }))
+      const b = await store.saveVersion('doc', versionOf('b', 2_000))
+      // Same time: the later id is the newer.
+      const d = await store.saveVersion('doc', versionOf('d', 3_000, { authors: ['Ada'] }))
+      await store.saveVersion('elsewhere', versionOf('e', 4_000))
+      const list = await store.listVersions('doc')
+      expect(list.map((v) => v.id)).toEqual([d.id, c.id, b.id, a.id])
+      expect(list[0]).toEqual(d)
+      for (const v of list) expect(v).not.toHaveProperty('bytes')
+      expect(await store.listVersions('nothing-here')).toEqual([])
+    })
+
+    it('P11: an unknown version, or one of another document, loads as null', async () => {
+      const v = await store.saveVersion('doc', versionOf('a', 1))
+      expect(await store.loadVersion('doc', v.id + 1000)).toBeNull()
+      expect(await store.loadVersion('other', v.id)).toBeNull()
+    })
+
+    it('P12: pruning deletes exactly what the retention policy drops, in that document only', async () => {
+      const now = 100 * DAY_MS
+      const ages = [
+        ['named', 60 * DAY_MS],
+        ['import', 40 * DAY_MS],
+        ['auto', 2 * DAY_MS + 10 * MINUTE_MS],
+        ['auto', 2 * DAY_MS + 20 * MINUTE_MS],
+        ['restore', 2 * DAY_MS + 30 * MINUTE_MS],
+        ['auto', 3 * 60 * MINUTE_MS + 5 * MINUTE_MS],
+        ['auto', 3 * 60 * MINUTE_MS + 6 * MINUTE_MS],
+        ['auto', 30 * MINUTE_MS],
+        ['auto', 29 * MINUTE_MS],
+      ] as const
+      const saved = []
+      for (const [kind, age] of ages) {
+        saved.push(await store.saveVersion('doc', versionOf(kind, now - age, { kind })))
+      }
+      await store.saveVersion('elsewhere', versionOf('old', 1))
+      const expected = versionsToPrune(saved, defaultRetention, now)
+      // The expired import, and the older auto version of each pair in one day and in one hour.
+      expect(expected).toEqual([saved[1]!.id, saved[3]!.id, saved[6]!.id])
+      expect(await store.pruneVersions('doc', defaultRetention, now)).toBe(3)
+      const left = (await store.listVersions('doc')).map((v) => v.id)
+      expect(left.sort((x, y) => x - y)).toEqual(
+        saved.map((v) => v.id).filter((id) => !expected.includes(id)),
+      )
+      expect(await store.pruneVersions('doc', defaultRetention, now)).toBe(0)
+      expect(await store.listVersions('elsewhere')).toHaveLength(1)
+    })
+
     if (reopen) {
+      it('P13: versions are there after the store is closed and reopened', async () => {
+        const v = await store.saveVersion('doc', versionOf('kept', 5))
+        await store.close()
+        store = await reopen()
+        const loaded = await store.loadVersion('doc', v.id)
+        expect(loaded && textOf([loaded.bytes])).toBe('kept')
+        const next = await store.saveVersion('doc', versionOf('next', 6))
+        expect(next.id).toBeGreaterThan(v.id)
+      })
+
       it('P7: what was appended is there after the store is closed and reopened', async () => {
         const update = updateInserting('durable')
         void store.append('doc', update)

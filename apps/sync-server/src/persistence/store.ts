@@ -1,3 +1,5 @@
+import type { RetentionPolicy } from './retention.js'
+
 /** What is stored for one document: a snapshot and the updates appended after it. */
 export interface StoredDocument {
   /** The compacted state, or `null` before the first compaction. */
@@ -16,6 +18,39 @@ export interface DocumentInfo {
   /** Bytes stored for the document (snapshot plus uncompacted updates). */
   storedBytes: number
 }
+
+/** Why a version was saved. */
+export type VersionKind = 'auto' | 'named' | 'restore' | 'import'
+
+/** A version without its bytes: what {@link DocStore.listVersions} returns. */
+export interface VersionInfo {
+  /** Grows with every version saved in the store (across documents); never reused. */
+  id: number
+  /** The document's name. */
+  doc: string
+  /** Milliseconds since the epoch when the version was taken. */
+  createdAtMs: number
+  /** The name a person gave it; `null` for versions the server took by itself. */
+  label: string | null
+  /**
+   * `auto`: after a stretch of edits or when the last person left; `named`: on request;
+   * `restore` and `import`: the state just before a restore or an import replaced the text.
+   */
+  kind: VersionKind
+  /** Display names of the people who edited since the previous version. */
+  authors: string[]
+  /** Length of the text, in UTF-16 code units (as `Y.Text` and CodeMirror count). */
+  textLength: number
+}
+
+/** An immutable snapshot of a document. */
+export interface Version extends VersionInfo {
+  /** The whole document at that moment, as one Yjs update. */
+  bytes: Uint8Array
+}
+
+/** What {@link DocStore.saveVersion} is given: a version before the store numbers it. */
+export type NewVersion = Omit<Version, 'id' | 'doc'>
 
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
@@ -42,6 +77,20 @@ export interface DocStore {
   compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocumentInfo[]>
+  /**
+   * Stores `version` of document `name` (apart from its update log: compaction never touches
+   * versions). Resolves once it is durable, with the version as stored.
+   */
+  saveVersion(name: string, version: NewVersion): Promise<VersionInfo>
+  /** The versions of `name`, newest first (by `createdAtMs`, then `id`), without their bytes. */
+  listVersions(name: string): Promise<VersionInfo[]>
+  /** Version `id` of document `name`, or `null` if it has no such version. */
+  loadVersion(name: string, id: number): Promise<Version | null>
+  /**
+   * Deletes the versions of `name` that `policy` does not keep at time `nowMs` (see
+   * `versionsToPrune`); resolves with how many were deleted.
+   */
+  pruneVersions(name: string, policy: RetentionPolicy, nowMs?: number): Promise<number>
   /** Whether commits currently succeed. */
   health(): StoreHealth
   /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */

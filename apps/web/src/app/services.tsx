@@ -9,6 +9,8 @@ export interface Services {
   readonly identity: IdentityStore
   /** The sync server's WebSocket base URL. */
   readonly serverUrl: string
+  /** The HTTP API's base URL without a trailing slash; '' for the page's own origin. */
+  readonly apiUrl: string
 }
 
 const ServicesContext = createContext<Services | null>(null)

@@ -5,6 +5,9 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { Identity } from '../lib/identity'
 import { type ConnectionWatcher, shouldReconnect, watchConnection } from './connection'
+import { holdSaving, type SaveStore, SaveTracker } from './save-state'
+import { savedAckSocket, trackSaved } from './saved-socket'
+import { replaceText } from './text'
 
 /** The shared text that the editor binds to; the name stock y-codemirror demos use. */
 export const TEXT_NAME = 'codemirror'
@@ -19,8 +22,20 @@ export interface CollabSession {
   /** Undoes only this client's own edits. */
   readonly undoManager: Y.UndoManager
   readonly connection: ConnectionWatcher
+  /** Whether this client's edits are stored on the server (the truth, for leave warnings). */
+  readonly save: SaveStore
+  /** The same, with `saving` shown long enough not to flicker (for the indicator). */
+  readonly saveIndicator: SaveStore
+  /**
+   * Replaces the whole text with `next` as one edit of this client that undo reverts (an
+   * import). Only the part that differs is rewritten.
+   */
+  replaceText(next: string): void
   destroy(): void
 }
+
+/** How long the indicator shows "Saving…" at least, in milliseconds. */
+const MIN_SAVING_SHOWN_MS = 400
 
 export interface SessionOptions {
   /** The document name (decoded). */
@@ -47,12 +62,19 @@ export function openSession({ name, serverUrl, identity }: SessionOptions): Coll
   const doc = new Y.Doc()
   const text = doc.getText(TEXT_NAME)
   const persistence = new IndexeddbPersistence(`tandem:${name}`, doc)
+  const save = new SaveTracker()
   const provider = new WebsocketProvider(serverUrl, encodeDocName(name), doc, {
     connect: false,
     shouldReconnect,
+    WebSocketPolyfill: savedAckSocket(WebSocket, save),
   })
+  const untrackSaved = trackSaved(provider, doc, save)
+  const saveIndicator = holdSaving(save, MIN_SAVING_SHOWN_MS)
   const awareness = provider.awareness
   const undoManager = new Y.UndoManager(text)
+  // Imports are this client's edits too: Mod-z undoes them like typing.
+  const importOrigin = { edit: 'import' }
+  undoManager.addTrackedOrigin(importOrigin)
   const connection = watchConnection(provider)
 
   const publishIdentity = () => {
@@ -85,6 +107,14 @@ export function openSession({ name, serverUrl, identity }: SessionOptions): Coll
     awareness,
     undoManager,
     connection,
+    save,
+    saveIndicator,
+    replaceText(next) {
+      // Its own undo step, not merged with typing just before or after it.
+      undoManager.stopCapturing()
+      doc.transact(() => replaceText(text, next), importOrigin)
+      undoManager.stopCapturing()
+    },
     destroy() {
       if (destroyed) return
       destroyed = true
@@ -93,6 +123,8 @@ export function openSession({ name, serverUrl, identity }: SessionOptions): Coll
       window.removeEventListener('pagehide', onPageHide)
       window.removeEventListener('pageshow', onPageShow)
       connection.destroy()
+      saveIndicator.destroy()
+      untrackSaved()
       provider.destroy()
       awareness.destroy()
       undoManager.destroy()

@@ -1,31 +1,73 @@
-import type { ConnectionSnapshot } from '../collab/connection'
+import type { ConnectionSnapshot, ConnectionState } from '../collab/connection'
+import type { SaveSnapshot, SaveState } from '../collab/save-state'
 
-const labels = {
+const connectionLabels: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   offline: 'Offline',
-} as const
+}
 
-const hints = {
-  connecting: 'Connecting to the sync server.',
-  connected: 'Your changes reach everyone as you type.',
+const saveLabels: Record<SaveState, string> = {
+  saved: 'Saved',
+  saving: 'Saving…',
+  'offline-unsaved': 'Offline – changes kept in this browser',
+  offline: 'Offline – all changes saved',
+}
+
+const hints: Record<SaveState, string> = {
+  saved: 'Connected. Everything you wrote is stored on the server.',
+  saving: 'Connected. Your latest changes are on their way to the server.',
+  'offline-unsaved':
+    'The sync server cannot be reached. Your changes are kept in this browser and are sent when the connection returns; keep this tab or browser until then.',
   offline:
-    'The sync server cannot be reached. Your changes are kept on this device and are sent when the connection returns.',
-} as const
+    'The sync server cannot be reached. Everything you wrote before is stored on the server; new changes are kept in this browser until the connection returns.',
+}
 
-/** The connection indicator: a coloured dot and the state in words. */
-export function ConnectionStatus({ connection }: { connection: ConnectionSnapshot }) {
+/**
+ * The connection and saved indicator, one pill: a dot coloured by the connection and the saved
+ * state in words ("Connecting…" while the first sync is under way). Only connection changes and
+ * unsaved offline work are announced to screen readers, not every save while typing.
+ */
+export function ConnectionStatus({
+  connection,
+  save,
+}: {
+  connection: ConnectionSnapshot
+  save: SaveSnapshot
+}) {
   const { state, closed } = connection
+  const connecting = state === 'connecting'
+  const announcement =
+    save.state === 'offline-unsaved' ? saveLabels['offline-unsaved'] : connectionLabels[state]
   return (
     <div
       className="status"
       data-testid="connection-status"
       data-state={state}
-      role="status"
-      title={closed ? 'The server closed this document; see the message below.' : hints[state]}
+      title={
+        closed
+          ? 'The server closed this document; see the message below.'
+          : connecting
+            ? 'Connecting to the sync server.'
+            : hints[save.state]
+      }
     >
       <span className="status-dot" aria-hidden="true" />
-      <span className="status-label">{labels[state]}</span>
+      {connecting && (
+        <span className="status-label" aria-hidden="true">
+          {connectionLabels.connecting}
+        </span>
+      )}
+      <span
+        className={connecting ? 'visually-hidden' : 'status-label'}
+        data-testid="save-status"
+        data-state={save.state}
+      >
+        {saveLabels[save.state]}
+      </span>
+      <span className="visually-hidden" role="status">
+        {announcement}
+      </span>
     </div>
   )
 }

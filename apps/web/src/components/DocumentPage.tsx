@@ -1,28 +1,168 @@
-import { useEffect } from 'react'
+import type { EditorView } from '@codemirror/view'
+import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useServices } from '../app/services'
 import { describeClose } from '../collab/connection'
+import { whenSaved } from '../collab/save-state'
 import { useCollabSession } from '../collab/useCollabSession'
 import { useConnection } from '../hooks/useConnection'
+import { useHistory } from '../hooks/useHistory'
 import { usePresence } from '../hooks/usePresence'
+import { useSave, useUnsavedWarning } from '../hooks/useSave'
+import { useSharedText } from '../hooks/useSharedText'
+import {
+  decodeImport,
+  downloadText,
+  type ExportFormat,
+  exportFileName,
+  importSizeProblem,
+  looksLikeText,
+} from '../lib/files'
+import { historyApi } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
+import { describeTime } from '../lib/time'
+import { ConfirmDialog } from './ConfirmDialog'
 import { ConnectionStatus } from './ConnectionStatus'
 import { CopyLinkButton } from './CopyLinkButton'
 import { DisplayNameInput } from './DisplayNameInput'
 import { Editor } from './Editor'
+import { FileMenu } from './FileMenu'
+import { HistoryPanel, versionTitle } from './HistoryPanel'
 import { Link } from './Link'
 import { Presence } from './Presence'
+import { VersionPreview } from './VersionPreview'
 
-/** A document: the header with people and status, and the editor filling the rest. */
+/** How long saving a named version waits for this client's edits to be stored, in ms. */
+const SAVE_BEFORE_VERSION_TIMEOUT_MS = 5_000
+
+interface Notice {
+  readonly text: string
+  readonly error: boolean
+}
+
+const undoKey = () =>
+  /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent) ? '⌘Z' : 'Ctrl+Z'
+
+const hasFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files')
+
+/**
+ * A document: the header with people, status, history and file actions; the editor filling the
+ * rest, or the preview of a version; and the history panel beside it.
+ */
 export function DocumentPage({ name }: { name: string }) {
-  const { store, identity, serverUrl } = useServices()
+  const { store, identity, serverUrl, apiUrl } = useServices()
   const session = useCollabSession(name, serverUrl, identity)
   const connection = useConnection(session?.connection ?? null)
+  const save = useSave(session?.saveIndicator ?? null)
   const people = usePresence(session?.awareness ?? null)
+  const viewRef = useRef<EditorView | null>(null)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  const [confirmRestore, setConfirmRestore] = useState(false)
+  const [pendingImport, setPendingImport] = useState<{ name: string; text: string } | null>(null)
+  const [dragging, setDragging] = useState(false)
+  const [notice, setNotice] = useState<Notice | null>(null)
+  const closed = connection.closed !== null
+
+  useUnsavedWarning(session?.save ?? null)
 
   useEffect(() => {
     rememberDoc(store, name, Date.now())
     document.title = `${name} · Tandem`
   }, [store, name])
+
+  // A file dropped anywhere else on the page would make the browser open it instead of the app.
+  useEffect(() => {
+    const refuse = (event: globalThis.DragEvent) => {
+      if (event.dataTransfer?.types.includes('Files')) event.preventDefault()
+    }
+    window.addEventListener('dragover', refuse)
+    window.addEventListener('drop', refuse)
+    return () => {
+      window.removeEventListener('dragover', refuse)
+      window.removeEventListener('drop', refuse)
+    }
+  }, [])
+
+  useEffect(() => {
+    if (notice === null || notice.error) return
+    const timer = setTimeout(() => setNotice(null), 8_000)
+    return () => clearTimeout(timer)
+  }, [notice])
+
+  const api = useMemo(() => historyApi(apiUrl, name), [apiUrl, name])
+  const beforeSave = useCallback(async () => {
+    if (session === null) return 'The document is still opening.'
+    const saved = await whenSaved(session.save, SAVE_BEFORE_VERSION_TIMEOUT_MS)
+    if (saved) return null
+    return session.save.getSnapshot().state === 'saving'
+      ? 'Your latest changes are not stored yet; try again in a moment.'
+      : 'You are offline; versions can be saved once the connection returns.'
+  }, [session])
+  const history = useHistory(api, historyOpen, beforeSave)
+  const previewing = historyOpen && history.selectedId !== null
+  const current = useSharedText(previewing ? (session?.text ?? null) : null)
+
+  const focusEditor = () => viewRef.current?.focus()
+
+  const closePreview = useCallback(() => {
+    history.select(null)
+    requestAnimationFrame(() => viewRef.current?.focus())
+  }, [history.select])
+
+  const exportText = (format: ExportFormat) => {
+    if (session === null) return
+    downloadText(session.text.toString(), exportFileName(name, format), format)
+  }
+
+  const chooseImport = async (file: File) => {
+    if (!looksLikeText(file)) {
+      setNotice({
+        text: `“${file.name}” is not a text file; import a .md or .txt file.`,
+        error: true,
+      })
+      return
+    }
+    // Refused before it is read: a huge file should not be loaded into memory first.
+    const tooBig = importSizeProblem(file.size)
+    const read = tooBig
+      ? ({ ok: false, problem: tooBig } as const)
+      : decodeImport(new Uint8Array(await file.arrayBuffer()))
+    if (!read.ok) {
+      setNotice({ text: `Cannot import “${file.name}”: ${read.problem}`, error: true })
+      return
+    }
+    setPendingImport({ name: file.name, text: read.text })
+  }
+
+  const doImport = () => {
+    if (session === null || pendingImport === null) return
+    session.replaceText(pendingImport.text)
+    setNotice({
+      text: `Imported “${pendingImport.name}”. Press ${undoKey()} in the text to undo.`,
+      error: false,
+    })
+    setPendingImport(null)
+    if (history.selectedId !== null) history.select(null)
+    requestAnimationFrame(focusEditor)
+  }
+
+  const restoreVersion = async () => {
+    const id = history.selectedId
+    const version = history.preview.status === 'ready' ? history.preview.value.version : null
+    setConfirmRestore(false)
+    if (id === null) return
+    const problem = await history.restore(id)
+    if (problem === null) {
+      const what = version
+        ? `${versionTitle(version)} (${describeTime(version.createdAtMs, Date.now())})`
+        : 'the version'
+      setNotice({ text: `Restored ${what}.`, error: false })
+      requestAnimationFrame(focusEditor)
+    } else {
+      setNotice({ text: `Could not restore: ${problem}`, error: true })
+    }
+  }
+
+  const selectedVersion = history.preview.status === 'ready' ? history.preview.value.version : null
 
   return (
     <div className="doc-page">
@@ -41,9 +181,26 @@ export function DocumentPage({ name }: { name: string }) {
           <CopyLinkButton />
         </div>
         <div className="topbar-end">
-          <ConnectionStatus connection={connection} />
+          <ConnectionStatus connection={connection} save={save} />
           <Presence people={people} />
           <DisplayNameInput />
+          <div className="topbar-actions">
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="history-button"
+              aria-expanded={historyOpen}
+              aria-pressed={historyOpen}
+              onClick={() => setHistoryOpen((open) => !open)}
+            >
+              History
+            </button>
+            <FileMenu
+              onExport={exportText}
+              onImport={(file) => void chooseImport(file)}
+              canImport={session !== null && !closed}
+            />
+          </div>
         </div>
       </header>
       {connection.closed && (
@@ -51,9 +208,101 @@ export function DocumentPage({ name }: { name: string }) {
           {describeClose(connection.closed)} Your copy stays on this device but no longer syncs.
         </div>
       )}
-      <main className="editor-host" data-testid="editor">
-        {session && <Editor session={session} readOnly={connection.closed !== null} />}
-      </main>
+      {notice && (
+        <div
+          className={notice.error ? 'notice error' : 'notice'}
+          role={notice.error ? 'alert' : 'status'}
+        >
+          <span>{notice.text}</span>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Dismiss"
+            onClick={() => setNotice(null)}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      <div className="doc-body">
+        <main
+          className={dragging ? 'editor-host dragging' : 'editor-host'}
+          data-testid="editor"
+          hidden={previewing}
+          onDragOverCapture={(event) => {
+            if (!hasFiles(event)) return
+            event.preventDefault()
+            event.dataTransfer.dropEffect = closed ? 'none' : 'copy'
+            if (!dragging) setDragging(true)
+          }}
+          onDragLeave={(event) => {
+            if (!event.currentTarget.contains(event.relatedTarget as Node | null))
+              setDragging(false)
+          }}
+          onDropCapture={(event) => {
+            if (!hasFiles(event)) return
+            // The file replaces the text after a confirmation; CodeMirror must not insert it.
+            event.preventDefault()
+            event.stopPropagation()
+            setDragging(false)
+            const file = event.dataTransfer.files[0]
+            if (file && !closed) void chooseImport(file)
+          }}
+        >
+          {session && <Editor session={session} readOnly={closed} viewRef={viewRef} />}
+          {dragging && (
+            <div className="drop-overlay" aria-hidden="true">
+              Drop a text file to replace the document
+            </div>
+          )}
+        </main>
+        {previewing && (
+          <VersionPreview
+            preview={history.preview}
+            current={current}
+            canRestore={!closed}
+            onRestore={() => setConfirmRestore(true)}
+            onClose={closePreview}
+          />
+        )}
+        {historyOpen && (
+          <HistoryPanel
+            history={history}
+            canSave={session !== null && !closed}
+            onClose={() => {
+              setHistoryOpen(false)
+              requestAnimationFrame(focusEditor)
+            }}
+          />
+        )}
+      </div>
+      <ConfirmDialog
+        open={pendingImport !== null || confirmRestore}
+        title={pendingImport ? 'Replace the text with this file?' : 'Restore this version?'}
+        confirmLabel={pendingImport ? 'Replace text' : 'Restore'}
+        onConfirm={pendingImport ? doImport : () => void restoreVersion()}
+        onCancel={() => {
+          setPendingImport(null)
+          setConfirmRestore(false)
+        }}
+      >
+        {pendingImport ? (
+          <p>
+            The whole document is replaced by “{pendingImport.name}” (
+            {pendingImport.text.length.toLocaleString()} characters), for everyone editing it. You
+            can undo it with {undoKey()}.
+          </p>
+        ) : (
+          <p>
+            The text becomes{' '}
+            {selectedVersion
+              ? `“${versionTitle(selectedVersion)}” of ${describeTime(selectedVersion.createdAtMs, Date.now())}`
+              : 'this version'}{' '}
+            for everyone editing it. The restore is a new change: the version history keeps the text
+            as it is now.
+          </p>
+        )}
+      </ConfirmDialog>
     </div>
   )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEV_SYNC_URL, syncServerUrl } from './sync-url'
+import { apiBaseUrl, DEV_SYNC_URL, syncServerUrl } from './sync-url'
 
 describe('syncServerUrl', () => {
   it('uses the page origin in production, ws: for http: and wss: for https:', () => {
@@ -29,5 +29,19 @@ describe('syncServerUrl', () => {
     expect(
       syncServerUrl({ protocol: 'http:', host: 'h:1' }, { DEV: false, VITE_SYNC_URL: ' ' }),
     ).toBe('ws://h:1')
+  })
+})
+
+describe('apiBaseUrl', () => {
+  it('is the page origin unless VITE_SYNC_URL names another server', () => {
+    expect(apiBaseUrl({ DEV: false })).toBe('')
+    expect(apiBaseUrl({ DEV: true })).toBe('')
+    expect(apiBaseUrl({ DEV: false, VITE_SYNC_URL: ' ' })).toBe('')
+    expect(apiBaseUrl({ DEV: false, VITE_SYNC_URL: 'wss://sync.example/base/' })).toBe(
+      'https://sync.example/base',
+    )
+    expect(apiBaseUrl({ DEV: true, VITE_SYNC_URL: 'ws://127.0.0.1:9000' })).toBe(
+      'http://127.0.0.1:9000',
+    )
   })
 })

@@ -25,3 +25,18 @@ export function syncServerUrl(page: PageOrigin, env: BuildEnv): string {
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:'
   return `${scheme}//${page.host}`
 }
+
+/** `ws:` → `http:` and `wss:` → `https:`; other URLs unchanged. */
+export function httpUrlOf(wsUrl: string): string {
+  return wsUrl.replace(/^ws(s?):/i, 'http$1:')
+}
+
+/**
+ * The base URL of the server's HTTP API (`/api/...`), without a trailing slash: the server that
+ * `VITE_SYNC_URL` names, else the page's own origin (`''`; `vite dev` proxies `/api` to the
+ * local server).
+ */
+export function apiBaseUrl(env: BuildEnv): string {
+  const configured = env.VITE_SYNC_URL?.trim()
+  return configured ? httpUrlOf(configured.replace(/\/+$/, '')) : ''
+}

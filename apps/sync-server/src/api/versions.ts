@@ -1,0 +1,73 @@
+import { textOf, updateReplacingText } from '../rooms/text.js'
+import { type Context, isEmptyUpdate, versionJson } from './context.js'
+import { ApiError } from './errors.js'
+import { expectContentType, readJsonObject, sendJson } from './http.js'
+
+/** Longest label, in code points. */
+const MAX_LABEL_CHARS = 200
+/** Largest JSON body, in bytes. */
+const MAX_JSON_BYTES = 64 * 1024
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u
+
+/** `GET /api/docs/{name}/versions`: newest first, without content. */
+export async function listVersions({ res, deps, name }: Context): Promise<void> {
+  const versions = await deps.store.listVersions(name)
+  if (versions.length === 0 && (await deps.store.load(name)) === null) {
+    throw new ApiError('not_found', 'no such document')
+  }
+  sendJson(res, 200, { versions: versions.map(versionJson) })
+}
+
+/** `POST /api/docs/{name}/versions` with `{ "label": "..." }`: a named version of the text now. */
+export async function createVersion(ctx: Context): Promise<void> {
+  expectContentType(ctx.req, 'application/json')
+  const body = await readJsonObject(ctx.req, Math.min(MAX_JSON_BYTES, ctx.maxBodyBytes))
+  const label = typeof body.label === 'string' ? body.label.trim() : null
+  if (
+    label === null ||
+    label === '' ||
+    [...label].length > MAX_LABEL_CHARS ||
+    CONTROL.test(label)
+  ) {
+    throw new ApiError(
+      'invalid_label',
+      `label must be 1–${MAX_LABEL_CHARS} characters of text without control characters`,
+    )
+  }
+  const saved = await ctx.change(async (room) => {
+    if (isEmptyUpdate(room.update)) throw new ApiError('not_found', 'no such document')
+    return room.history.save('named', label)
+  })
+  ctx.log.info({ version: saved.version.id }, 'named version saved')
+  sendJson(ctx.res, 201, { version: versionJson(saved.version) })
+}
+
+/** `GET /api/docs/{name}/versions/{id}`: the version and its text. */
+export async function getVersion({ res, deps, name, id }: Context): Promise<void> {
+  const version = await deps.store.loadVersion(name, id)
+  if (!version) throw new ApiError('not_found', 'no such version')
+  sendJson(res, 200, { version: versionJson(version), text: textOf(version.bytes) })
+}
+
+/**
+ * `POST /api/docs/{name}/versions/{id}/restore`: one edit by the server that makes the text equal
+ * to the version's, which connected clients receive live. The text before is saved first as a
+ * `restore` version, so restoring that one undoes this.
+ */
+export async function restoreVersion(ctx: Context): Promise<void> {
+  const version = await ctx.deps.store.loadVersion(ctx.name, ctx.id)
+  if (!version) throw new ApiError('not_found', 'no such version')
+  const text = textOf(version.bytes)
+  const before = await ctx.change(async (room) => {
+    const saved = await room.history.save('restore')
+    const update = updateReplacingText(room.update, text)
+    if (!isEmptyUpdate(update)) {
+      await room.applyUpdate(update)
+      if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
+    }
+    return saved.version
+  })
+  ctx.log.info({ restored: version.id, version: before.id }, 'version restored')
+  sendJson(ctx.res, 200, { ok: true, version: versionJson(before), textLength: text.length })
+}

@@ -1,0 +1,72 @@
+import { type ReactNode, useEffect, useId, useRef } from 'react'
+
+export interface ConfirmDialogProps {
+  /** Shown while true. */
+  open: boolean
+  title: string
+  children: ReactNode
+  confirmLabel: string
+  onConfirm: () => void
+  /** Cancel or Escape. */
+  onCancel: () => void
+}
+
+/**
+ * A modal question with Cancel and a confirming button: the native `<dialog>`, so focus stays
+ * inside while it is open, Escape cancels and focus returns to where it was. Cancel has the
+ * focus first, since what is confirmed replaces text.
+ */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null)
+  const id = useId()
+
+  useEffect(() => {
+    const element = dialog.current
+    if (element === null) return
+    if (open && !element.open) element.showModal()
+    if (!open && element.open) element.close()
+  }, [open])
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog"
+      data-testid="confirm-dialog"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-body`}
+      onClose={() => {
+        if (open) onCancel()
+      }}
+    >
+      <form
+        method="dialog"
+        className="dialog-body"
+        onSubmit={(event) => {
+          event.preventDefault()
+          onConfirm()
+        }}
+      >
+        <h2 id={`${id}-title`}>{title}</h2>
+        <div id={`${id}-body`} className="dialog-text">
+          {children}
+        </div>
+        <div className="dialog-actions">
+          {/* biome-ignore lint/a11y/noAutofocus: the safe choice takes the focus in a modal dialog. */}
+          <button type="button" className="button secondary" onClick={onCancel} autoFocus>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" data-testid="confirm-accept">
+            {confirmLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  )
+}

@@ -1,0 +1,106 @@
+import { useEffect, useId, useRef } from 'react'
+import type { ExportFormat } from '../lib/files'
+
+export interface FileMenuProps {
+  onExport: (format: ExportFormat) => void
+  onImport: (file: File) => void
+  /** Whether importing is possible now (not while the document is closed by the server). */
+  canImport: boolean
+}
+
+/**
+ * "File": download the text as Markdown or plain text, or import a file. A `<details>`
+ * disclosure, so it opens with Enter or Space; Escape and a click elsewhere close it.
+ */
+export function FileMenu({ onExport, onImport, canImport }: FileMenuProps) {
+  const menu = useRef<HTMLDetailsElement>(null)
+  const input = useRef<HTMLInputElement>(null)
+  const id = useId()
+
+  const close = (focusSummary = false) => {
+    const details = menu.current
+    if (!details) return
+    details.open = false
+    if (focusSummary) details.querySelector('summary')?.focus()
+  }
+
+  useEffect(() => {
+    const onPointerDown = (event: PointerEvent) => {
+      const details = menu.current
+      if (details?.open && !details.contains(event.target as Node)) details.open = false
+    }
+    document.addEventListener('pointerdown', onPointerDown)
+    return () => document.removeEventListener('pointerdown', onPointerDown)
+  }, [])
+
+  return (
+    <details
+      ref={menu}
+      className="menu"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && menu.current?.open) {
+          event.preventDefault()
+          close(true)
+        }
+      }}
+    >
+      <summary className="button subtle">
+        File <span aria-hidden="true">▾</span>
+      </summary>
+      <div className="menu-popover">
+        <button
+          type="button"
+          className="menu-item"
+          data-testid="export-md"
+          onClick={() => {
+            onExport('md')
+            close()
+          }}
+        >
+          Download as Markdown (.md)
+        </button>
+        <button
+          type="button"
+          className="menu-item"
+          data-testid="export-txt"
+          onClick={() => {
+            onExport('txt')
+            close()
+          }}
+        >
+          Download as text (.txt)
+        </button>
+        <hr className="menu-separator" />
+        <button
+          type="button"
+          className="menu-item"
+          disabled={!canImport}
+          aria-describedby={`${id}-import-help`}
+          onClick={() => input.current?.click()}
+        >
+          Import a file…
+        </button>
+        <p id={`${id}-import-help`} className="menu-help">
+          Replaces the whole text; you can undo it. You can also drop a file on the text.
+        </p>
+        <input
+          ref={input}
+          type="file"
+          className="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="import-file"
+          accept=".md,.markdown,.txt,.text,text/plain,text/markdown"
+          disabled={!canImport}
+          onChange={(event) => {
+            const file = event.target.files?.[0]
+            // Cleared, so that choosing the same file again is a change too.
+            event.target.value = ''
+            close()
+            if (file) onImport(file)
+          }}
+        />
+      </div>
+    </details>
+  )
+}

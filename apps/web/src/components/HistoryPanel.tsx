@@ -1,0 +1,176 @@
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
+import type { History } from '../hooks/useHistory'
+import type { Version, VersionKind } from '../lib/history-api'
+import { describeTime, fullTime } from '../lib/time'
+
+const kindLabels: Record<VersionKind, string> = {
+  auto: 'Autosaved',
+  named: 'Named version',
+  restore: 'Before a restore',
+  import: 'Before an import',
+}
+
+/** What a version is called in the list: its name, else why it was kept. */
+export function versionTitle(version: Version): string {
+  return version.label ?? kindLabels[version.kind]
+}
+
+function describeAuthors(authors: readonly string[]): string {
+  if (authors.length === 0) return 'No one named'
+  if (authors.length <= 3) return authors.join(', ')
+  return `${authors.slice(0, 2).join(', ')} and ${authors.length - 2} more`
+}
+
+export interface HistoryPanelProps {
+  history: History
+  /** Whether versions can be saved now (not while the document is closed by the server). */
+  canSave: boolean
+  onClose: () => void
+}
+
+/** The side panel: save a named version, and the list of versions, newest first. */
+export function HistoryPanel({ history, canSave, onClose }: HistoryPanelProps) {
+  const { versions, selectedId } = history
+  const id = useId()
+  const heading = useRef<HTMLHeadingElement>(null)
+  const [label, setLabel] = useState('')
+  const [saving, setSaving] = useState(false)
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null)
+  const now = Date.now()
+
+  useEffect(() => {
+    heading.current?.focus()
+  }, [])
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault()
+    const name = label.trim()
+    if (name === '') {
+      setMessage({ text: 'Give the version a name.', error: true })
+      return
+    }
+    setSaving(true)
+    setMessage({ text: 'Saving the version…', error: false })
+    const problem = await history.save(name)
+    setSaving(false)
+    if (problem === null) {
+      setLabel('')
+      setMessage({ text: `Saved “${name}”.`, error: false })
+    } else {
+      setMessage({ text: problem, error: true })
+    }
+  }
+
+  return (
+    <aside className="history-panel" data-testid="history-panel" aria-labelledby={`${id}-title`}>
+      <div className="panel-header">
+        <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+          Version history
+        </h2>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Refresh the list"
+          title="Refresh"
+          onClick={history.refresh}
+        >
+          ↻
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Close version history"
+          title="Close"
+          onClick={onClose}
+        >
+          ×
+        </button>
+      </div>
+
+      <form className="save-version" onSubmit={submit} noValidate>
+        <label htmlFor={`${id}-label`}>Name the current text</label>
+        <div className="field-row">
+          <input
+            id={`${id}-label`}
+            type="text"
+            value={label}
+            maxLength={200}
+            placeholder="e.g. First draft"
+            autoComplete="off"
+            onChange={(event) => setLabel(event.target.value)}
+            aria-describedby={`${id}-message`}
+            disabled={!canSave}
+          />
+          <button
+            type="submit"
+            className="button primary small"
+            data-testid="save-version"
+            disabled={!canSave || saving}
+          >
+            Save version
+          </button>
+        </div>
+        <p
+          id={`${id}-message`}
+          className={message?.error ? 'field-help error' : 'field-help'}
+          aria-live="polite"
+        >
+          {message?.text ?? ''}
+        </p>
+      </form>
+
+      <div className="history-list-area">
+        {versions.status === 'loading' && <p className="muted panel-note">Loading versions…</p>}
+        {versions.status === 'error' && (
+          <div className="panel-note" role="alert">
+            <p className="error-text">{versions.message}</p>
+            <button type="button" className="button subtle" onClick={history.refresh}>
+              Try again
+            </button>
+          </div>
+        )}
+        {versions.status === 'ready' && versions.value.length === 0 && (
+          <p className="muted panel-note">
+            No versions yet. Versions are kept as you write, and whenever you save one by name.
+          </p>
+        )}
+        {versions.status === 'ready' && versions.value.length > 0 && (
+          <ul className="history-list" aria-label="Versions, newest first">
+            {versions.value.map((version) => {
+              const selected = version.id === selectedId
+              return (
+                <li key={version.id}>
+                  <button
+                    type="button"
+                    className="history-item"
+                    data-testid="history-item"
+                    data-version-id={version.id}
+                    aria-current={selected ? 'true' : undefined}
+                    onClick={() => history.select(selected ? null : version.id)}
+                  >
+                    <span className="history-item-title">
+                      <span className="history-item-name">{versionTitle(version)}</span>
+                      {version.label !== null && version.kind !== 'named' && (
+                        <span className={`kind-badge kind-${version.kind}`}>
+                          {kindLabels[version.kind]}
+                        </span>
+                      )}
+                    </span>
+                    <time
+                      className="history-item-time"
+                      dateTime={new Date(version.createdAtMs).toISOString()}
+                      title={fullTime(version.createdAtMs)}
+                    >
+                      {describeTime(version.createdAtMs, now)}
+                    </time>
+                    <span className="history-item-authors">{describeAuthors(version.authors)}</span>
+                  </button>
+                </li>
+              )
+            })}
+          </ul>
+        )}
+      </div>
+    </aside>
+  )
+}

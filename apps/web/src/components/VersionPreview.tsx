@@ -1,0 +1,155 @@
+import { useDeferredValue, useEffect, useMemo, useRef } from 'react'
+import type { Loadable, VersionText } from '../hooks/useHistory'
+import { countChangedWords, diffText } from '../lib/diff'
+import { describeTime, fullTime } from '../lib/time'
+import { versionTitle } from './HistoryPanel'
+
+export interface VersionPreviewProps {
+  preview: Loadable<VersionText>
+  /** The document's text now, which the version is compared with. */
+  current: string
+  /** Whether restoring is possible now. */
+  canRestore: boolean
+  onRestore: () => void
+  onClose: () => void
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/**
+ * A version's text with its differences from the current text marked: what restoring it would
+ * bring back is underlined in green, what it would remove is struck through in red.
+ */
+export function VersionPreview({
+  preview,
+  current,
+  canRestore,
+  onRestore,
+  onClose,
+}: VersionPreviewProps) {
+  const body = useRef<HTMLDivElement>(null)
+  // Typing elsewhere should not wait for the comparison of a long text.
+  const compared = useDeferredValue(current)
+  const versionText = preview.status === 'ready' ? preview.value.text : null
+  const segments = useMemo(
+    () => (versionText === null ? [] : diffText(compared, versionText)),
+    [compared, versionText],
+  )
+  const counts = useMemo(() => countChangedWords(segments), [segments])
+  const identical = versionText !== null && segments.every((segment) => segment.kind === 'same')
+
+  // Show the first difference when a version opens.
+  useEffect(() => {
+    if (versionText === null) return
+    body.current?.querySelector('ins, del')?.scrollIntoView({ block: 'center' })
+  }, [versionText])
+
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (
+        event.key === 'Escape' &&
+        !event.defaultPrevented &&
+        !document.querySelector('dialog[open]')
+      ) {
+        onClose()
+      }
+    }
+    window.addEventListener('keydown', onKeyDown)
+    return () => window.removeEventListener('keydown', onKeyDown)
+  }, [onClose])
+
+  const version = preview.status === 'ready' ? preview.value.version : null
+
+  return (
+    <section
+      className="version-preview"
+      data-testid="history-preview"
+      aria-label={version ? `Preview of ${versionTitle(version)}` : 'Version preview'}
+      aria-busy={preview.status === 'loading'}
+    >
+      <div className="preview-bar">
+        <div className="preview-title">
+          {version ? (
+            <>
+              <strong>{versionTitle(version)}</strong>
+              <span className="muted">
+                {' · '}
+                <time title={fullTime(version.createdAtMs)}>
+                  {describeTime(version.createdAtMs, Date.now())}
+                </time>
+              </span>
+            </>
+          ) : (
+            <strong>Version preview</strong>
+          )}
+        </div>
+        <div className="preview-actions">
+          <button type="button" className="button subtle" onClick={onClose}>
+            Back to editing
+          </button>
+          <button
+            type="button"
+            className="button primary small"
+            data-testid="history-restore"
+            disabled={!canRestore || version === null || identical}
+            onClick={onRestore}
+          >
+            Restore this version
+          </button>
+        </div>
+      </div>
+      {version && (
+        <p className="preview-summary">
+          {identical ? (
+            'Same as the current text.'
+          ) : (
+            <>
+              Restoring it{' '}
+              {counts.added > 0 && (
+                <>
+                  adds <span className="count-added">{plural(counts.added, 'word')}</span>
+                </>
+              )}
+              {counts.added > 0 && counts.removed > 0 && ' and '}
+              {counts.removed > 0 && (
+                <>
+                  removes <span className="count-removed">{plural(counts.removed, 'word')}</span>
+                </>
+              )}
+              {counts.added === 0 && counts.removed === 0 && 'changes only spacing or punctuation'}.
+            </>
+          )}
+        </p>
+      )}
+      <div className="preview-body" ref={body}>
+        {preview.status === 'loading' && <p className="muted">Loading the version…</p>}
+        {preview.status === 'error' && (
+          <p className="error-text" role="alert">
+            {preview.message}
+          </p>
+        )}
+        {preview.status === 'ready' && (
+          <div className="preview-text">
+            {versionText === '' && <span className="muted">This version is empty.</span>}
+            {segments.map((segment, index) =>
+              segment.kind === 'same' ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: segments have no identity but their place.
+                <span key={index}>{segment.text}</span>
+              ) : segment.kind === 'added' ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: as above.
+                <ins key={index} title="In this version, not in the current text">
+                  {segment.text}
+                </ins>
+              ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: as above.
+                <del key={index} title="In the current text, not in this version">
+                  {segment.text}
+                </del>
+              ),
+            )}
+          </div>
+        )}
+      </div>
+    </section>
+  )
+}

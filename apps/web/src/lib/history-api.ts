@@ -1,0 +1,153 @@
+/** Why a version was kept. */
+export type VersionKind = 'auto' | 'named' | 'restore' | 'import'
+
+/** A stored version of a document, as the history list shows it. */
+export interface Version {
+  readonly id: string
+  readonly createdAtMs: number
+  /** The name given when it was saved, if any. */
+  readonly label: string | null
+  readonly kind: VersionKind
+  /** Display names of the people who were editing. */
+  readonly authors: readonly string[]
+  /** Length of its text, in UTF-16 code units. */
+  readonly textLength: number
+}
+
+/** An HTTP API request that failed: the server's `{ error, message }`, or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    /** The server's error code (`error`), or `network` / `bad-response`. */
+    readonly code: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+const kinds: ReadonlySet<string> = new Set<VersionKind>(['auto', 'named', 'restore', 'import'])
+
+/** "no such version" → "No such version." */
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  const capital = trimmed.charAt(0).toLocaleUpperCase() + trimmed.slice(1)
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function timeOf(raw: Record<string, unknown>): number | null {
+  if (typeof raw.createdAtMs === 'number' && Number.isFinite(raw.createdAtMs))
+    return raw.createdAtMs
+  if (typeof raw.createdAt === 'string') {
+    const ms = Date.parse(raw.createdAt)
+    if (Number.isFinite(ms)) return ms
+  }
+  if (typeof raw.createdAt === 'number' && Number.isFinite(raw.createdAt)) return raw.createdAt
+  return null
+}
+
+/**
+ * Reads one version from the API's JSON, or `null` when it lacks an id or a time. Takes the
+ * time from `createdAtMs` (milliseconds) or `createdAt` (ISO text or milliseconds); an unknown
+ * kind reads as `auto`, so a newer server's kinds still list.
+ */
+export function parseVersion(raw: unknown): Version | null {
+  if (!isRecord(raw)) return null
+  const id = typeof raw.id === 'string' || typeof raw.id === 'number' ? String(raw.id) : null
+  const createdAtMs = timeOf(raw)
+  if (id === null || id === '' || createdAtMs === null) return null
+  const label = typeof raw.label === 'string' && raw.label.trim() !== '' ? raw.label : null
+  const kind =
+    typeof raw.kind === 'string' && kinds.has(raw.kind) ? (raw.kind as VersionKind) : 'auto'
+  const authors = Array.isArray(raw.authors)
+    ? raw.authors.filter((name): name is string => typeof name === 'string' && name.trim() !== '')
+    : []
+  const textLength =
+    typeof raw.textLength === 'number' && Number.isFinite(raw.textLength) ? raw.textLength : 0
+  return { id, createdAtMs, label, kind, authors, textLength }
+}
+
+/** Reads the list answer `{ versions: [...] }`, newest first whatever order it came in. */
+export function parseVersionList(body: unknown): Version[] {
+  const list = isRecord(body) && Array.isArray(body.versions) ? body.versions : null
+  if (list === null)
+    throw new ApiError('The server sent an unexpected answer.', 200, 'bad-response')
+  return list
+    .map(parseVersion)
+    .filter((version): version is Version => version !== null)
+    .sort((a, b) => b.createdAtMs - a.createdAtMs)
+}
+
+/** Reads `{ version, text }`. */
+export function parseVersionText(body: unknown): { version: Version; text: string } {
+  const version = isRecord(body) ? parseVersion(body.version) : null
+  if (!isRecord(body) || version === null || typeof body.text !== 'string') {
+    throw new ApiError('The server sent an unexpected answer.', 200, 'bad-response')
+  }
+  return { version, text: body.text }
+}
+
+/** The base path of a document's API: the name is one percent-encoded path segment. */
+export function docApiPath(apiUrl: string, name: string): string {
+  return `${apiUrl}/api/docs/${encodeURIComponent(name)}`
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>
+
+/** Version history of one document over the server's HTTP API. */
+export interface HistoryApi {
+  list(signal?: AbortSignal): Promise<Version[]>
+  create(label: string): Promise<Version | null>
+  get(id: string, signal?: AbortSignal): Promise<{ version: Version; text: string }>
+  restore(id: string): Promise<void>
+}
+
+/** `apiUrl` is the server's HTTP base URL without a trailing slash ('' for the page's own). */
+export function historyApi(apiUrl: string, name: string, fetchImpl: Fetch = fetch): HistoryApi {
+  const base = `${docApiPath(apiUrl, name)}/versions`
+  const request = async (url: string, init?: RequestInit): Promise<unknown> => {
+    let response: Response
+    try {
+      response = await fetchImpl(url, {
+        ...init,
+        headers: { accept: 'application/json', ...init?.headers },
+      })
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err
+      throw new ApiError('The server cannot be reached.', 0, 'network')
+    }
+    const body: unknown = await response.json().catch(() => null)
+    if (!response.ok) {
+      const message =
+        isRecord(body) && typeof body.message === 'string' && body.message.trim() !== ''
+          ? sentence(body.message)
+          : `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`
+      const code = isRecord(body) && typeof body.error === 'string' ? body.error : 'http'
+      throw new ApiError(message, response.status, code)
+    }
+    return body
+  }
+  return {
+    list: async (signal) => parseVersionList(await request(base, { signal: signal ?? null })),
+    create: async (label) => {
+      const body = await request(base, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ label }),
+      })
+      return parseVersion(isRecord(body) && 'version' in body ? body.version : body)
+    },
+    get: async (id, signal) =>
+      parseVersionText(
+        await request(`${base}/${encodeURIComponent(id)}`, { signal: signal ?? null }),
+      ),
+    restore: async (id) => {
+      await request(`${base}/${encodeURIComponent(id)}/restore`, { method: 'POST' })
+    },
+  }
+}
