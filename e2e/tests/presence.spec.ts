@@ -30,3 +30,24 @@ test('everyone present is listed by name, and the connection shows as connected'
   await expect(ada.presenceUsers).toHaveCount(1)
   await expect(ada.person('Grace')).toHaveCount(0)
 })
+
+test('everyone is listed again right after the server restarts, without waiting for a renewal', async ({
+  server,
+  openDoc,
+}) => {
+  const ada = await openDoc({ label: 'Ada' })
+  const grace = await openDoc({ label: 'Grace' })
+  await ada.setDisplayName('Ada')
+  await grace.setDisplayName('Grace')
+  await expect(ada.presenceUsers).toHaveCount(2)
+  await expect(grace.presenceUsers).toHaveCount(2)
+
+  ada.console.allowConnectionErrors()
+  grace.console.allowConnectionErrors()
+  await server.restart()
+  await ada.expectState('connected')
+  await grace.expectState('connected')
+  // Presence states are renewed every 15 s; the reconnect itself must bring people back.
+  await expect(ada.person('Grace')).toBeVisible({ timeout: 5_000 })
+  await expect(grace.person('Ada')).toBeVisible({ timeout: 5_000 })
+})

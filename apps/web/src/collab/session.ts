@@ -96,6 +96,22 @@ export function openSession({ name, serverUrl, identity }: SessionOptions): Coll
   window.addEventListener('pagehide', onPageHide)
   window.addEventListener('pageshow', onPageShow)
 
+  // y-protocols takes a presence state only with a newer clock. After a reconnect the others
+  // (and the server) still hold this tab's last clock, and this tab still holds theirs though
+  // it dropped their states, so re-sent states would be ignored until the next renewal (up to
+  // 30 s without cursors): forget the clocks of clients that are gone, and publish our own
+  // state again with a new clock.
+  const onStatus = ({ status }: { status: string }) => {
+    if (status !== 'connected') return
+    for (const clientId of [...awareness.meta.keys()]) {
+      if (clientId !== doc.clientID && !awareness.states.has(clientId))
+        awareness.meta.delete(clientId)
+    }
+    const state = awareness.getLocalState()
+    if (state !== null) awareness.setLocalState({ ...state })
+  }
+  provider.on('status', onStatus)
+
   const connectTimer = setTimeout(() => provider.connect(), 0)
   let destroyed = false
 
@@ -125,6 +141,7 @@ export function openSession({ name, serverUrl, identity }: SessionOptions): Coll
       connection.destroy()
       saveIndicator.destroy()
       untrackSaved()
+      provider.off('status', onStatus)
       provider.destroy()
       awareness.destroy()
       undoManager.destroy()
