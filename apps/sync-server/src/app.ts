@@ -60,6 +60,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
       quietEchoMs: 10_000,
       unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
+      versionQuietMs: config.VERSION_QUIET_MS,
+      versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
     },
     log,
   )
@@ -89,6 +91,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         api: createApiHandler({
           rooms,
           store,
+          maxBodyBytes: config.API_MAX_BODY_BYTES,
           // A browser page of another origin may read what its token allows, never change it.
           authorize: async (req, name) =>
             req.method === 'GET' || req.method === 'HEAD' || originAllowed(req, allowedOrigins)

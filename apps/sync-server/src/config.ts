@@ -129,6 +129,15 @@ export const configSchema = z.object({
   COMPACT_AFTER_UPDATES: positiveInt
     .default(500)
     .describe('Stored updates after which a loaded document is compacted into one snapshot.'),
+  VERSION_QUIET_MS: positiveInt
+    .default(60_000)
+    .describe('A version is kept automatically once a document has had no edit for this long.'),
+  VERSION_MAX_INTERVAL_MS: positiveInt
+    .default(600_000)
+    .describe('During continuous editing, a version is kept at least this often.'),
+  API_MAX_BODY_BYTES: positiveInt
+    .default(10 * 1024 * 1024)
+    .describe('Largest HTTP API request body (an imported text); larger gets 413.'),
   SHUTDOWN_TIMEOUT_MS: positiveInt
     .default(10_000)
     .describe('Longest a graceful shutdown waits for storage to flush before exiting.'),

@@ -1,82 +1,11 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VersionJson } from '../src/api/context.js'
-import { createApiHandler } from '../src/api/routes.js'
-import { allowAll } from '../src/auth/access.js'
-import { loadConfig } from '../src/config.js'
-import { createLogger } from '../src/log.js'
-import { SqliteStore } from '../src/persistence/sqlite.js'
-import { Rooms, type RoomsOptions } from '../src/rooms/rooms.js'
-import { createRequestHandler } from '../src/transport/http.js'
-import { WebSocketTransport } from '../src/transport/websocket.js'
-import { type Client, connectClient, synced, tempDir } from './helpers.js'
-
-interface Running {
-  url: URL
-  close(): Promise<void>
-}
-
-/**
- * The server as `startTandem` composes it (SQLite on disk, stock transport, the API), with the
- * rooms' version timings set small. Until the timings are settings of their own, this is how a
- * test reaches them.
- */
-async function startWithTimings(dataDir: string, timings: Partial<RoomsOptions>): Promise<Running> {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, WEB_DIR: '' })
-  const log = createLogger('silent')
-  const store = SqliteStore.open(dataDir)
-  const rooms = new Rooms(
-    store,
-    {
-      maxAwarenessStateBytes: config.MAX_AWARENESS_STATE_BYTES,
-      compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
-      quietEchoMs: 10_000,
-      unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
-      ...timings,
-    },
-    log,
-  )
-  const websockets = new WebSocketTransport(
-    rooms,
-    {
-      maxMessageBytes: config.MAX_MESSAGE_BYTES,
-      maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-      idleTimeoutMs: config.IDLE_TIMEOUT_MS,
-      maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
-      maxBytesPerSecond: config.MAX_BYTES_PER_SECOND,
-      maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
-      maxConnectionsPerDoc: config.MAX_CONNECTIONS_PER_DOC,
-      maxUpgradesPerIpPerMinute: config.MAX_UPGRADES_PER_IP_PER_MINUTE,
-      maxLoadedDocs: config.MAX_LOADED_DOCS,
-      allowedOrigins: null,
-      authorize: allowAll,
-    },
-    log,
-  )
-  const api = createApiHandler({ rooms, store, authorize: allowAll, log })
-  const server = createServer(
-    createRequestHandler({ webDir: '', readiness: () => store.health(), api }, log),
-  )
-  server.on('upgrade', websockets.handleUpgrade)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    async close() {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      await rooms.close()
-      websockets.close()
-      server.closeAllConnections()
-      await stopped
-      await store.close()
-    },
-  }
-}
+import type { Tandem } from '../src/app.js'
+import { type Client, connectClient, startServer, synced, tempDir } from './helpers.js'
 
 describe('automatic versions against a real server', () => {
   let dir: ReturnType<typeof tempDir>
-  let server: Running
+  let server: Tandem
   const clients: Client[] = []
   const connect = (name: string, user: string) => {
     const client = connectClient(`ws://${server.url.host}`, name)
@@ -102,7 +31,10 @@ describe('automatic versions against a real server', () => {
   })
 
   it('H2, H4: a burst of edits followed by a pause gives one version, with its authors', async () => {
-    server = await startWithTimings(dir.path, { versionQuietMs: 300, versionMaxIntervalMs: 60_000 })
+    server = await startServer(dir.path, {
+      VERSION_QUIET_MS: '300',
+      VERSION_MAX_INTERVAL_MS: '60000',
+    })
     const [ada, grace] = [connect('burst', 'Ada'), connect('burst', 'Grace')]
     await Promise.all([synced(ada), synced(grace)])
     for (const ch of 'hello') ada.text.insert(ada.text.length, ch)
@@ -124,7 +56,10 @@ describe('automatic versions against a real server', () => {
   })
 
   it('H2: continuous editing without pauses still gets versions every versionMaxIntervalMs', async () => {
-    server = await startWithTimings(dir.path, { versionQuietMs: 60_000, versionMaxIntervalMs: 300 })
+    server = await startServer(dir.path, {
+      VERSION_QUIET_MS: '60000',
+      VERSION_MAX_INTERVAL_MS: '300',
+    })
     const ada = connect('typing', 'Ada')
     await synced(ada)
     const typing = setInterval(() => ada.text.insert(ada.text.length, 'x'), 20)
