@@ -92,6 +92,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
           rooms,
           store,
           maxBodyBytes: config.API_MAX_BODY_BYTES,
+          signer,
           // A browser page of another origin may read what its token allows, never change it.
           authorize: async (req, name) =>
             req.method === 'GET' || req.method === 'HEAD' || originAllowed(req, allowedOrigins)

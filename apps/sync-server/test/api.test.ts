@@ -467,6 +467,7 @@ describe('HTTP API', () => {
       store: server.store,
       authorize,
       log: createLogger('silent'),
+      signer: new TokenSigner(new TextEncoder().encode('x'.repeat(32))),
     })
     const http = createServer((req, res) => {
       void api(req, res, new URL(req.url ?? '/', 'http://localhost').pathname)

@@ -257,3 +257,36 @@ describe('security', () => {
     })
   })
 })
+
+describe('share links', () => {
+  it('T16: an editor gets a view-only link; its token opens the document read-only', async () => {
+    const dir = tempDir()
+    const server = await startServer(dir.path, { AUTH_SECRET: SECRET, AUTH_MODE: 'token' })
+    const edit = await signer.sign({ doc: 'shared', mode: 'edit' }, 60)
+    const view = await signer.sign({ doc: 'shared', mode: 'view' }, 60)
+    const links = (token: string) =>
+      fetch(new URL('/api/docs/shared/links', server.url), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}` },
+      })
+    try {
+      expect((await links(view)).status).toBe(403)
+      const res = await links(edit)
+      expect(res.status).toBe(201)
+      const { view: link } = (await res.json()) as { view: { token: string } }
+      const writer = connectClient(wsUrl(server), 'shared', new Y.Doc(), { token: edit })
+      const reader = connectClient(wsUrl(server), 'shared', new Y.Doc(), { token: link.token })
+      await Promise.all([synced(writer), synced(reader)])
+      writer.text.insert(0, 'read me')
+      await vi.waitFor(() => expect(reader.text.toString()).toBe('read me'))
+      reader.text.insert(0, 'no: ')
+      const check = connectClient(wsUrl(server), 'shared', new Y.Doc(), { token: edit })
+      writer.text.insert(7, '!')
+      await vi.waitFor(() => expect(check.text.toString()).toBe('read me!'))
+      for (const c of [writer, reader, check]) c.destroy()
+    } finally {
+      await server.close()
+      dir.remove()
+    }
+  })
+})

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { validateUpdate } from '@tandem/protocol'
-import * as Y from 'yjs'
 import type { Access, Authorize } from '../auth/access.js'
+import type { TokenSigner } from '../auth/tokens.js'
 import type { Logger } from '../log.js'
 import { StorageBackpressureError, StoreClosedError } from '../persistence/group-commit.js'
 import type { DocStore, VersionInfo } from '../persistence/store.js'
+import { DocState } from '../rooms/doc-state.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
@@ -15,6 +16,8 @@ export interface ApiDeps {
   /** Decides what a request may do with a document; every route with a `{name}` asks it. */
   authorize: Authorize
   log: Logger
+  /** Signs the tokens of share links. */
+  signer: TokenSigner
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
 }
@@ -70,9 +73,9 @@ export function isEmptyUpdate(update: Uint8Array): boolean {
 export async function storedState(store: DocStore, name: string): Promise<Uint8Array | null> {
   const stored = await store.load(name)
   if (!stored) return null
-  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates
   try {
-    const update = parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts)
+    // Folded as the room folds it, so the API reads exactly what clients are served.
+    const update = new DocState(stored.snapshot, stored.updates, stored.lastSeq).update
     validateUpdate(update)
     return update
   } catch {

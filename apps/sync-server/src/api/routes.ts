@@ -5,6 +5,7 @@ import { roomError } from './context.js'
 import { getText, listDocuments, putText } from './documents.js'
 import { ApiError } from './errors.js'
 import { sendError, sendJson } from './http.js'
+import { createLinks } from './links.js'
 import { createVersion, getVersion, listVersions, restoreVersion } from './versions.js'
 
 export type { ApiDeps } from './context.js'
@@ -45,6 +46,7 @@ const routes: readonly Route[] = [
     needs: 'edit',
     handle: restoreVersion,
   },
+  { method: 'POST', path: '/api/docs/{name}/links', needs: 'edit', handle: createLinks },
 ]
 
 /** Every route the API serves (docs/openapi.json lists exactly these; a test checks it). */

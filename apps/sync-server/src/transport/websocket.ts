@@ -26,6 +26,9 @@ export interface WebSocketOptions {
   authorize: Authorize
 }
 
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Rates are averaged over this window: a connection may burst this many seconds' worth. */
 const RATE_WINDOW_SECONDS = 10
 
@@ -226,17 +229,18 @@ export class WebSocketTransport {
     let queuedBytes = 0
     let room: Room | null = null
     let closed = false
-    const expiry =
-      expiresAtMs === undefined
-        ? undefined
-        : setTimeout(
-            () => {
-              log.info('closing connection: token expired')
-              peer.close(CloseCode.TokenExpired, closeReason[CloseCode.TokenExpired])
-            },
-            Math.max(0, expiresAtMs - Date.now()),
-          )
-    expiry?.unref()
+    let expiry: NodeJS.Timeout | undefined
+    const watchExpiry = (atMs: number) => {
+      // setTimeout fires at once for delays past 2^31 - 1 ms (24.8 days): wait in steps.
+      const delayMs = Math.min(Math.max(0, atMs - Date.now()), MAX_TIMER_MS)
+      expiry = setTimeout(() => {
+        if (Date.now() < atMs) return watchExpiry(atMs)
+        log.info('closing connection: token expired')
+        peer.close(CloseCode.TokenExpired, closeReason[CloseCode.TokenExpired])
+      }, delayMs)
+      expiry.unref()
+    }
+    if (expiresAtMs !== undefined) watchExpiry(expiresAtMs)
 
     ws.on('pong', () => {
       peer.alive = true
