@@ -97,3 +97,50 @@ describe('durability of a server process', () => {
     }
   })
 })
+
+describe('SIGTERM under load', () => {
+  it('D6: SIGTERM while three clients type stores everything any client saw, closing with 1001', async () => {
+    const dir = tempDir()
+    const clients: Client[] = []
+    try {
+      const server = await spawnServer({ DATA_DIR: dir.path })
+      const writers = [0, 1, 2].map(() => connectClient(server.wsUrl, 'busy'))
+      const watcher = connectClient(server.wsUrl, 'busy')
+      clients.push(...writers, watcher)
+      await Promise.all(clients.map(synced))
+      const closes = clients.map(
+        (c) =>
+          new Promise<number>((resolve) =>
+            c.provider.once('connection-close', (event: { code: number } | null) =>
+              resolve(event?.code ?? 0),
+            ),
+          ),
+      )
+      let typed = 0
+      const typing = setInterval(() => {
+        for (const [w, c] of writers.entries()) c.text.insert(c.text.length, `<${w}.${typed}>`)
+        typed++
+      }, 1)
+      await vi.waitFor(() => expect(watcher.text.length).toBeGreaterThan(3000), { timeout: 20_000 })
+      server.child.kill('SIGTERM')
+      const codes = await Promise.all(closes)
+      clearInterval(typing)
+      const seen = watcher.text.toString()
+      expect(codes).toEqual([1001, 1001, 1001, 1001])
+      expect(await server.exited).toEqual({ code: 0, signal: null })
+      for (const c of clients.splice(0)) c.destroy()
+
+      const again = await spawnServer({ DATA_DIR: dir.path })
+      const reader = connectClient(again.wsUrl, 'busy')
+      clients.push(reader)
+      await synced(reader)
+      const kept = reader.text.toString()
+      for (const token of seen.match(/<[^>]*>/g) ?? []) expect(kept).toContain(token)
+      again.child.kill('SIGKILL')
+      await again.exited
+    } finally {
+      for (const c of clients.splice(0)) c.destroy()
+      dir.remove()
+    }
+  })
+})

@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { Tandem } from '../src/app.js'
@@ -54,5 +56,64 @@ describe('storage failure', () => {
     const doc = new Y.Doc()
     for (const u of [stored?.snapshot, ...(stored?.updates ?? [])]) if (u) Y.applyUpdate(doc, u)
     expect(doc.getText('codemirror').toString()).toBe(`before. ${big}`)
+  })
+})
+
+describe('storage failure, other causes', () => {
+  it('D3: a read-only database delays edits; they are written once it is writable again', async () => {
+    const dir = tempDir()
+    const store = SqliteStore.open(dir.path, { retryInitialMs: 5, retryMaxMs: 20 })
+    const server = await startServer(dir.path, {}, store)
+    const a = connectClient(wsUrl(server), 'doc')
+    const b = connectClient(wsUrl(server), 'doc')
+    try {
+      await Promise.all([synced(a), synced(b)])
+      // SQLite's own read-only state (SQLITE_READONLY), as for a file remounted read-only.
+      store.database.pragma('query_only = ON')
+      a.text.insert(0, 'waiting for the disk')
+      const ready = () => fetch(new URL('/readyz', server.url))
+      await vi.waitFor(async () => expect((await ready()).status).toBe(503))
+      expect(((await (await ready()).json()) as { reason: string }).reason).toMatch(/readonly/i)
+      expect(b.text.toString()).toBe('')
+      store.database.pragma('query_only = OFF')
+      await vi.waitFor(() => expect(b.text.toString()).toBe('waiting for the disk'))
+      expect((await ready()).status).toBe(200)
+    } finally {
+      a.destroy()
+      b.destroy()
+      await server.close()
+      dir.remove()
+    }
+  })
+
+  it('D3: a database locked by another process delays edits until the lock is released', async () => {
+    const dir = tempDir()
+    const store = SqliteStore.open(dir.path, {
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+      busyTimeoutMs: 10,
+    })
+    const server = await startServer(dir.path, {}, store)
+    const a = connectClient(wsUrl(server), 'doc')
+    const b = connectClient(wsUrl(server), 'doc')
+    // Another process (a backup tool, a second server by mistake) holds the write lock.
+    const other = new Database(join(dir.path, 'tandem.db'))
+    try {
+      await Promise.all([synced(a), synced(b)])
+      other.exec('BEGIN IMMEDIATE')
+      a.text.insert(0, 'after the lock')
+      const ready = () => fetch(new URL('/readyz', server.url))
+      await vi.waitFor(async () => expect((await ready()).status).toBe(503))
+      expect(((await (await ready()).json()) as { reason: string }).reason).toMatch(/locked|busy/i)
+      expect(b.text.toString()).toBe('')
+      other.exec('COMMIT')
+      await vi.waitFor(() => expect(b.text.toString()).toBe('after the lock'))
+    } finally {
+      other.close()
+      a.destroy()
+      b.destroy()
+      await server.close()
+      dir.remove()
+    }
   })
 })
