@@ -44,7 +44,7 @@ export async function openStore(config: Config, log: Logger): Promise<DocStore> 
       onConnectionError: (err) => log.warn({ err }, 'PostgreSQL connection lost'),
     })
   }
-  return SqliteStore.open(config.DATA_DIR, commitLog)
+  return SqliteStore.open(config.DATA_DIR, { ...commitLog, synchronous: config.SQLITE_SYNCHRONOUS })
 }
 
 /** Composes and starts the server: store → rooms → transport → listening HTTP server. */

@@ -25,6 +25,12 @@ export const configSchema = z.object({
     .describe(
       'Directory for the SQLite database (`tandem.db`), created if missing; unused with `DATABASE_URL`.',
     ),
+  SQLITE_SYNCHRONOUS: z
+    .enum(['normal', 'full'])
+    .default('normal')
+    .describe(
+      '`normal`: every acknowledged edit survives a crash or `kill -9` of the server; `full`: also a power loss (an fsync per commit).',
+    ),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
