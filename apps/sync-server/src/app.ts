@@ -7,6 +7,7 @@ import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
+import { MemoryStore } from './persistence/memory.js'
 import { PostgresStore } from './persistence/postgres.js'
 import { SqliteStore } from './persistence/sqlite.js'
 import type { DocStore } from './persistence/store.js'
@@ -36,6 +37,10 @@ export async function openStore(config: Config, log: Logger): Promise<DocStore> 
     onError: (err: unknown, attempt: number) =>
       log.error({ err, attempt }, 'storage commit failed; retrying'),
     onRecover: () => log.info('storage commits succeed again'),
+  }
+  if (config.STORAGE === 'memory') {
+    log.warn('STORAGE=memory: documents are lost when the server stops')
+    return new MemoryStore()
   }
   if (config.DATABASE_URL) {
     return PostgresStore.connect(config.DATABASE_URL, {

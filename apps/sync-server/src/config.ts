@@ -25,6 +25,12 @@ export const configSchema = z.object({
     .describe(
       'Directory for the SQLite database (`tandem.db`), created if missing; unused with `DATABASE_URL`.',
     ),
+  STORAGE: z
+    .enum(['durable', 'memory'])
+    .default('durable')
+    .describe(
+      '`durable`: SQLite, or PostgreSQL with `DATABASE_URL`. `memory`: nothing survives a restart; for measuring what durability costs.',
+    ),
   SQLITE_SYNCHRONOUS: z
     .enum(['normal', 'full'])
     .default('normal')

@@ -51,3 +51,29 @@ describe('configuration', () => {
     )
   })
 })
+
+describe('STORAGE=memory', () => {
+  it('K5: keeps documents in memory only: nothing is written to DATA_DIR and nothing survives', async () => {
+    const { readdirSync } = await import('node:fs')
+    const { connectClient, startServer, synced, tempDir, wsUrl } = await import('./helpers.js')
+    const dir = tempDir()
+    try {
+      const first = await startServer(dir.path, { STORAGE: 'memory' })
+      const writer = connectClient(wsUrl(first), 'doc')
+      await synced(writer)
+      writer.text.insert(0, 'volatile')
+      await expect.poll(async () => (await first.store.list()).length).toBe(1)
+      writer.destroy()
+      await first.close()
+      expect(readdirSync(dir.path).filter((f) => f.startsWith('tandem.db'))).toEqual([])
+      const second = await startServer(dir.path, { STORAGE: 'memory' })
+      const reader = connectClient(wsUrl(second), 'doc')
+      await synced(reader)
+      expect(reader.text.toString()).toBe('')
+      reader.destroy()
+      await second.close()
+    } finally {
+      dir.remove()
+    }
+  })
+})
