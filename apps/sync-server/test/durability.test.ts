@@ -1,18 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type Client, connectClient, synced, tempDir } from './helpers.js'
+import { type Client, connectClient, random, synced, tempDir } from './helpers.js'
 import { spawnServer } from './process.js'
 import { openRaw } from './raw.js'
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('durability of a server process', () => {
   let dir: ReturnType<typeof tempDir>

@@ -139,3 +139,14 @@ export function connectAckingClient(url: string, name: string, doc = new Y.Doc()
     },
   })
 }
+
+/** mulberry32: a small seeded generator, so that a failing randomized run can be replayed. */
+export function random(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -7,6 +7,7 @@ import {
   type Client,
   connectAckingClient,
   connectClient,
+  random,
   startServer,
   synced,
   tempDir,
@@ -14,17 +15,6 @@ import {
 } from './helpers.js'
 import { spawnServer } from './process.js'
 import { openRaw } from './raw.js'
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('saved acknowledgements (Tandem extension)', () => {
   let dir: ReturnType<typeof tempDir>

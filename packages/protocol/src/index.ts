@@ -31,3 +31,4 @@ export {
   validateStateVector,
   validateUpdate,
 } from './messages.js'
+export { minimalEdit, replaceText, TEXT_NAME, type TextEdit } from './text.js'

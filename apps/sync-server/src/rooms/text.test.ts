@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { minimalEdit, TEXT_NAME, textOf, updateReplacingText } from './text.js'
+import { TEXT_NAME, textOf, updateReplacingText } from './text.js'
 
 function stateOf(text: string, clientID = 1): Uint8Array {
   const doc = new Y.Doc()
@@ -27,36 +27,6 @@ describe('text helpers', () => {
   it('textOf reads the codemirror text of an update; empty for an empty document', () => {
     expect(textOf(stateOf('hello'))).toBe('hello')
     expect(textOf(new Uint8Array([0, 0]))).toBe('')
-  })
-
-  it('minimalEdit keeps the common prefix and suffix', () => {
-    expect(minimalEdit('hello world', 'hello brave world')).toEqual({
-      index: 6,
-      deleteCount: 0,
-      insert: 'brave ',
-    })
-    expect(minimalEdit('abcdef', 'abXYef')).toEqual({ index: 2, deleteCount: 2, insert: 'XY' })
-    expect(minimalEdit('aaa', 'aa')).toEqual({ index: 2, deleteCount: 1, insert: '' })
-    expect(minimalEdit('same', 'same')).toEqual({ index: 4, deleteCount: 0, insert: '' })
-    expect(minimalEdit('', 'new')).toEqual({ index: 0, deleteCount: 0, insert: 'new' })
-  })
-
-  it('minimalEdit never splits a surrogate pair', () => {
-    // 😀 and 😁 share their high surrogate; 🙂 and 😂 share a low one with others.
-    const cases: [string, string][] = [
-      ['a😀b', 'a😁b'],
-      ['x😂', 'x🙂'],
-      ['😀😀', '😀😁'],
-      ['👋 hi', '😀 hi'],
-    ]
-    for (const [from, to] of cases) {
-      const edit = minimalEdit(from, to)
-      expect(
-        from.slice(0, edit.index) + edit.insert + from.slice(edit.index + edit.deleteCount),
-      ).toBe(to)
-      expect(edit.insert.isWellFormed()).toBe(true)
-      expect(from.slice(edit.index, edit.index + edit.deleteCount).isWellFormed()).toBe(true)
-    }
   })
 
   it('updateReplacingText makes the text equal to the target with one deletion and one insertion', () => {

@@ -1,7 +1,7 @@
+import { minimalEdit, TEXT_NAME } from '@tandem/protocol'
 import * as Y from 'yjs'
 
-/** The shared `Y.Text` that the web app (y-codemirror.next) edits. */
-export const TEXT_NAME = 'codemirror'
+export { TEXT_NAME }
 
 /**
  * Runs `fn` with a scratch `Y.Doc` holding `update` (deleted content garbage-collected), and
@@ -20,43 +20,6 @@ export function withDoc<T>(update: Uint8Array, fn: (doc: Y.Doc) => T): T {
 /** The text of the shared `codemirror` text in the document that `update` encodes. */
 export function textOf(update: Uint8Array): string {
   return withDoc(update, (doc) => doc.getText(TEXT_NAME).toString())
-}
-
-/** One replacement that turns one string into another. */
-export interface TextEdit {
-  /** Where the replacement starts, in UTF-16 code units. */
-  index: number
-  /** How many code units are deleted there. */
-  deleteCount: number
-  /** What is inserted there. */
-  insert: string
-}
-
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff
-const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
-
-/**
- * The smallest single replacement (common prefix and suffix kept) that turns `from` into `to`.
- * It never splits a surrogate pair, so an emoji is replaced whole.
- */
-export function minimalEdit(from: string, to: string): TextEdit {
-  const max = Math.min(from.length, to.length)
-  let prefix = 0
-  while (prefix < max && from.charCodeAt(prefix) === to.charCodeAt(prefix)) prefix++
-  if (prefix > 0 && isHighSurrogate(from.charCodeAt(prefix - 1))) prefix--
-  let suffix = 0
-  while (
-    suffix < max - prefix &&
-    from.charCodeAt(from.length - 1 - suffix) === to.charCodeAt(to.length - 1 - suffix)
-  ) {
-    suffix++
-  }
-  if (suffix > 0 && isLowSurrogate(from.charCodeAt(from.length - suffix))) suffix--
-  return {
-    index: prefix,
-    deleteCount: from.length - prefix - suffix,
-    insert: to.slice(prefix, to.length - suffix),
-  }
 }
 
 /**
