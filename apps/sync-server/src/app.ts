@@ -7,6 +7,7 @@ import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
+import { Metrics } from './metrics/metrics.js'
 import { MemoryStore } from './persistence/memory.js'
 import { PostgresStore } from './persistence/postgres.js'
 import { SqliteStore } from './persistence/sqlite.js'
@@ -54,7 +55,8 @@ export async function openStore(config: Config, log: Logger): Promise<DocStore> 
 
 /** Composes and starts the server: store → rooms → transport → listening HTTP server. */
 export async function startTandem(config: Config, log: Logger, store?: DocStore): Promise<Tandem> {
-  store ??= await openStore(config, log)
+  const metrics = new Metrics()
+  store = metrics.instrument(store ?? (await openStore(config, log)))
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
   const authorize = createAuthorize(config.AUTH_MODE, signer)
   const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
@@ -70,6 +72,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     },
     log,
   )
+  metrics.trackRooms(rooms)
   const websockets = new WebSocketTransport(
     rooms,
     {
@@ -85,6 +88,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       maxLoadedDocs: config.MAX_LOADED_DOCS,
       allowedOrigins,
       authorize,
+      metrics,
     },
     log,
   )
@@ -93,6 +97,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       {
         webDir: config.WEB_DIR ?? bundledWebDir,
         readiness: () => store.health(),
+        metrics: metrics.registry,
+        metricsToken: config.METRICS_TOKEN,
         api: createApiHandler({
           rooms,
           store,

@@ -92,6 +92,19 @@ export const configSchema = z.object({
     .describe(
       "Comma-separated browser origins allowed to connect (`https://a.example,https://b.example`). Default: the server's own.",
     ),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must have at least 16 characters')
+    .optional()
+    .describe(
+      'If set, `/metrics` needs `Authorization: Bearer <token>` (also `METRICS_TOKEN_FILE`).',
+    ),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe(
+      '`json`: one JSON object per line (for log collectors); `pretty`: coloured text for a terminal.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -158,7 +171,7 @@ export const configSchema = z.object({
 export type Config = Readonly<z.infer<typeof configSchema>>
 
 /** Settings that may instead be read from a file named by `<KEY>_FILE` (container secrets). */
-const secretKeys: ReadonlySet<string> = new Set(['AUTH_SECRET', 'DATABASE_URL'])
+const secretKeys: ReadonlySet<string> = new Set(['AUTH_SECRET', 'DATABASE_URL', 'METRICS_TOKEN'])
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'

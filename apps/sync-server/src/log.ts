@@ -1,14 +1,19 @@
 import { type Logger, type LoggerOptions, pino } from 'pino'
+import pretty from 'pino-pretty'
 
 export type { Logger }
 
 /** Paths whose values never reach the log. */
 const redact = ['token', '*.token', 'req.headers.authorization', 'req.headers.cookie']
 
-/** A JSON-lines logger on stdout (or on `destination`, for tests). */
+/**
+ * A logger on stdout: JSON lines, or readable text for a terminal with `format: 'pretty'`
+ * (or on `destination`, for tests).
+ */
 export function createLogger(
   level: LoggerOptions['level'],
   destination?: pino.DestinationStream,
+  format: 'json' | 'pretty' = 'json',
 ): Logger {
   const options: LoggerOptions = {
     level,
@@ -16,5 +21,9 @@ export function createLogger(
     redact: { paths: redact, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   }
-  return destination ? pino(options, destination) : pino(options)
+  if (destination) return pino(options, destination)
+  if (format === 'pretty') {
+    return pino(options, pretty({ colorize: process.stdout.isTTY, sync: true, ignore: 'service' }))
+  }
+  return pino(options)
 }

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     process.stderr.write(`tandem: ${err.message}\n`)
     process.exit(2)
   }
-  const log = createLogger(config.LOG_LEVEL)
+  const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT)
   const tandem = await startTandem(config, log)
   log.info(
     {

@@ -77,3 +77,45 @@ describe('STORAGE=memory', () => {
     }
   })
 })
+
+describe('LOG_FORMAT', () => {
+  it('K6: pretty writes readable lines for a terminal; json (the default) one object per line', async () => {
+    const { spawn } = await import('node:child_process')
+    const { fileURLToPath } = await import('node:url')
+    const { tempDir } = await import('./helpers.js')
+    const dir = tempDir()
+    const firstLine = (format: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [fileURLToPath(new URL('../dist/main.js', import.meta.url))],
+          {
+            env: {
+              ...process.env,
+              PORT: '0',
+              HOST: '127.0.0.1',
+              WEB_DIR: '',
+              DATA_DIR: dir.path,
+              LOG_FORMAT: format,
+            },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        )
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          if (out.includes('\n')) {
+            child.kill('SIGKILL')
+            resolve(out.split('\n')[0]!)
+          }
+        })
+        child.once('exit', () => reject(new Error(`exited before logging: ${out}`)))
+      })
+    try {
+      expect(await firstLine('pretty')).toMatch(/INFO.*listening/)
+      expect(JSON.parse(await firstLine('json'))).toMatchObject({ msg: 'listening', level: 30 })
+    } finally {
+      dir.remove()
+    }
+  })
+})

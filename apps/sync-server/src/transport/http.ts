@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Registry } from 'prom-client'
 import type { ApiHandler } from '../api/routes.js'
 import type { Logger } from '../log.js'
 import { requestUrl } from '../request-url.js'
@@ -11,6 +12,10 @@ export interface HttpOptions {
   readiness: () => { ok: true } | { ok: false; reason: string }
   /** Routes under `/api/`. */
   api: ApiHandler
+  /** The Prometheus registry served on `/metrics`. */
+  metrics: Registry
+  /** If set, `/metrics` asks for `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -51,6 +56,19 @@ export function createRequestHandler(
         ready.ok ? 200 : 503,
         ready.ok ? { status: 'ready' } : { status: 'unavailable', reason: ready.reason },
       )
+      return
+    }
+    if (pathname === '/metrics') {
+      if (options.metricsToken && req.headers.authorization !== `Bearer ${options.metricsToken}`) {
+        sendJson(res, 401, { error: 'unauthorized', message: 'metrics need the metrics token' })
+        return
+      }
+      const text = await options.metrics.metrics()
+      res.writeHead(200, {
+        'Content-Type': options.metrics.contentType,
+        'Cache-Control': 'no-store',
+      })
+      res.end(text)
       return
     }
     if (pathname.startsWith('/api/')) {

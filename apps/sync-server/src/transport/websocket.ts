@@ -5,6 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
 import { Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
+import type { Metrics } from '../metrics/metrics.js'
 import { requestUrl } from '../request-url.js'
 import type { Peer } from '../rooms/peer.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
@@ -24,6 +25,7 @@ export interface WebSocketOptions {
   /** Browser origins allowed to connect; `null`: only the server's own. */
   allowedOrigins: ReadonlySet<string> | null
   authorize: Authorize
+  metrics: Metrics
 }
 
 /** The longest delay `setTimeout` honours. */
@@ -40,6 +42,7 @@ class SocketPeer implements Peer {
   readonly bytes: TokenBucket
   readonly #ws: WebSocket
   readonly #maxBufferedBytes: number
+  readonly #metrics: Metrics
 
   constructor(
     readonly id: string,
@@ -51,6 +54,7 @@ class SocketPeer implements Peer {
   ) {
     this.#ws = ws
     this.#maxBufferedBytes = options.maxBufferedBytes
+    this.#metrics = options.metrics
     this.messages = new TokenBucket(
       options.maxMessagesPerSecond * RATE_WINDOW_SECONDS,
       options.maxMessagesPerSecond,
@@ -70,6 +74,7 @@ class SocketPeer implements Peer {
       return
     }
     this.#ws.send(frame)
+    this.#metrics.sent(frame)
   }
 
   close(code: number, reason: string): void {
@@ -166,6 +171,7 @@ export class WebSocketTransport {
     const ip = req.socket.remoteAddress ?? 'unknown'
     const refuse = (status: number, reason: string, headers?: Record<string, string>) => {
       this.#log.info({ ip, status, reason }, 'upgrade refused')
+      this.#options.metrics.upgradesRefused.labels(String(status)).inc()
       rejectUpgrade(socket, status, reason, headers)
     }
     if (!originAllowed(req, this.#options.allowedOrigins)) {
@@ -220,6 +226,7 @@ export class WebSocketTransport {
     )
     const log = this.#log.child({ doc: name, conn: peer.id })
     this.#peers.set(ws, peer)
+    this.#options.metrics.connections.inc()
     this.#perIp.add(ip)
     this.#perDoc.add(name)
     log.debug({ readOnly }, 'connected')
@@ -253,6 +260,7 @@ export class WebSocketTransport {
         return
       }
       const frame = toBytes(data)
+      this.#options.metrics.received(frame)
       const now = Date.now()
       peer.lastMessageMs = now
       if (!peer.messages.take(1, now) || !peer.bytes.take(frame.length, now)) {
@@ -277,6 +285,8 @@ export class WebSocketTransport {
     ws.on('error', (err) => log.debug({ err }, 'socket error'))
     ws.on('close', (code) => {
       closed = true
+      this.#options.metrics.connections.dec()
+      this.#options.metrics.closes.labels(String(code)).inc()
       clearTimeout(expiry)
       this.#peers.delete(ws)
       this.#perIp.remove(ip)

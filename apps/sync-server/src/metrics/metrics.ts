@@ -1,0 +1,147 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { DocStore } from '../persistence/store.js'
+
+/** Names of the y-websocket message types, for the `type` label. */
+const messageTypes: Record<number, string> = {
+  0: 'sync',
+  1: 'awareness',
+  2: 'auth',
+  3: 'query_awareness',
+  100: 'saved_request',
+  101: 'saved',
+}
+
+/** The type label of a frame: its first byte's message type. */
+export function messageTypeOf(frame: Uint8Array): string {
+  return messageTypes[frame[0] ?? -1] ?? 'unknown'
+}
+
+/**
+ * Everything the server reports on `/metrics` (Prometheus text format, via prom-client), in one
+ * registry per server so that tests can run several servers in one process.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly connections = new Gauge({
+    name: 'tandem_connections',
+    help: 'Open WebSocket connections.',
+    registers: [this.registry],
+  })
+  /** What `tandem_rooms_loaded` reads at each scrape. */
+  #rooms: { readonly size: number } | null = null
+  readonly roomsLoaded: Gauge = new Gauge({
+    name: 'tandem_rooms_loaded',
+    help: 'Documents loaded in memory.',
+    registers: [this.registry],
+    collect: (): void => this.roomsLoaded.set(this.#rooms?.size ?? 0),
+  })
+
+  /** Reports `rooms.size` as `tandem_rooms_loaded`. */
+  trackRooms(rooms: { readonly size: number }): void {
+    this.#rooms = rooms
+  }
+  readonly messagesIn = new Counter({
+    name: 'tandem_messages_received_total',
+    help: 'WebSocket messages received, by message type.',
+    labelNames: ['type'],
+    registers: [this.registry],
+  })
+  readonly bytesIn = new Counter({
+    name: 'tandem_received_bytes_total',
+    help: 'Bytes of WebSocket messages received.',
+    registers: [this.registry],
+  })
+  readonly messagesOut = new Counter({
+    name: 'tandem_messages_sent_total',
+    help: 'WebSocket messages sent (one per receiving connection), by message type.',
+    labelNames: ['type'],
+    registers: [this.registry],
+  })
+  readonly bytesOut = new Counter({
+    name: 'tandem_sent_bytes_total',
+    help: 'Bytes of WebSocket messages sent.',
+    registers: [this.registry],
+  })
+  readonly upgradesRefused = new Counter({
+    name: 'tandem_upgrades_refused_total',
+    help: 'WebSocket upgrades refused before a socket existed, by HTTP status.',
+    labelNames: ['status'],
+    registers: [this.registry],
+  })
+  readonly closes = new Counter({
+    name: 'tandem_connections_closed_total',
+    help: 'WebSocket connections closed, by close code.',
+    labelNames: ['code'],
+    registers: [this.registry],
+  })
+  readonly appendSeconds = new Histogram({
+    name: 'tandem_store_append_seconds',
+    help: 'Time from receiving an update to its commit (group commit included).',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  })
+  readonly compactionSeconds = new Histogram({
+    name: 'tandem_store_compaction_seconds',
+    help: 'Time to store a compacted snapshot.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  })
+
+  readonly #inByType = new Map<string, Counter.Internal>()
+  readonly #outByType = new Map<string, Counter.Internal>()
+
+  /** Counts one received frame. */
+  received(frame: Uint8Array): void {
+    this.#child(this.#inByType, this.messagesIn, frame).inc()
+    this.bytesIn.inc(frame.length)
+  }
+
+  /** Counts one sent frame. */
+  sent(frame: Uint8Array): void {
+    this.#child(this.#outByType, this.messagesOut, frame).inc()
+    this.bytesOut.inc(frame.length)
+  }
+
+  // prom-client hashes the labels on every `labels()` call; the hot path keeps the children.
+  #child(
+    cache: Map<string, Counter.Internal>,
+    counter: Counter<'type'>,
+    frame: Uint8Array,
+  ): Counter.Internal {
+    const type = messageTypeOf(frame)
+    let child = cache.get(type)
+    if (!child) {
+      child = counter.labels(type)
+      cache.set(type, child)
+    }
+    return child
+  }
+
+  constructor() {
+    // Process CPU, memory, file descriptors, GC, and event-loop lag.
+    collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
+  }
+
+  /** `store` with its appends and compactions timed. */
+  instrument(store: DocStore): DocStore {
+    const { appendSeconds, compactionSeconds } = this
+    return new Proxy(store, {
+      get(target, property) {
+        if (property === 'append') {
+          return (name: string, update: Uint8Array) => {
+            const done = appendSeconds.startTimer()
+            return target.append(name, update).finally(done)
+          }
+        }
+        if (property === 'compact') {
+          return (name: string, snapshot: Uint8Array, throughSeq: number) => {
+            const done = compactionSeconds.startTimer()
+            return target.compact(name, snapshot, throughSeq).finally(done)
+          }
+        }
+        const value: unknown = Reflect.get(target, property)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  }
+}
