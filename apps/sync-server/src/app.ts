@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createApiHandler } from './api/routes.js'
-import { createAuthorize, originAllowed } from './auth/access.js'
+import { createAdmin, createAuthorize, originAllowed } from './auth/access.js'
 import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
+import { startCluster } from './cluster/start.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { Metrics } from './metrics/metrics.js'
@@ -58,8 +59,10 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   const metrics = new Metrics()
   store = metrics.instrument(store ?? (await openStore(config, log)))
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
-  const authorize = createAuthorize(config.AUTH_MODE, signer)
+  const authorize = createAuthorize(config.AUTH_MODE, signer, config.ADMIN_KEY)
   const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
+  // With REDIS_URL this server is one node of a cluster (config.ts requires DATABASE_URL).
+  const cluster = config.REDIS_URL ? await startCluster(config, store, log) : null
   const rooms = new Rooms(
     store,
     {
@@ -71,6 +74,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
     },
     log,
+    cluster ?? undefined,
   )
   metrics.trackRooms(rooms)
   const websockets = new WebSocketTransport(
@@ -96,7 +100,10 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     createRequestHandler(
       {
         webDir: config.WEB_DIR ?? bundledWebDir,
-        readiness: () => store.health(),
+        readiness: () => {
+          const storage = store.health()
+          return storage.ok && cluster ? cluster.health() : storage
+        },
         metrics: metrics.registry,
         metricsToken: config.METRICS_TOKEN,
         api: createApiHandler({
@@ -104,6 +111,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
           store,
           maxBodyBytes: config.API_MAX_BODY_BYTES,
           signer,
+          admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),
           // A browser page of another origin may read what its token allows, never change it.
           authorize: async (req, name) =>
             req.method === 'GET' || req.method === 'HEAD' || originAllowed(req, allowedOrigins)
@@ -146,6 +154,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         await rooms.close()
+        await cluster?.close()
         websockets.close()
         server.closeAllConnections()
         await stopped

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { validateDocName } from '@tandem/protocol'
 import { loadSigningKey } from './auth/secret.js'
@@ -9,6 +10,9 @@ const usage = `Usage: tandem <command> [options]
 
 Commands:
   serve                      run the server (configured by environment variables; see README)
+  export --doc NAME          print a document's text (or write it to --out FILE)
+  import --doc NAME          replace a document's text with stdin (or --in FILE), as one edit
+  compact                    fold every stored document's log into one snapshot now
   token --doc NAME           print an access token on stdout
         [--prefix]           NAME is a prefix: the token opens every document starting with it
         [--mode edit|view]   what the token allows (default: edit)
@@ -16,11 +20,17 @@ Commands:
         [--color #RRGGBB]    colour stamped into the user's presence
         [--ttl SECONDS]      lifetime (default: 86400)
 
+export, import and compact talk to a running server's HTTP API: --url URL (default TANDEM_URL,
+else http://127.0.0.1:$PORT), authorised by --token TOKEN (default TANDEM_TOKEN, else
+ADMIN_KEY) when the server needs it.
+
 The token is signed with AUTH_SECRET, or with the key in DATA_DIR/auth-secret, as the server
 does. Options: --help shows this text.
 `
 
 class UsageError extends Error {}
+/** The server answered with an error. */
+class ServerError extends Error {}
 
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -68,6 +78,89 @@ async function token(args: string[]): Promise<void> {
   process.stdout.write(`${signed}\n`)
 }
 
+const clientOptions = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const
+
+/** The API base URL and the headers for a running server, from flags and the environment. */
+function serverOf(values: { url?: string | undefined; token?: string | undefined }) {
+  const base =
+    values.url ?? process.env.TANDEM_URL ?? `http://127.0.0.1:${process.env.PORT || 1234}`
+  const token = values.token || process.env.TANDEM_TOKEN || process.env.ADMIN_KEY
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {}
+  return { base, headers }
+}
+
+async function call(base: string, path: string, init: RequestInit): Promise<Response> {
+  let res: Response
+  try {
+    res = await fetch(new URL(path, base), init)
+  } catch (err) {
+    throw new UsageError(`cannot reach the server at ${base}: ${(err as Error).cause ?? err}`)
+  }
+  if (!res.ok) {
+    const body = await res.text()
+    let message = body
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? body
+    } catch {}
+    throw new ServerError(`${res.status}: ${message.trim()}`)
+  }
+  return res
+}
+
+function docOption(values: { doc?: string | undefined }, command: string): string {
+  if (!values.doc) throw new UsageError(`${command}: --doc is required`)
+  if (!validateDocName(values.doc).ok) {
+    throw new UsageError(`${command}: ${JSON.stringify(values.doc)} is not a valid document name`)
+  }
+  return values.doc
+}
+
+async function exportText(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...clientOptions, doc: { type: 'string' }, out: { type: 'string' } },
+    strict: true,
+  })
+  if (values.help) return void process.stdout.write(usage)
+  const name = docOption(values, 'export')
+  const { base, headers } = serverOf(values)
+  const res = await call(base, `/api/docs/${encodeURIComponent(name)}/text`, { headers })
+  const text = await res.text()
+  if (values.out) writeFileSync(values.out, text)
+  else process.stdout.write(text)
+}
+
+async function importText(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...clientOptions, doc: { type: 'string' }, in: { type: 'string' } },
+    strict: true,
+  })
+  if (values.help) return void process.stdout.write(usage)
+  const name = docOption(values, 'import')
+  const text = values.in ? readFileSync(values.in, 'utf8') : readFileSync(0, 'utf8')
+  const { base, headers } = serverOf(values)
+  await call(base, `/api/docs/${encodeURIComponent(name)}/text`, {
+    method: 'PUT',
+    headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' },
+    body: text,
+  })
+  process.stderr.write(`imported ${text.length} characters into ${name}\n`)
+}
+
+async function compact(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: clientOptions, strict: true })
+  if (values.help) return void process.stdout.write(usage)
+  const { base, headers } = serverOf(values)
+  const res = await call(base, '/api/compact', { method: 'POST', headers })
+  const { documents } = (await res.json()) as { documents: number }
+  process.stderr.write(`compacted ${documents} documents\n`)
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   switch (command) {
@@ -76,6 +169,12 @@ async function main(argv: string[]): Promise<void> {
       return
     case 'token':
       return token(rest)
+    case 'export':
+      return exportText(rest)
+    case 'import':
+      return importText(rest)
+    case 'compact':
+      return compact(rest)
     case undefined:
     case '--help':
     case '-h':
@@ -95,6 +194,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   ) {
     process.stderr.write(`tandem: ${(err as Error).message}\n\n${usage}`)
     process.exit(2)
+  }
+  if (err instanceof ServerError) {
+    process.stderr.write(`tandem: the server refused: ${err.message}\n`)
+    process.exit(1)
   }
   process.stderr.write(`tandem: ${err instanceof Error ? err.stack : String(err)}\n`)
   process.exit(1)

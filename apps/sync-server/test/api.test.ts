@@ -468,6 +468,7 @@ describe('HTTP API', () => {
       authorize,
       log: createLogger('silent'),
       signer: new TokenSigner(new TextEncoder().encode('x'.repeat(32))),
+      admin: () => ({ ok: true }),
     })
     const http = createServer((req, res) => {
       void api(req, res, new URL(req.url ?? '/', 'http://localhost').pathname)

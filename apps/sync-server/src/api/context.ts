@@ -18,9 +18,16 @@ export interface ApiDeps {
   log: Logger
   /** Signs the tokens of share links. */
   signer: TokenSigner
+  /** Decides whether a request may use the server-wide routes (list, compact). */
+  admin: (req: IncomingMessage) => AdminAccess
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
 }
+
+/** The answer of {@link ApiDeps.admin}. */
+export type AdminAccess =
+  | { ok: true }
+  | { ok: false; status: 401; code: 'admin_key_required'; message: string }
 
 /** What a route handler gets. */
 export interface Context {

@@ -25,6 +25,16 @@ export async function listDocuments({ res, deps }: Context): Promise<void> {
   })
 }
 
+/**
+ * `POST /api/compact`: folds every stored document's log into one snapshot now, one document at
+ * a time (each through its room, so edits carry on meanwhile).
+ */
+export async function compactAll({ res, deps }: Context): Promise<void> {
+  const documents = await deps.store.list()
+  for (const { name } of documents) await deps.rooms.use(name, (room) => room.compact())
+  sendJson(res, 200, { ok: true, documents: documents.length })
+}
+
 /** `GET /api/docs/{name}/text`: the current text; 404 for a document never stored. */
 export async function getText({ res, deps, name }: Context): Promise<void> {
   const state = await storedState(deps.store, name)

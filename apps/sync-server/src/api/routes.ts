@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDocName } from '@tandem/protocol'
 import type { ApiDeps, Context } from './context.js'
 import { roomError } from './context.js'
-import { getText, listDocuments, putText } from './documents.js'
+import { compactAll, getText, listDocuments, putText } from './documents.js'
 import { ApiError } from './errors.js'
 import { sendError, sendJson } from './http.js'
 import { createLinks } from './links.js'
@@ -27,14 +27,14 @@ interface Route {
   method: 'GET' | 'PUT' | 'POST'
   /** An OpenAPI path: `{name}` and `{id}` each stand for one path segment. */
   path: string
-  /** What the access check must allow: nothing (no document), reading, or changing. */
-  needs: 'nothing' | 'view' | 'edit'
+  /** What the access check must allow: the whole server (admin), reading, or changing. */
+  needs: 'admin' | 'view' | 'edit'
   handle(ctx: Context): Promise<void>
 }
 
 const routes: readonly Route[] = [
-  // Needs no document access. When the admin key of issue 8 is configured, it guards this.
-  { method: 'GET', path: '/api/docs', needs: 'nothing', handle: listDocuments },
+  { method: 'GET', path: '/api/docs', needs: 'admin', handle: listDocuments },
+  { method: 'POST', path: '/api/compact', needs: 'admin', handle: compactAll },
   { method: 'GET', path: '/api/docs/{name}/text', needs: 'view', handle: getText },
   { method: 'PUT', path: '/api/docs/{name}/text', needs: 'edit', handle: putText },
   { method: 'GET', path: '/api/docs/{name}/versions', needs: 'view', handle: listVersions },
@@ -135,7 +135,20 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       const name = params.name === undefined ? '' : parseName(params.name)
       const id = params.id === undefined ? 0 : parseId(params.id)
       let access: Context['access'] = null
-      if (route.needs !== 'nothing') {
+      if (route.needs === 'admin') {
+        const answer = deps.admin(req)
+        if (!answer.ok) {
+          sendJson(
+            res,
+            answer.status,
+            { error: answer.code, message: answer.message },
+            {
+              'WWW-Authenticate': 'Bearer',
+            },
+          )
+          return true
+        }
+      } else {
         const answer = await deps.authorize(req, name)
         if (!answer.ok) {
           const headers: Record<string, string> =

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { requestUrl } from '../request-url.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
@@ -31,18 +32,22 @@ export const allowAll: Authorize = async () => ({ ok: true, mode: 'edit' })
 
 /** The token a request carries: `?token=` (as y-websocket sends it) or `Authorization: Bearer`. */
 export function requestToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
-  return requestUrl(req)?.searchParams.get('token') ?? undefined
+  return bearer(req) ?? requestUrl(req)?.searchParams.get('token') ?? undefined
 }
 
 /**
  * The access rule of an auth mode. `open`: no token needed, and a request without one may
  * edit; a token, if present, must be valid and then limits the request to what it grants (so
  * a view link stays a view link). `token`: every request needs a valid token for the document.
+ * The admin key, if configured, opens every document.
  */
-export function createAuthorize(mode: 'open' | 'token', signer: TokenSigner): Authorize {
+export function createAuthorize(
+  mode: 'open' | 'token',
+  signer: TokenSigner,
+  adminKey?: string,
+): Authorize {
   return async (req, name) => {
+    if (adminKey && secretMatches(bearer(req), adminKey)) return { ok: true, mode: 'edit' }
     const token = requestToken(req)
     if (token === undefined) {
       if (mode === 'open') return { ok: true, mode: 'edit' }
@@ -93,4 +98,39 @@ export function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string>
   } catch {
     return false
   }
+}
+
+/** Whether `given` equals `secret`, in time that does not depend on where they differ. */
+export function secretMatches(given: string | undefined, secret: string): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(secret)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/**
+ * The admin rule: with `adminKey`, a request needs `Authorization: Bearer <adminKey>`; without
+ * one, open mode lets every request through and token mode none.
+ */
+export function createAdmin(
+  mode: 'open' | 'token',
+  adminKey: string | undefined,
+): (
+  req: IncomingMessage,
+) => { ok: true } | { ok: false; status: 401; code: 'admin_key_required'; message: string } {
+  const refused = {
+    ok: false,
+    status: 401,
+    code: 'admin_key_required',
+    message: adminKey ? 'this needs the admin key' : 'token mode: set ADMIN_KEY to use this',
+  } as const
+  return (req) => {
+    if (adminKey) return secretMatches(bearer(req), adminKey) ? { ok: true } : refused
+    return mode === 'open' ? { ok: true } : refused
+  }
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization
+  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined
 }

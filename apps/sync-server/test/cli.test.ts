@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Tandem } from '../src/app.js'
+import { TokenSigner } from '../src/auth/tokens.js'
+import { type Client, connectClient, startServer, synced, tempDir, wsUrl } from './helpers.js'
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+
+/** Runs the CLI as a child process; resolves with its exit code and output. */
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, TANDEM_URL: '', TANDEM_TOKEN: '', ADMIN_KEY: '', ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.once('exit', (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(input ?? '')
+  })
+}
+
+describe('the tandem CLI', () => {
+  let dir: ReturnType<typeof tempDir>
+  let server: Tandem | undefined
+  const clients: Client[] = []
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy()
+    await server?.close()
+    server = undefined
+    dir?.remove()
+  })
+
+  it('O3: export, import and compact work against a running server', async () => {
+    dir = tempDir()
+    server = await startServer(dir.path)
+    const url = server.url.href
+    const watcher = connectClient(wsUrl(server), 'notes')
+    clients.push(watcher)
+    await synced(watcher)
+    watcher.text.insert(0, 'first draft')
+    await vi.waitFor(async () => expect((await server!.store.list()).length).toBe(1))
+
+    const exported = await run(['export', '--doc', 'notes', '--url', url])
+    expect(exported).toMatchObject({ code: 0, stdout: 'first draft' })
+
+    const imported = await run(['import', '--doc', 'notes', '--url', url], {}, 'second draft\n')
+    expect(imported.code).toBe(0)
+    await vi.waitFor(() => expect(watcher.text.toString()).toBe('second draft\n'))
+
+    const compacted = await run(['compact', '--url', url])
+    expect(compacted.code).toBe(0)
+    expect(compacted.stderr).toMatch(/compacted 1 documents/)
+    expect((await server.store.load('notes'))?.updates).toEqual([])
+
+    const missing = await run(['export', '--doc', 'nothing-here', '--url', url])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/404/)
+  })
+
+  it('O4: bad arguments exit 2 with a message and the usage', async () => {
+    for (const args of [
+      ['export'],
+      ['token', '--doc', 'a', '--mode', 'admin'],
+      ['frobnicate'],
+      ['import', '--doc', '..'],
+    ]) {
+      const result = await run(args)
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.stderr).toMatch(/tandem: .+\n\nUsage: tandem/)
+    }
+    const help = await run(['--help'])
+    expect(help).toMatchObject({ code: 0 })
+    expect(help.stdout).toMatch(/^Usage: tandem <command>/)
+  })
+
+  it('O5: token prints a token the server accepts, with the claims asked for', async () => {
+    dir = tempDir()
+    const secret = 'a-secret-of-at-least-thirty-two-chars'
+    const result = await run(
+      ['token', '--doc', 'notes', '--mode', 'view', '--name', 'Ada', '--ttl', '60'],
+      {
+        AUTH_SECRET: secret,
+        DATA_DIR: dir.path,
+      },
+    )
+    expect(result.code).toBe(0)
+    const claims = await new TokenSigner(new TextEncoder().encode(secret)).verify(
+      result.stdout.trim(),
+    )
+    expect(claims).toMatchObject({ doc: 'notes', mode: 'view', name: 'Ada' })
+  })
+
+  it('O6: in token mode the server-wide routes need ADMIN_KEY, which also opens every document', async () => {
+    dir = tempDir()
+    server = await startServer(dir.path, {
+      AUTH_MODE: 'token',
+      AUTH_SECRET: 'a-secret-of-at-least-thirty-two-chars',
+      ADMIN_KEY: 'the-admin-key-0123',
+    })
+    const list = (token?: string) =>
+      fetch(new URL('/api/docs', server!.url), {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      })
+    expect((await list()).status).toBe(401)
+    expect((await list('wrong-key-wrong-key')).status).toBe(401)
+    expect((await list('the-admin-key-0123')).status).toBe(200)
+    const url = server.url.href
+    expect((await run(['import', '--doc', 'admin-doc', '--url', url], {}, 'x')).code).toBe(1)
+    const ok = await run(
+      ['import', '--doc', 'admin-doc', '--url', url],
+      { ADMIN_KEY: 'the-admin-key-0123' },
+      'by the admin',
+    )
+    expect(ok.code).toBe(0)
+    const exported = await run([
+      'export',
+      '--doc',
+      'admin-doc',
+      '--url',
+      url,
+      '--token',
+      'the-admin-key-0123',
+    ])
+    expect(exported.stdout).toBe('by the admin')
+  })
+})
