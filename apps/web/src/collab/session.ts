@@ -1,4 +1,4 @@
-import { encodeDocName } from '@tandem/protocol'
+import { encodeDocName, replaceText, TEXT_NAME } from '@tandem/protocol'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
@@ -7,10 +7,9 @@ import type { Identity } from '../lib/identity'
 import { type ConnectionWatcher, shouldReconnect, watchConnection } from './connection'
 import { holdSaving, type SaveStore, SaveTracker } from './save-state'
 import { savedAckSocket, trackSaved } from './saved-socket'
-import { replaceText } from './text'
 
 /** The shared text that the editor binds to; the name stock y-codemirror demos use. */
-export const TEXT_NAME = 'codemirror'
+export { TEXT_NAME }
 
 /** Everything one open document needs, created together and destroyed together. */
 export interface CollabSession {
