@@ -1,0 +1,182 @@
+// What is measured: every scenario of issue 6, with its parameters in full and quick mode.
+
+/**
+ * @typedef {{ key: string, label: string, better: 'lower' | 'higher', digits: number }} Metric
+ * @typedef {{ id: string, group: string, title: string, scenario: string, servers: string[],
+ *   params: (run: { room: string, cacheDir: string, large: { updateFile: string, textFile: string } }) => Record<string, unknown>,
+ *   metrics: Metric[], timeoutMs: number, reps?: number }} Case
+ */
+
+const PEERS = ['tandem', 'reference', 'hocuspocus']
+const WITH_FLOOR = [...PEERS, 'relay']
+/**
+ * @param {{ quick: boolean, tracesDir: string }} options
+ * @returns {Case[]}
+ */
+export function buildCases({ quick, tracesDir }) {
+  /** @type {Case[]} */
+  const cases = []
+
+  cases.push({
+    id: 'floor-echo',
+    group: 'Floor',
+    title: 'raw ws echo round trip, 32-byte message',
+    scenario: 'echo',
+    servers: ['relay'],
+    params: () => ({ messages: quick ? 3000 : 20000, bytes: 32, timeoutMs: 30_000 }),
+    metrics: [
+      { key: 'rttP50Us', label: 'round trip p50 (µs)', better: 'lower', digits: 0 },
+      { key: 'rttP99Us', label: 'round trip p99 (µs)', better: 'lower', digits: 0 },
+    ],
+    timeoutMs: 60_000,
+  })
+
+  for (const receivers of quick ? [10, 200] : [2, 10, 50, 200]) {
+    cases.push({
+      id: `fanout-${receivers}`,
+      group: 'Fan-out latency',
+      title: `one writer typing every 10 ms, ${receivers} receivers`,
+      scenario: 'fanout',
+      servers: WITH_FLOOR,
+      params: ({ room }) => ({ receivers, keystrokes: quick ? 100 : 300, intervalMs: 10, room }),
+      metrics: [
+        { key: 'p50Ms', label: `${receivers} receivers: p50 (ms)`, better: 'lower', digits: 2 },
+        { key: 'p95Ms', label: `${receivers} receivers: p95 (ms)`, better: 'lower', digits: 2 },
+        { key: 'p99Ms', label: `${receivers} receivers: p99 (ms)`, better: 'lower', digits: 2 },
+      ],
+      timeoutMs: 60_000,
+    })
+  }
+
+  cases.push({
+    id: 'throughput',
+    group: 'Throughput',
+    title: '50 rooms × (1 writer + 3 decode-only receivers), writers as fast as the server allows',
+    scenario: 'throughput',
+    servers: WITH_FLOOR,
+    params: ({ room }) => ({
+      rooms: 50,
+      receivers: 3,
+      depth: 8,
+      warmupMs: quick ? 500 : 1000,
+      windowMs: quick ? 2000 : 4000,
+      maxUpdates: 20000,
+      roomPrefix: room,
+    }),
+    metrics: [
+      { key: 'deliveredPerS', label: 'delivered updates/s', better: 'higher', digits: 0 },
+      {
+        key: 'serverUsPerUpdate',
+        label: 'server CPU µs per delivered update',
+        better: 'lower',
+        digits: 2,
+      },
+      { key: 'serverCpuPct', label: 'server CPU (% of its core)', better: 'lower', digits: 0 },
+      {
+        key: 'clientCpuPct',
+        label: 'load generator CPU (% of its core)',
+        better: 'lower',
+        digits: 0,
+      },
+    ],
+    timeoutMs: 90_000,
+  })
+
+  cases.push({
+    id: 'memory-idle',
+    group: 'Memory',
+    title: quick
+      ? '200 idle stock clients over 20 rooms'
+      : '1,000 idle stock clients over 100 rooms',
+    scenario: 'memory',
+    servers: PEERS,
+    params: ({ room }) => ({
+      connections: quick ? 200 : 1000,
+      rooms: quick ? 20 : 100,
+      roomPrefix: room,
+      settleMs: 1000,
+    }),
+    metrics: [
+      { key: 'rssPerConnKB', label: 'RSS per idle connection (KB)', better: 'lower', digits: 1 },
+      { key: 'heapPerConnKB', label: 'heap per idle connection (KB)', better: 'lower', digits: 1 },
+    ],
+    timeoutMs: 120_000,
+  })
+
+  cases.push({
+    id: 'coldload',
+    group: 'Large document',
+    title: 'automerge-paper (whole editing history) loaded by a fresh client',
+    scenario: 'coldload',
+    servers: PEERS,
+    params: ({ room, large }) => ({
+      docs: quick ? 1 : 3,
+      loadedSamples: quick ? 3 : 3,
+      updateFile: large.updateFile,
+      textFile: large.textFile,
+      roomPrefix: room,
+      timeoutMs: 30_000,
+    }),
+    metrics: [
+      {
+        key: 'coldMs',
+        label: 'cold load from storage after restart (ms)',
+        better: 'lower',
+        digits: 1,
+      },
+      { key: 'loadedMs', label: 'load from a loaded room (ms)', better: 'lower', digits: 1 },
+      {
+        key: 'stockLoadedMs',
+        label: 'stock client, loaded room, decode included (ms)',
+        better: 'lower',
+        digits: 0,
+      },
+      { key: 'rssPerDocMB', label: 'RSS per loaded document (MB)', better: 'lower', digits: 2 },
+      { key: 'heapPerDocMB', label: 'heap per loaded document (MB)', better: 'lower', digits: 2 },
+    ],
+    timeoutMs: 180_000,
+  })
+
+  const traces = quick
+    ? ['sveltecomponent']
+    : [
+        'sveltecomponent',
+        'clownschool_flat',
+        'friendsforever_flat',
+        'friendsforever-concurrent',
+        'rustcode',
+        'seph-blog1',
+        'automerge-paper',
+      ]
+  const modes = quick ? ['batch'] : ['batch', 'keystroke']
+  for (const mode of modes) {
+    for (const trace of traces) {
+      const replayTimeoutMs = quick ? 60_000 : 90_000
+      cases.push({
+        id: `replay-${trace}-${mode}`,
+        group: mode === 'batch' ? 'Replay, batches of 100 edits' : 'Replay, one message per edit',
+        title: `${trace} (${mode === 'batch' ? 'batches of 100' : 'one message per edit'})`,
+        scenario: 'replay',
+        servers: PEERS,
+        params: ({ room }) => ({
+          trace: `${tracesDir}/${trace}.json.gz`,
+          mode,
+          batch: 100,
+          room,
+          timeoutMs: replayTimeoutMs,
+        }),
+        metrics: [
+          { key: 'totalS', label: `${trace}: total (s)`, better: 'lower', digits: 2 },
+          {
+            key: 'totalOverSend',
+            label: `${trace}: total ÷ send time`,
+            better: 'lower',
+            digits: 2,
+          },
+        ],
+        timeoutMs: replayTimeoutMs + 60_000,
+      })
+    }
+  }
+  return cases
+}
