@@ -15,6 +15,8 @@ test('a person who goes offline keeps typing and converges with the others on re
   ada.console.allowConnectionErrors()
   proxy.cut()
   await ada.expectState('offline')
+  await expect(ada.page.getByTestId('offline-banner')).toBeVisible()
+  await expect(grace.page.getByTestId('offline-banner')).toHaveCount(0)
   // The server saw her go: Grace's list no longer shows her.
   await expect(grace.presenceUsers).toHaveCount(1)
 
@@ -31,6 +33,7 @@ test('a person who goes offline keeps typing and converges with the others on re
 
   proxy.restore()
   await ada.expectState('connected')
+  await expect(ada.page.getByTestId('offline-banner')).toHaveCount(0)
   await expect
     .poll(
       async () => {

@@ -5,12 +5,16 @@ import { ServicesProvider } from './app/services'
 import { IdentityStore } from './lib/identity'
 import { browserStore } from './lib/storage'
 import { apiBaseUrl, syncServerUrl } from './lib/sync-url'
+import { ThemeStore } from './lib/theme'
 import './app/styles.css'
 
 const store = browserStore()
 const services = {
   store,
   identity: new IdentityStore(store),
+  theme: new ThemeStore(store, matchMedia('(prefers-color-scheme: dark)'), (theme) => {
+    document.documentElement.dataset.theme = theme
+  }),
   serverUrl: syncServerUrl(location, import.meta.env),
   apiUrl: apiBaseUrl(import.meta.env),
 }

@@ -4,6 +4,7 @@ import { MessagePage } from '../components/MessagePage'
 import { usePath } from '../hooks/usePath'
 import { describeDocNameProblem } from '../lib/doc-names'
 import { parseRoute } from '../lib/routes'
+import { pageToken, readToken } from '../lib/token'
 
 // The editor and Yjs are most of the code; the home page does without them.
 const DocumentPage = lazy(() =>
@@ -16,12 +17,24 @@ export function App() {
   switch (route.kind) {
     case 'home':
       return <HomePage />
-    case 'doc':
+    case 'doc': {
+      // A shared link's access token, if the address carries one.
+      const token = pageToken(location.search)
+      const expiresAtMs = token ? readToken(token)?.expiresAtMs : null
+      if (expiresAtMs != null && expiresAtMs <= Date.now()) {
+        return (
+          <MessagePage
+            title="This link has expired"
+            detail="The link you followed no longer opens the document. Ask whoever shared it for a new one."
+          />
+        )
+      }
       return (
         <Suspense fallback={<div className="doc-page" aria-busy="true" />}>
-          <DocumentPage key={route.name} name={route.name} />
+          <DocumentPage key={`${route.name}\u0000${token ?? ''}`} name={route.name} token={token} />
         </Suspense>
       )
+    }
     case 'bad-doc-name':
       return (
         <MessagePage

@@ -43,6 +43,8 @@ export interface SessionOptions {
   serverUrl: string
   /** Who this client is; the session follows its changes (e.g. a new display name). */
   identity: IdentitySource
+  /** An access token (a shared link's), sent as the `token` query parameter. */
+  token?: string | null
 }
 
 /** A readable, observable identity, such as `IdentityStore`. */
@@ -57,13 +59,19 @@ export interface IdentitySource {
  * socket opens on the next task, so a session destroyed straight away (React's strict-mode
  * double mount) never starts one.
  */
-export function openSession({ name, serverUrl, identity }: SessionOptions): CollabSession {
+export function openSession({
+  name,
+  serverUrl,
+  identity,
+  token = null,
+}: SessionOptions): CollabSession {
   const doc = new Y.Doc()
   const text = doc.getText(TEXT_NAME)
   const persistence = new IndexeddbPersistence(`tandem:${name}`, doc)
   const save = new SaveTracker()
   const provider = new WebsocketProvider(serverUrl, encodeDocName(name), doc, {
     connect: false,
+    params: token ? { token } : {},
     shouldReconnect,
     WebSocketPolyfill: savedAckSocket(WebSocket, save),
   })

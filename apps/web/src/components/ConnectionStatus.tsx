@@ -23,6 +23,21 @@ const hints: Record<SaveState, string> = {
     'The sync server cannot be reached. Everything you wrote before is stored on the server; new changes are kept in this browser until the connection returns.',
 }
 
+/** The same states for a view-only page, which has nothing of its own to save. */
+const viewLabels: Record<SaveState, string> = {
+  saved: 'Up to date',
+  saving: 'Up to date',
+  'offline-unsaved': 'Offline',
+  offline: 'Offline',
+}
+
+const viewHints: Record<SaveState, string> = {
+  saved: 'Connected. You see every change as it is made.',
+  saving: 'Connected. You see every change as it is made.',
+  'offline-unsaved': 'The sync server cannot be reached; the text may be out of date.',
+  offline: 'The sync server cannot be reached; the text may be out of date.',
+}
+
 /**
  * The connection and saved indicator, one pill: a dot coloured by the connection and the saved
  * state in words ("Connecting…" while the first sync is under way). Only connection changes and
@@ -31,14 +46,18 @@ const hints: Record<SaveState, string> = {
 export function ConnectionStatus({
   connection,
   save,
+  viewOnly = false,
 }: {
   connection: ConnectionSnapshot
   save: SaveSnapshot
+  /** A view-only page: the indicator says whether the text is up to date instead. */
+  viewOnly?: boolean
 }) {
+  const labels = viewOnly ? viewLabels : saveLabels
   const { state, closed } = connection
   const connecting = state === 'connecting'
   const announcement =
-    save.state === 'offline-unsaved' ? saveLabels['offline-unsaved'] : connectionLabels[state]
+    save.state === 'offline-unsaved' ? labels['offline-unsaved'] : connectionLabels[state]
   return (
     <div
       className="status"
@@ -49,7 +68,7 @@ export function ConnectionStatus({
           ? 'The server closed this document; see the message below.'
           : connecting
             ? 'Connecting to the sync server.'
-            : hints[save.state]
+            : (viewOnly ? viewHints : hints)[save.state]
       }
     >
       <span className="status-dot" aria-hidden="true" />
@@ -63,7 +82,7 @@ export function ConnectionStatus({
         data-testid="save-status"
         data-state={save.state}
       >
-        {saveLabels[save.state]}
+        {labels[save.state]}
       </span>
       <span className="visually-hidden" role="status">
         {announcement}

@@ -1,9 +1,20 @@
 import type { EditorView } from '@codemirror/view'
-import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import {
+  type DragEvent,
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react'
 import { useServices } from '../app/services'
 import { describeClose } from '../collab/connection'
-import { whenSaved } from '../collab/save-state'
+import { type SaveSnapshot, whenSaved } from '../collab/save-state'
 import { useCollabSession } from '../collab/useCollabSession'
+import { following as followingOf, scrollToPerson, setFollowing } from '../editor/follow'
 import { useConnection } from '../hooks/useConnection'
 import { useHistory } from '../hooks/useHistory'
 import { usePresence } from '../hooks/usePresence'
@@ -19,17 +30,27 @@ import {
 } from '../lib/files'
 import { historyApi } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
+import { readJson, writeJson } from '../lib/storage'
 import { describeTime } from '../lib/time'
+import { docTitle } from '../lib/title'
+import { readToken } from '../lib/token'
 import { ConfirmDialog } from './ConfirmDialog'
 import { ConnectionStatus } from './ConnectionStatus'
-import { CopyLinkButton } from './CopyLinkButton'
 import { DisplayNameInput } from './DisplayNameInput'
 import { Editor } from './Editor'
 import { FileMenu } from './FileMenu'
 import { HistoryPanel, versionTitle } from './HistoryPanel'
 import { Link } from './Link'
 import { Presence } from './Presence'
+import { ShareDialog } from './ShareDialog'
+import { ThemeToggle } from './ThemeToggle'
 import { VersionPreview } from './VersionPreview'
+
+// Markdown and its sanitiser load when the preview is first shown.
+const MarkdownPreview = lazy(() => import('./MarkdownPreview'))
+
+/** Where the preview's open or closed state is remembered. */
+const PREVIEW_KEY = 'tandem:preview'
 
 /** How long saving a named version waits for this client's edits to be stored, in ms. */
 const SAVE_BEFORE_VERSION_TIMEOUT_MS = 5_000
@@ -44,17 +65,29 @@ const undoKey = () =>
 
 const hasFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files')
 
+const upToDate: SaveSnapshot = { state: 'saved', unsavedEdits: false }
+const notUpToDate: SaveSnapshot = { state: 'offline', unsavedEdits: false }
+
 /**
- * A document: the header with people, status, history and file actions; the editor filling the
- * rest, or the preview of a version; and the history panel beside it.
+ * A document: the header with people, status, sharing, preview, history and file actions; the
+ * editor filling the rest (or the preview of a version), the Markdown preview and the history
+ * panel beside it. `token` is the access token of a shared link the page was opened with; a
+ * view-only one makes the page read-only (the server enforces it; the page only follows).
  */
-export function DocumentPage({ name }: { name: string }) {
+export function DocumentPage({ name, token = null }: { name: string; token?: string | null }) {
   const { store, identity, serverUrl, apiUrl } = useServices()
-  const session = useCollabSession(name, serverUrl, identity)
+  const viewOnly = useMemo(() => (token ? readToken(token)?.mode === 'view' : false), [token])
+  const session = useCollabSession(name, serverUrl, identity, token)
   const connection = useConnection(session?.connection ?? null)
-  const save = useSave(session?.saveIndicator ?? null)
+  const trackedSave = useSave(session?.saveIndicator ?? null)
+  // A view-only connection's frames are never stored, so its indicator says "up to date".
+  const save = viewOnly ? (connection.state === 'connected' ? upToDate : notUpToDate) : trackedSave
   const people = usePresence(session?.awareness ?? null)
   const viewRef = useRef<EditorView | null>(null)
+  const [following, setFollowingState] = useState<number | null>(null)
+  const [shareOpen, setShareOpen] = useState(false)
+  const [previewOpen, setPreviewOpen] = useState(() => readJson(store, PREVIEW_KEY) === true)
+  const previewId = useId()
   const [historyOpen, setHistoryOpen] = useState(false)
   const [confirmRestore, setConfirmRestore] = useState(false)
   const [pendingImport, setPendingImport] = useState<{ name: string; text: string } | null>(null)
@@ -62,12 +95,42 @@ export function DocumentPage({ name }: { name: string }) {
   const [notice, setNotice] = useState<Notice | null>(null)
   const closed = connection.closed !== null
 
-  useUnsavedWarning(session?.save ?? null)
+  useUnsavedWarning(viewOnly ? null : (session?.save ?? null))
 
   useEffect(() => {
-    rememberDoc(store, name, Date.now())
-    document.title = `${name} · Tandem`
-  }, [store, name])
+    rememberDoc(store, name, Date.now(), token)
+  }, [store, name, token])
+
+  useEffect(() => {
+    document.title = docTitle(name, people.length)
+  }, [name, people.length])
+
+  const togglePreview = () => {
+    writeJson(store, PREVIEW_KEY, !previewOpen)
+    setPreviewOpen(!previewOpen)
+  }
+
+  const showPerson = useCallback(
+    (clientId: number) => {
+      const view = viewRef.current
+      if (view === null || session === null) return
+      if (!scrollToPerson(view, session, clientId)) {
+        setNotice({ text: 'They have not placed their cursor in the text yet.', error: false })
+      }
+    },
+    [session],
+  )
+
+  const follow = useCallback(
+    (clientId: number | null) => {
+      const view = viewRef.current
+      if (view === null) return
+      if (followingOf(view) !== clientId) view.dispatch({ effects: setFollowing.of(clientId) })
+      if (clientId !== null && session !== null) scrollToPerson(view, session, clientId)
+    },
+    [session],
+  )
+  const followedPerson = people.find((person) => person.clientId === following) ?? null
 
   // A file dropped anywhere else on the page would make the browser open it instead of the app.
   useEffect(() => {
@@ -88,7 +151,7 @@ export function DocumentPage({ name }: { name: string }) {
     return () => clearTimeout(timer)
   }, [notice])
 
-  const api = useMemo(() => historyApi(apiUrl, name), [apiUrl, name])
+  const api = useMemo(() => historyApi(apiUrl, name, fetch, token), [apiUrl, name, token])
   const beforeSave = useCallback(async () => {
     if (session === null) return 'The document is still opening.'
     const saved = await whenSaved(session.save, SAVE_BEFORE_VERSION_TIMEOUT_MS)
@@ -163,6 +226,7 @@ export function DocumentPage({ name }: { name: string }) {
   }
 
   const selectedVersion = history.preview.status === 'ready' ? history.preview.value.version : null
+  const canEdit = session !== null && !closed && !viewOnly
 
   return (
     <div className="doc-page">
@@ -178,13 +242,40 @@ export function DocumentPage({ name }: { name: string }) {
           <h1 className="doc-name" title={name}>
             {name}
           </h1>
-          <CopyLinkButton />
+          {viewOnly && (
+            <span
+              className="view-only-badge"
+              data-testid="view-only-badge"
+              title="You can read this document and see who is here, but not change it."
+            >
+              View only
+            </span>
+          )}
+          <ConnectionStatus connection={connection} save={save} viewOnly={viewOnly} />
         </div>
         <div className="topbar-end">
-          <ConnectionStatus connection={connection} save={save} />
-          <Presence people={people} />
+          <Presence people={people} following={following} onShow={showPerson} onFollow={follow} />
           <DisplayNameInput />
           <div className="topbar-actions">
+            <button
+              type="button"
+              className="button primary small"
+              data-testid="share-button"
+              aria-haspopup="dialog"
+              onClick={() => setShareOpen(true)}
+            >
+              Share
+            </button>
+            <button
+              type="button"
+              className="button subtle"
+              data-testid="preview-toggle"
+              aria-pressed={previewOpen}
+              aria-controls={previewOpen ? previewId : undefined}
+              onClick={togglePreview}
+            >
+              Preview
+            </button>
             <button
               type="button"
               className="button subtle"
@@ -198,11 +289,38 @@ export function DocumentPage({ name }: { name: string }) {
             <FileMenu
               onExport={exportText}
               onImport={(file) => void chooseImport(file)}
-              canImport={session !== null && !closed}
+              canImport={canEdit}
+              showImport={!viewOnly}
             />
+            <ThemeToggle />
           </div>
         </div>
       </header>
+      {connection.state === 'offline' && !connection.closed && (
+        <div className="banner offline-banner" data-testid="offline-banner" role="status">
+          {viewOnly
+            ? 'You are offline. The text may be out of date until the connection returns.'
+            : 'You are offline. Keep writing: your changes are kept in this browser and sync when the connection returns.'}
+        </div>
+      )}
+      {followedPerson && (
+        <div className="follow-bar" data-testid="follow-status" role="status">
+          <span
+            className="avatar small"
+            style={{ backgroundColor: followedPerson.color }}
+            aria-hidden="true"
+          />
+          Following {followedPerson.name}
+          <button
+            type="button"
+            className="button subtle"
+            data-testid="stop-following"
+            onClick={() => follow(null)}
+          >
+            Stop following
+          </button>
+        </div>
+      )}
       {connection.closed && (
         <div className="banner" role="alert">
           {describeClose(connection.closed)} Your copy stays on this device but no longer syncs.
@@ -224,7 +342,7 @@ export function DocumentPage({ name }: { name: string }) {
           </button>
         </div>
       )}
-      <div className="doc-body">
+      <div className={previewOpen && !previewing ? 'doc-body with-preview' : 'doc-body'}>
         <main
           className={dragging ? 'editor-host dragging' : 'editor-host'}
           data-testid="editor"
@@ -232,7 +350,7 @@ export function DocumentPage({ name }: { name: string }) {
           onDragOverCapture={(event) => {
             if (!hasFiles(event)) return
             event.preventDefault()
-            event.dataTransfer.dropEffect = closed ? 'none' : 'copy'
+            event.dataTransfer.dropEffect = canEdit ? 'copy' : 'none'
             if (!dragging) setDragging(true)
           }}
           onDragLeave={(event) => {
@@ -246,21 +364,43 @@ export function DocumentPage({ name }: { name: string }) {
             event.stopPropagation()
             setDragging(false)
             const file = event.dataTransfer.files[0]
-            if (file && !closed) void chooseImport(file)
+            if (file && canEdit) void chooseImport(file)
           }}
         >
-          {session && <Editor session={session} readOnly={closed} viewRef={viewRef} />}
-          {dragging && (
+          {session && (
+            <Editor
+              session={session}
+              readOnly={closed || viewOnly}
+              viewRef={viewRef}
+              onFollowChange={setFollowingState}
+            />
+          )}
+          {dragging && canEdit && (
             <div className="drop-overlay" aria-hidden="true">
               Drop a text file to replace the document
             </div>
           )}
         </main>
+        {previewOpen && !previewing && session && (
+          <section
+            id={previewId}
+            className="markdown-preview"
+            data-testid="markdown-preview"
+            aria-label="Preview"
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: the preview scrolls; the keyboard must reach it.
+            tabIndex={0}
+          >
+            <Suspense fallback={<p className="muted preview-loading">Loading the preview…</p>}>
+              <MarkdownPreview text={session.text} />
+            </Suspense>
+          </section>
+        )}
         {previewing && (
           <VersionPreview
             preview={history.preview}
             current={current}
-            canRestore={!closed}
+            canRestore={canEdit}
+            readOnly={viewOnly}
             onRestore={() => setConfirmRestore(true)}
             onClose={closePreview}
           />
@@ -268,7 +408,8 @@ export function DocumentPage({ name }: { name: string }) {
         {historyOpen && (
           <HistoryPanel
             history={history}
-            canSave={session !== null && !closed}
+            canSave={canEdit}
+            readOnly={viewOnly}
             onClose={() => {
               setHistoryOpen(false)
               requestAnimationFrame(focusEditor)
@@ -276,6 +417,14 @@ export function DocumentPage({ name }: { name: string }) {
           />
         )}
       </div>
+      <ShareDialog
+        open={shareOpen}
+        onClose={() => setShareOpen(false)}
+        name={name}
+        token={token}
+        viewOnly={viewOnly}
+        apiUrl={apiUrl}
+      />
       <ConfirmDialog
         open={pendingImport !== null || confirmRestore}
         title={pendingImport ? 'Replace the text with this file?' : 'Restore this version?'}

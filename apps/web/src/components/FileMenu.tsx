@@ -6,13 +6,15 @@ export interface FileMenuProps {
   onImport: (file: File) => void
   /** Whether importing is possible now (not while the document is closed by the server). */
   canImport: boolean
+  /** Whether to offer importing at all (not on a view-only page). */
+  showImport?: boolean
 }
 
 /**
  * "File": download the text as Markdown or plain text, or import a file. A `<details>`
  * disclosure, so it opens with Enter or Space; Escape and a click elsewhere close it.
  */
-export function FileMenu({ onExport, onImport, canImport }: FileMenuProps) {
+export function FileMenu({ onExport, onImport, canImport, showImport = true }: FileMenuProps) {
   const menu = useRef<HTMLDetailsElement>(null)
   const input = useRef<HTMLInputElement>(null)
   const id = useId()
@@ -70,8 +72,9 @@ export function FileMenu({ onExport, onImport, canImport }: FileMenuProps) {
         >
           Download as text (.txt)
         </button>
-        <hr className="menu-separator" />
+        {showImport && <hr className="menu-separator" />}
         <button
+          hidden={!showImport}
           type="button"
           className="menu-item"
           disabled={!canImport}
@@ -80,7 +83,7 @@ export function FileMenu({ onExport, onImport, canImport }: FileMenuProps) {
         >
           Import a file…
         </button>
-        <p id={`${id}-import-help`} className="menu-help">
+        <p id={`${id}-import-help`} className="menu-help" hidden={!showImport}>
           Replaces the whole text; you can undo it. You can also drop a file on the text.
         </p>
         <input

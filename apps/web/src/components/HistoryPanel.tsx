@@ -25,11 +25,13 @@ export interface HistoryPanelProps {
   history: History
   /** Whether versions can be saved now (not while the document is closed by the server). */
   canSave: boolean
+  /** A view-only page: the list only, no saving. */
+  readOnly?: boolean
   onClose: () => void
 }
 
 /** The side panel: save a named version, and the list of versions, newest first. */
-export function HistoryPanel({ history, canSave, onClose }: HistoryPanelProps) {
+export function HistoryPanel({ history, canSave, readOnly = false, onClose }: HistoryPanelProps) {
   const { versions, selectedId } = history
   const id = useId()
   const heading = useRef<HTMLHeadingElement>(null)
@@ -87,7 +89,7 @@ export function HistoryPanel({ history, canSave, onClose }: HistoryPanelProps) {
         </button>
       </div>
 
-      <form className="save-version" onSubmit={submit} noValidate>
+      <form className="save-version" onSubmit={submit} noValidate hidden={readOnly}>
         <label htmlFor={`${id}-label`}>Name the current text</label>
         <div className="field-row">
           <input

@@ -2,10 +2,14 @@ import { validateDocName } from '@tandem/protocol'
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react'
 import { navigate } from '../app/router'
 import { useServices } from '../app/services'
+import { useDocList } from '../hooks/useDocList'
 import { describeDocNameProblem, randomDocName } from '../lib/doc-names'
+import { type DocSummary, filterDocs } from '../lib/docs-api'
 import { describeAge, forgetDoc, type RecentDoc, readRecentDocs } from '../lib/recent-docs'
 import { docNameFromInput, docPath } from '../lib/routes'
+import { fullTime } from '../lib/time'
 import { Link } from './Link'
+import { ThemeToggle } from './ThemeToggle'
 
 /** The problem with a typed name, as a sentence, or `null` when it can be used. */
 function nameError(name: string): string | null {
@@ -13,9 +17,12 @@ function nameError(name: string): string | null {
   return checked.ok ? null : describeDocNameProblem(checked.problem)
 }
 
-/** The start page: create a document, open one by name or link, or reopen a recent one. */
+/**
+ * The start page: create a document, find one among the server's documents, open one by name
+ * or link, or reopen one opened in this browser.
+ */
 export function HomePage() {
-  const { store } = useServices()
+  const { store, apiUrl } = useServices()
   const [suggestion, setSuggestion] = useState(() => randomDocName())
   const [recent, setRecent] = useState(() => readRecentDocs(store))
 
@@ -26,10 +33,13 @@ export function HomePage() {
   return (
     <div className="home">
       <header className="home-header">
-        <span className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          Tandem
-        </span>
+        <div className="home-header-row">
+          <h1 className="brand">
+            <span className="brand-mark" aria-hidden="true" />
+            Tandem
+          </h1>
+          <ThemeToggle />
+        </div>
         <p className="tagline">
           Write together, in real time. Works offline, merges without conflicts.
         </p>
@@ -55,6 +65,7 @@ export function HomePage() {
           }
           resolve={(input) => input.trim() || suggestion}
         />
+        <AllDocs apiUrl={apiUrl} />
         <NameForm
           title="Open a document"
           action="Open"
@@ -63,7 +74,7 @@ export function HomePage() {
           resolve={docNameFromInput}
         />
         <section className="card recent" aria-labelledby="recent-title">
-          <h2 id="recent-title">Recent documents</h2>
+          <h2 id="recent-title">Opened in this browser</h2>
           {recent.length === 0 && <p className="muted">Documents you open appear here.</p>}
           <RecentList docs={recent} onForget={(name) => setRecent(forgetDoc(store, name))} />
         </section>
@@ -157,7 +168,10 @@ function RecentList({
     <ul className="recent-list" data-testid="recent-docs">
       {docs.map((doc) => (
         <li key={doc.name}>
-          <Link href={docPath(doc.name)} className="recent-link">
+          <Link
+            href={`${docPath(doc.name)}${doc.token ? `?token=${encodeURIComponent(doc.token)}` : ''}`}
+            className="recent-link"
+          >
             {doc.name}
           </Link>
           <span className="muted recent-age">{describeAge(doc.openedAtMs, now)}</span>
@@ -173,5 +187,98 @@ function RecentList({
         </li>
       ))}
     </ul>
+  )
+}
+
+/** The server's documents, newest first, with a filter. */
+function AllDocs({ apiUrl }: { apiUrl: string }) {
+  const docs = useDocList(apiUrl)
+  const [query, setQuery] = useState('')
+  const id = useId()
+  const all = docs.status === 'ready' ? docs.value : []
+  const shown = filterDocs(all, query)
+  const now = Date.now()
+
+  return (
+    <section
+      className="card docs"
+      aria-labelledby={`${id}-title`}
+      aria-busy={docs.status === 'loading'}
+    >
+      <div className="card-title-row">
+        <h2 id={`${id}-title`}>Documents</h2>
+        {all.length > 0 && (
+          <span className="muted count">
+            {all.length} {all.length === 1 ? 'document' : 'documents'}
+          </span>
+        )}
+      </div>
+      {all.length > 0 && (
+        <div className="filter">
+          <label htmlFor={`${id}-filter`} className="visually-hidden">
+            Filter documents by name
+          </label>
+          <input
+            id={`${id}-filter`}
+            type="search"
+            data-testid="doc-filter"
+            placeholder="Filter by name"
+            value={query}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+        </div>
+      )}
+      {docs.status === 'loading' && <p className="muted">Loading documents…</p>}
+      {docs.status === 'error' && (
+        <p className="muted" role="status">
+          {docs.message}{' '}
+          <button type="button" className="link-button" onClick={docs.refresh}>
+            Try again
+          </button>
+        </p>
+      )}
+      {docs.status === 'ready' && all.length === 0 && (
+        <p className="muted">No documents yet. Create one above.</p>
+      )}
+      {all.length > 0 && shown.length === 0 && (
+        <p className="muted" role="status">
+          No document matches “{query.trim()}”.
+        </p>
+      )}
+      <ul className="doc-list" data-testid="doc-list" hidden={shown.length === 0}>
+        {shown.map((doc) => (
+          <DocRow key={doc.name} doc={doc} now={now} />
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+function DocRow({ doc, now }: { doc: DocSummary; now: number }) {
+  return (
+    <li data-testid="doc-item" data-name={doc.name}>
+      <Link href={docPath(doc.name)} className="doc-link">
+        {doc.name}
+      </Link>
+      {doc.connected > 0 && (
+        <span
+          className="doc-connected"
+          data-testid="doc-connected"
+          title={`${doc.connected} open ${doc.connected === 1 ? 'connection' : 'connections'} now`}
+        >
+          <span className="live-dot" aria-hidden="true" />
+          {doc.connected} online
+        </span>
+      )}
+      <time
+        className="muted doc-age"
+        dateTime={new Date(doc.updatedAtMs).toISOString()}
+        title={`Last edited ${fullTime(doc.updatedAtMs)}`}
+      >
+        {describeAge(doc.updatedAtMs, now)}
+      </time>
+    </li>
   )
 }

@@ -10,6 +10,8 @@ export interface VersionPreviewProps {
   current: string
   /** Whether restoring is possible now. */
   canRestore: boolean
+  /** A view-only page: no restoring at all. */
+  readOnly?: boolean
   onRestore: () => void
   onClose: () => void
 }
@@ -24,6 +26,7 @@ export function VersionPreview({
   preview,
   current,
   canRestore,
+  readOnly = false,
   onRestore,
   onClose,
 }: VersionPreviewProps) {
@@ -87,15 +90,17 @@ export function VersionPreview({
           <button type="button" className="button subtle" onClick={onClose}>
             Back to editing
           </button>
-          <button
-            type="button"
-            className="button primary small"
-            data-testid="history-restore"
-            disabled={!canRestore || version === null || identical}
-            onClick={onRestore}
-          >
-            Restore this version
-          </button>
+          {!readOnly && (
+            <button
+              type="button"
+              className="button primary small"
+              data-testid="history-restore"
+              disabled={!canRestore || version === null || identical}
+              onClick={onRestore}
+            >
+              Restore this version
+            </button>
+          )}
         </div>
       </div>
       {version && (
@@ -104,7 +109,7 @@ export function VersionPreview({
             'Same as the current text.'
           ) : (
             <>
-              Restoring it{' '}
+              {readOnly ? 'Compared with the current text, it has' : 'Restoring it'}{' '}
               {counts.added > 0 && (
                 <>
                   adds <span className="count-added">{plural(counts.added, 'word')}</span>

@@ -1,4 +1,4 @@
-import { Annotation, type Extension, type Range } from '@codemirror/state'
+import { Annotation, type Extension, type Range, StateEffect } from '@codemirror/state'
 import {
   Decoration,
   type DecorationSet,
@@ -9,9 +9,16 @@ import {
 } from '@codemirror/view'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { cursorKey } from '../collab/cursors'
 
 const DEFAULT_COLOR = '#30bced'
 const remoteChange = Annotation.define<true>()
+
+/** How long a name label stays after its person last moved or typed, by default, in ms. */
+export const DEFAULT_LABEL_IDLE_MS = 5_000
+
+/** Shows the name label of the person with this awareness client id again, as if they moved. */
+export const revealLabel = StateEffect.define<number>()
 
 /**
  * The caret of someone else with their name above it. Same DOM and classes as y-codemirror.next's
@@ -22,6 +29,8 @@ class RemoteCaretWidget extends WidgetType {
   constructor(
     readonly color: string,
     readonly name: string,
+    /** Whether the person has been still for a while: the label fades (CSS). */
+    readonly idle: boolean,
   ) {
     super()
   }
@@ -47,7 +56,7 @@ class RemoteCaretWidget extends WidgetType {
   }
 
   override eq(other: RemoteCaretWidget): boolean {
-    return other.color === this.color && other.name === this.name
+    return other.color === this.color && other.name === this.name && other.idle === this.idle
   }
 
   override get estimatedHeight(): number {
@@ -61,6 +70,7 @@ class RemoteCaretWidget extends WidgetType {
   #paint(caret: HTMLElement, info: HTMLElement): void {
     caret.style.backgroundColor = this.color
     caret.style.borderColor = this.color
+    caret.classList.toggle('cm-ySelectionCaret-idle', this.idle)
     info.textContent = this.name
   }
 }
@@ -81,14 +91,22 @@ function selectionLine(colorLight: string): Decoration {
 interface RemoteSelectionsConfig {
   text: Y.Text
   awareness: Awareness
+  /** How long a name label stays after its person last moved, typed or was renamed, in ms. */
+  labelIdleMs?: number
 }
 
 /**
  * Publishes this editor's selection in awareness (`cursor: { anchor, head }` as Yjs relative
  * positions, the y-codemirror.next format) and draws everyone else's selection and caret in their
- * `user.color` / `user.colorLight` with their `user.name`.
+ * `user.color` / `user.colorLight` with their `user.name`. A name label fades once its person
+ * has been still for `labelIdleMs` (class `cm-ySelectionCaret-idle`) and comes back when they
+ * move, type or are renamed, or on {@link revealLabel}.
  */
-export function remoteSelections({ text, awareness }: RemoteSelectionsConfig): Extension {
+export function remoteSelections({
+  text,
+  awareness,
+  labelIdleMs = DEFAULT_LABEL_IDLE_MS,
+}: RemoteSelectionsConfig): Extension {
   if (text.doc === null) throw new Error('remoteSelections needs a Y.Text that belongs to a Y.Doc')
   const doc: Y.Doc = text.doc
 
@@ -100,24 +118,70 @@ export function remoteSelections({ text, awareness }: RemoteSelectionsConfig): E
         updated: number[]
         removed: number[]
       }) => void
+      /** Per remote client: what it last showed (selection and name) and since when, in ms. */
+      readonly #activity = new Map<number, { key: string; since: number }>()
+      #timer: ReturnType<typeof setTimeout> | null = null
+      readonly #view: EditorView
 
       constructor(view: EditorView) {
+        this.#view = view
+        const now = Date.now()
+        awareness.getStates().forEach((state, clientId) => {
+          if (clientId !== doc.clientID)
+            this.#activity.set(clientId, { key: activityKey(state), since: now })
+        })
         this.#onChange = ({ added, updated, removed }) => {
           const clients = [...added, ...updated, ...removed]
-          if (clients.some((id) => id !== doc.clientID)) {
-            view.dispatch({ annotations: remoteChange.of(true) })
+          if (!clients.some((id) => id !== doc.clientID)) return
+          const states = awareness.getStates()
+          const at = Date.now()
+          for (const id of removed) this.#activity.delete(id)
+          for (const id of [...added, ...updated]) {
+            if (id === doc.clientID) continue
+            const key = activityKey(states.get(id))
+            if (this.#activity.get(id)?.key !== key) this.#activity.set(id, { key, since: at })
           }
+          view.dispatch({ annotations: remoteChange.of(true) })
         }
         awareness.on('change', this.#onChange)
       }
 
       destroy() {
         awareness.off('change', this.#onChange)
+        if (this.#timer !== null) clearTimeout(this.#timer)
       }
 
       update(update: ViewUpdate) {
         this.#publishCursor(update)
+        for (const tr of update.transactions) {
+          for (const effect of tr.effects) {
+            if (!effect.is(revealLabel)) continue
+            const known = this.#activity.get(effect.value)
+            if (known) known.since = Date.now()
+          }
+        }
         this.decorations = this.#draw(update)
+        this.#scheduleFade()
+      }
+
+      /** Redraws when the next label should fade. */
+      #scheduleFade() {
+        if (this.#timer !== null) clearTimeout(this.#timer)
+        this.#timer = null
+        const now = Date.now()
+        let next = Number.POSITIVE_INFINITY
+        for (const { since } of this.#activity.values()) {
+          const fadeAt = since + labelIdleMs
+          if (fadeAt > now) next = Math.min(next, fadeAt)
+        }
+        if (next === Number.POSITIVE_INFINITY) return
+        this.#timer = setTimeout(
+          () => {
+            this.#timer = null
+            this.#view.dispatch({ annotations: remoteChange.of(true) })
+          },
+          next - now + 5,
+        )
       }
 
       #publishCursor(update: ViewUpdate) {
@@ -140,6 +204,7 @@ export function remoteSelections({ text, awareness }: RemoteSelectionsConfig): E
 
       #draw(update: ViewUpdate): DecorationSet {
         const ranges: Range<Decoration>[] = []
+        const now = Date.now()
         const lines = update.state.doc
         awareness.getStates().forEach((state, clientId) => {
           if (clientId === doc.clientID) return
@@ -184,7 +249,11 @@ export function remoteSelections({ text, awareness }: RemoteSelectionsConfig): E
             Decoration.widget({
               // Draw the caret outside the selection, where the local caret would not overlap it.
               side: headIndex - anchorIndex > 0 ? -1 : 1,
-              widget: new RemoteCaretWidget(color, name),
+              widget: new RemoteCaretWidget(
+                color,
+                name,
+                now - (this.#activity.get(clientId)?.since ?? now) >= labelIdleMs,
+              ),
             }).range(headIndex),
           )
         })
@@ -193,4 +262,10 @@ export function remoteSelections({ text, awareness }: RemoteSelectionsConfig): E
     },
     { decorations: (plugin) => plugin.decorations },
   )
+}
+
+/** What counts as a person's activity: their selection and their name. */
+function activityKey(state: Record<string, unknown> | undefined): string {
+  const user = state?.user as { name?: unknown } | undefined
+  return `${cursorKey(state)}\u0000${typeof user?.name === 'string' ? user.name : ''}`
 }

@@ -61,8 +61,14 @@ export function tandemTheme(): Extension {
       lineHeight: '1.4',
       letterSpacing: '0.01em',
       pointerEvents: 'none',
+      transition: 'opacity 0.6s ease',
+      transitionDelay: '0s',
     },
     '.cm-ySelectionCaretDot': { display: 'none' },
+    // A label fades once its person has been still for a while (remote-selections.ts); hovering
+    // their caret shows it again.
+    '.cm-ySelectionCaret-idle > .cm-ySelectionInfo': { opacity: '0' },
+    '.cm-ySelectionCaret-idle:hover > .cm-ySelectionInfo': { opacity: '1', transition: 'none' },
 
     // Markdown, see markdown-styles.ts.
     '.cm-md-heading': { fontWeight: '700', color: 'var(--heading)' },

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { ApiError, type HistoryApi, type Version } from '../lib/history-api'
+import { ApiError } from '../lib/api'
+import type { HistoryApi, Version } from '../lib/history-api'
 
 export type Loadable<T> =
   | { readonly status: 'idle' }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ApiError, type Fetch, historyApi, parseVersion, parseVersionList } from './history-api'
+import { ApiError, type Fetch } from './api'
+import { historyApi, parseVersion, parseVersionList } from './history-api'
 
 describe('parseVersion', () => {
   it('takes the time from createdAtMs or an ISO createdAt', () => {

@@ -1,3 +1,5 @@
+import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
+
 /** Why a version was kept. */
 export type VersionKind = 'auto' | 'named' | 'restore' | 'import'
 
@@ -14,31 +16,7 @@ export interface Version {
   readonly textLength: number
 }
 
-/** An HTTP API request that failed: the server's `{ error, message }`, or a network failure. */
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    /** The HTTP status; 0 when the server could not be reached. */
-    readonly status: number,
-    /** The server's error code (`error`), or `network` / `bad-response`. */
-    readonly code: string,
-  ) {
-    super(message)
-    this.name = 'ApiError'
-  }
-}
-
 const kinds: ReadonlySet<string> = new Set<VersionKind>(['auto', 'named', 'restore', 'import'])
-
-/** "no such version" → "No such version." */
-function sentence(text: string): string {
-  const trimmed = text.trim()
-  const capital = trimmed.charAt(0).toLocaleUpperCase() + trimmed.slice(1)
-  return /[.!?…]$/.test(capital) ? capital : `${capital}.`
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function timeOf(raw: Record<string, unknown>): number | null {
   if (typeof raw.createdAtMs === 'number' && Number.isFinite(raw.createdAtMs))
@@ -92,13 +70,6 @@ export function parseVersionText(body: unknown): { version: Version; text: strin
   return { version, text: body.text }
 }
 
-/** The base path of a document's API: the name is one percent-encoded path segment. */
-export function docApiPath(apiUrl: string, name: string): string {
-  return `${apiUrl}/api/docs/${encodeURIComponent(name)}`
-}
-
-export type Fetch = (input: string, init?: RequestInit) => Promise<Response>
-
 /** Version history of one document over the server's HTTP API. */
 export interface HistoryApi {
   list(signal?: AbortSignal): Promise<Version[]>
@@ -107,31 +78,18 @@ export interface HistoryApi {
   restore(id: string): Promise<void>
 }
 
-/** `apiUrl` is the server's HTTP base URL without a trailing slash ('' for the page's own). */
-export function historyApi(apiUrl: string, name: string, fetchImpl: Fetch = fetch): HistoryApi {
+/**
+ * `apiUrl` is the server's HTTP base URL without a trailing slash ('' for the page's own);
+ * `token`, when the page has one, goes along as `Authorization: Bearer`.
+ */
+export function historyApi(
+  apiUrl: string,
+  name: string,
+  fetchImpl: Fetch = fetch,
+  token: string | null = null,
+): HistoryApi {
   const base = `${docApiPath(apiUrl, name)}/versions`
-  const request = async (url: string, init?: RequestInit): Promise<unknown> => {
-    let response: Response
-    try {
-      response = await fetchImpl(url, {
-        ...init,
-        headers: { accept: 'application/json', ...init?.headers },
-      })
-    } catch (err) {
-      if (err instanceof DOMException && err.name === 'AbortError') throw err
-      throw new ApiError('The server cannot be reached.', 0, 'network')
-    }
-    const body: unknown = await response.json().catch(() => null)
-    if (!response.ok) {
-      const message =
-        isRecord(body) && typeof body.message === 'string' && body.message.trim() !== ''
-          ? sentence(body.message)
-          : `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`
-      const code = isRecord(body) && typeof body.error === 'string' ? body.error : 'http'
-      throw new ApiError(message, response.status, code)
-    }
-    return body
-  }
+  const request = (url: string, init?: RequestInit) => apiRequest(fetchImpl, url, init, token)
   return {
     list: async (signal) => parseVersionList(await request(base, { signal: signal ?? null })),
     create: async (label) => {

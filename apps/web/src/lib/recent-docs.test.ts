@@ -12,6 +12,17 @@ import { MemoryStore } from './storage'
 const names = (store: MemoryStore) => readRecentDocs(store).map((doc) => doc.name)
 
 describe('recent documents', () => {
+  it('keeps the token a document was opened with, until it is opened without one', () => {
+    const store = new MemoryStore()
+    rememberDoc(store, 'shared', 1_000, 'view.token.sig')
+    expect(readRecentDocs(store)).toEqual([
+      { name: 'shared', openedAtMs: 1_000, token: 'view.token.sig' },
+    ])
+    rememberDoc(store, 'shared', 2_000)
+    expect(readRecentDocs(store)).toEqual([{ name: 'shared', openedAtMs: 2_000 }])
+    expect(readRecentDocs(store)[0]).not.toHaveProperty('token')
+  })
+
   it('starts empty', () => {
     expect(readRecentDocs(new MemoryStore())).toEqual([])
   })

@@ -6,6 +6,8 @@ export interface RecentDoc {
   readonly name: string
   /** When it was last opened, in milliseconds since the Unix epoch. */
   readonly openedAtMs: number
+  /** The access token it was opened with (a shared link's), to open it the same way again. */
+  readonly token?: string
 }
 
 export const RECENT_DOCS_KEY = 'tandem:recent-docs'
@@ -19,23 +21,33 @@ export function readRecentDocs(store: KeyValueStore): RecentDoc[] {
   const seen = new Set<string>()
   for (const entry of stored as unknown[]) {
     if (typeof entry !== 'object' || entry === null) continue
-    const { name, openedAtMs } = entry as Record<string, unknown>
+    const { name, openedAtMs, token } = entry as Record<string, unknown>
     if (typeof name !== 'string' || !validateDocName(name).ok || seen.has(name)) continue
     if (typeof openedAtMs !== 'number' || !Number.isFinite(openedAtMs)) continue
     seen.add(name)
-    docs.push({ name, openedAtMs })
+    docs.push(
+      typeof token === 'string' && token !== ''
+        ? { name, openedAtMs, token }
+        : { name, openedAtMs },
+    )
   }
   docs.sort((a, b) => b.openedAtMs - a.openedAtMs)
   return docs.slice(0, MAX_RECENT_DOCS)
 }
 
 /**
- * Records that `name` was opened at `nowMs`: it moves to the top, appears once, and the list
- * keeps at most {@link MAX_RECENT_DOCS} entries. Returns the new list.
+ * Records that `name` was opened at `nowMs` (with `token`, if the page had one): it moves to the
+ * top, appears once, and the list keeps at most {@link MAX_RECENT_DOCS} entries. Returns the new
+ * list.
  */
-export function rememberDoc(store: KeyValueStore, name: string, nowMs: number): RecentDoc[] {
+export function rememberDoc(
+  store: KeyValueStore,
+  name: string,
+  nowMs: number,
+  token: string | null = null,
+): RecentDoc[] {
   const docs = [
-    { name, openedAtMs: nowMs },
+    token ? { name, openedAtMs: nowMs, token } : { name, openedAtMs: nowMs },
     ...readRecentDocs(store).filter((doc) => doc.name !== name),
   ].slice(0, MAX_RECENT_DOCS)
   writeJson(store, RECENT_DOCS_KEY, docs)

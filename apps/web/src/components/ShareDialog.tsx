@@ -1,0 +1,195 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
+import { createViewLink, docUrl, type ViewLink } from '../lib/share'
+import { fullTime } from '../lib/time'
+
+export interface ShareDialogProps {
+  open: boolean
+  onClose: () => void
+  /** The document's name. */
+  name: string
+  /** The page's own access token, if it was opened with one. */
+  token: string | null
+  /** Whether this page may only read the document. */
+  viewOnly: boolean
+  /** The HTTP API's base URL ('' for the page's own origin). */
+  apiUrl: string
+}
+
+type Loadable =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; link: ViewLink }
+  | { status: 'error'; message: string }
+
+/**
+ * "Share": the link to edit (the page's address: in open mode anyone with it may edit) and a
+ * view-only link the server signs on request. A view-only page offers only its own address.
+ */
+export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: ShareDialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null)
+  const id = useId()
+  const [view, setView] = useState<Loadable>({ status: 'idle' })
+  const origin = location.origin
+  const editUrl = docUrl(origin, name, token)
+
+  const requestViewLink = useCallback(() => {
+    setView({ status: 'loading' })
+    createViewLink(apiUrl, name, token).then(
+      (link) => setView({ status: 'ready', link }),
+      (err: unknown) =>
+        setView({ status: 'error', message: err instanceof Error ? err.message : String(err) }),
+    )
+  }, [apiUrl, name, token])
+
+  useEffect(() => {
+    const element = dialog.current
+    if (element === null) return
+    if (open && !element.open) element.showModal()
+    if (!open && element.open) element.close()
+  }, [open])
+
+  // A link is made when the dialog first opens, and again only once it is about to expire.
+  useEffect(() => {
+    if (!open || viewOnly) return
+    const stale = view.status === 'ready' && view.link.expiresAtMs < Date.now() + 60_000
+    if (view.status === 'idle' || stale) requestViewLink()
+  }, [open, viewOnly, view, requestViewLink])
+
+  const viewUrl = viewOnly
+    ? editUrl
+    : view.status === 'ready'
+      ? docUrl(origin, name, view.link.token)
+      : ''
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog share-dialog"
+      data-testid="share-dialog"
+      aria-labelledby={`${id}-title`}
+      onClose={() => {
+        if (open) onClose()
+      }}
+    >
+      <div className="dialog-body">
+        <h2 id={`${id}-title`}>Share “{name}”</h2>
+        {!viewOnly && (
+          <LinkField
+            label="Link to edit"
+            help={
+              token
+                ? 'Opens the document with the same access as this page.'
+                : 'Anyone with this link can read and edit the document.'
+            }
+            url={editUrl}
+            testId="share-edit-link"
+          />
+        )}
+        <LinkField
+          label="View-only link"
+          help={
+            viewOnly
+              ? 'This page is view-only: this link lets others read along, not edit.'
+              : view.status === 'ready'
+                ? `Lets others read along and see who is here, not edit. Works until ${fullTime(view.link.expiresAtMs)}.`
+                : view.status === 'error'
+                  ? `No view-only link: ${view.message}`
+                  : 'Making a view-only link…'
+          }
+          helpIsError={!viewOnly && view.status === 'error'}
+          url={viewUrl}
+          testId="share-view-link"
+          onRetry={!viewOnly && view.status === 'error' ? requestViewLink : undefined}
+        />
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </div>
+    </dialog>
+  )
+}
+
+type CopyState = 'idle' | 'copied' | 'failed'
+
+function LinkField({
+  label,
+  help,
+  helpIsError = false,
+  url,
+  testId,
+  onRetry,
+}: {
+  label: string
+  help: string
+  helpIsError?: boolean
+  url: string
+  testId: string
+  onRetry?: (() => void) | undefined
+}) {
+  const id = useId()
+  const input = useRef<HTMLInputElement>(null)
+  const [copy, setCopy] = useState<CopyState>('idle')
+
+  useEffect(() => {
+    if (copy === 'idle') return
+    const timer = setTimeout(() => setCopy('idle'), 2_500)
+    return () => clearTimeout(timer)
+  }, [copy])
+
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(url)
+      setCopy('copied')
+    } catch {
+      // No clipboard access: select the link so that the keyboard shortcut copies it.
+      input.current?.select()
+      setCopy('failed')
+    }
+  }
+
+  return (
+    <div className="share-field">
+      <label htmlFor={`${id}-input`}>{label}</label>
+      <div className="field-row">
+        <input
+          ref={input}
+          id={`${id}-input`}
+          type="text"
+          readOnly
+          value={url}
+          placeholder={url === '' ? '…' : undefined}
+          data-testid={testId}
+          aria-describedby={`${id}-help`}
+          onFocus={(event) => event.currentTarget.select()}
+        />
+        {onRetry ? (
+          <button type="button" className="button secondary small" onClick={onRetry}>
+            Try again
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button primary small copy-button"
+            data-testid={`${testId}-copy`}
+            disabled={url === ''}
+            onClick={() => void copyLink()}
+          >
+            {copy === 'copied' ? 'Copied' : 'Copy'}
+          </button>
+        )}
+      </div>
+      <p id={`${id}-help`} className={helpIsError ? 'field-help error' : 'field-help'}>
+        {help}
+      </p>
+      <p className="visually-hidden" aria-live="polite">
+        {copy === 'copied'
+          ? `${label} copied.`
+          : copy === 'failed'
+            ? `Could not copy; the link is selected, press ${/Mac|iPhone|iPad/.test(navigator.platform) ? '⌘C' : 'Ctrl+C'} to copy it.`
+            : ''}
+      </p>
+    </div>
+  )
+}

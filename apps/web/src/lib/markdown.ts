@@ -1,0 +1,128 @@
+import DOMPurify, { type Config } from 'dompurify'
+import { Marked } from 'marked'
+
+const escapes: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/** `text` as HTML text: every character that could start markup escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => escapes[c] ?? c)
+}
+
+/**
+ * Markdown (GitHub's dialect) to HTML. Raw HTML in the text is shown as text, as markdown-it's
+ * `html: false` does: a shared document is anyone's input, and markup never reaches an HTML
+ * parser (even an inert one makes the browser check an inline handler against the page's
+ * policy). Links keep whatever scheme they were given, so the result is NOT safe by itself: use
+ * {@link renderMarkdown}, which sanitises it.
+ */
+const marked = new Marked({
+  async: false,
+  gfm: true,
+  renderer: {
+    html: ({ text, block }) => (block ? `<p>${escapeHtml(text)}</p>` : escapeHtml(text)),
+    // Task list boxes as characters: form controls are not let through the sanitiser.
+    checkbox: ({ checked }) => (checked ? '☑ ' : '☐ '),
+  },
+})
+
+/** Markdown to (unsanitised) HTML. */
+export function markdownToHtml(text: string): string {
+  return marked.parse(text, { async: false })
+}
+
+/**
+ * What the preview lets through: DOMPurify's HTML profile (no script, no event handler, no
+ * `javascript:` or other unsafe URL), without elements that could pose as the app (forms,
+ * frames, styles, SVG) and without attributes that could restyle or clobber it.
+ */
+const sanitizeConfig: Config = {
+  USE_PROFILES: { html: true },
+  FORBID_TAGS: [
+    'style',
+    'link',
+    'meta',
+    'base',
+    'form',
+    'input',
+    'button',
+    'textarea',
+    'select',
+    'option',
+    'iframe',
+    'frame',
+    'frameset',
+    'object',
+    'embed',
+    'dialog',
+    'template',
+    'slot',
+    'video',
+    'audio',
+    'source',
+    'track',
+    'picture',
+    'svg',
+    'math',
+  ],
+  FORBID_ATTR: [
+    'style',
+    'class',
+    'id',
+    'name',
+    'srcset',
+    'target',
+    'ping',
+    'form',
+    'formaction',
+    'action',
+    'autofocus',
+    'tabindex',
+    'accesskey',
+    'popover',
+    'contenteditable',
+  ],
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+}
+
+/** Images embedded in the text itself; anything else would be fetched from elsewhere. */
+const INLINE_IMAGE = /^data:image\/(?:png|gif|jpe?g|webp|avif);base64,[a-z0-9+/=\s]*$/i
+
+/**
+ * Markdown rendered for the preview: parsed with `marked` (raw HTML shown as text), sanitised
+ * with DOMPurify into an inert
+ * fragment (parsed in a document without a window, so nothing in it loads or runs), then
+ * finished: images that would be fetched from elsewhere become their alternative text (the page
+ * loads nothing from other sites, and a shared document should not learn who reads it), and
+ * links open in a new tab without a referrer. Append the fragment to show it.
+ */
+export function renderMarkdown(text: string): DocumentFragment {
+  const fragment = DOMPurify.sanitize(markdownToHtml(text), {
+    ...sanitizeConfig,
+    RETURN_DOM_FRAGMENT: true,
+  })
+  const doc = fragment.ownerDocument
+  for (const img of fragment.querySelectorAll('img')) {
+    const src = img.getAttribute('src') ?? ''
+    if (INLINE_IMAGE.test(src)) continue
+    const alt = img.getAttribute('alt')?.trim()
+    const stand = doc.createElement('span')
+    stand.className = 'preview-image-placeholder'
+    stand.title = src ? `Image not shown: ${src}` : 'Image not shown'
+    stand.textContent = `[${alt || 'image'}]`
+    img.replaceWith(stand)
+  }
+  for (const link of fragment.querySelectorAll('a[href]')) {
+    const href = link.getAttribute('href') ?? ''
+    if (href.startsWith('#')) continue
+    link.setAttribute('target', '_blank')
+    link.setAttribute('rel', 'noopener noreferrer nofollow')
+  }
+  return fragment
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError, type Fetch } from './api'
+import { createViewLink, docUrl, parseViewLink } from './share'
+
+describe('docUrl', () => {
+  it('is the document path, with the token when there is one', () => {
+    expect(docUrl('http://h', 'team/notes ü')).toBe('http://h/d/team/notes%20%C3%BC')
+    expect(docUrl('http://h', 'notes', 'a.b+c')).toBe('http://h/d/notes?token=a.b%2Bc')
+  })
+})
+
+describe('createViewLink', () => {
+  it('posts to the links route with the page token and reads the answer', async () => {
+    const calls: { url: string; init: RequestInit | undefined }[] = []
+    const fetchImpl: Fetch = async (url, init) => {
+      calls.push({ url, init })
+      return new Response(
+        JSON.stringify({ view: { token: 'v.t.s', expiresAt: '2030-01-01T00:00:00.000Z' } }),
+        { status: 201 },
+      )
+    }
+    const link = await createViewLink('http://h', 'a/b', 'edit.token', fetchImpl)
+    expect(link).toEqual({ token: 'v.t.s', expiresAtMs: Date.parse('2030-01-01T00:00:00.000Z') })
+    expect(calls[0]?.url).toBe('http://h/api/docs/a%2Fb/links')
+    expect(calls[0]?.init?.method).toBe('POST')
+    const headers = (calls[0]?.init?.headers ?? {}) as Record<string, string>
+    expect(headers.authorization).toBe('Bearer edit.token')
+  })
+
+  it("turns the server's refusal into an ApiError with its code", async () => {
+    const fetchImpl: Fetch = async () =>
+      new Response(JSON.stringify({ error: 'read_only', message: 'view access only' }), {
+        status: 403,
+      })
+    await expect(createViewLink('', 'notes', null, fetchImpl)).rejects.toMatchObject({
+      status: 403,
+      code: 'read_only',
+      message: 'View access only.',
+    })
+  })
+
+  it('refuses an answer without a token or a time', () => {
+    expect(() => parseViewLink({ view: { token: 't' } })).toThrow(ApiError)
+    expect(() => parseViewLink({})).toThrow(ApiError)
+  })
+})
