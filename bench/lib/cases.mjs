@@ -9,6 +9,8 @@
 
 const PEERS = ['tandem', 'reference', 'hocuspocus']
 const WITH_FLOOR = [...PEERS, 'relay']
+/** Where durability's cost shows: the same figures with Tandem's persistence off. */
+const WITH_DURABILITY = ['tandem', 'tandem-memory', 'reference', 'hocuspocus', 'relay']
 /**
  * @param {{ quick: boolean, tracesDir: string }} options
  * @returns {Case[]}
@@ -37,7 +39,7 @@ export function buildCases({ quick, tracesDir }) {
       group: 'Fan-out latency',
       title: `one writer typing every 10 ms, ${receivers} receivers`,
       scenario: 'fanout',
-      servers: WITH_FLOOR,
+      servers: WITH_DURABILITY,
       params: ({ room }) => ({ receivers, keystrokes: quick ? 100 : 300, intervalMs: 10, room }),
       metrics: [
         { key: 'p50Ms', label: `${receivers} receivers: p50 (ms)`, better: 'lower', digits: 2 },
@@ -53,7 +55,7 @@ export function buildCases({ quick, tracesDir }) {
     group: 'Throughput',
     title: '50 rooms × (1 writer + 3 decode-only receivers), writers as fast as the server allows',
     scenario: 'throughput',
-    servers: WITH_FLOOR,
+    servers: WITH_DURABILITY,
     params: ({ room }) => ({
       rooms: 50,
       receivers: 3,

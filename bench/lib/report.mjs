@@ -1,6 +1,6 @@
 // The Markdown table of a benchmark run (results/latest.md).
 
-const COLUMNS = ['tandem', 'reference', 'hocuspocus', 'relay']
+const COLUMNS = ['tandem', 'tandem-memory', 'reference', 'hocuspocus', 'relay']
 const PEERS = ['reference', 'hocuspocus']
 /** Figures shown for context only: no "better", so no ratio. */
 const CONTEXT = new Set(['serverCpuPct', 'clientCpuPct'])

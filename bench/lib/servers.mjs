@@ -26,11 +26,27 @@ export const SERVER_KINDS = {
     // The per-address and per-connection abuse limits are lifted so that they do not bind: all
     // load comes from 127.0.0.1 (1,000 connections, 200 in one room) and replays send as fast as
     // the client can; the peers have no such limits. Everything else is Tandem's default,
-    // durability included (SQLite WAL, synchronous=FULL).
+    // durability included (SQLite WAL; every update committed before it is relayed).
     env: (dataDir) => ({
       DATA_DIR: dataDir,
       WEB_DIR: '',
       LOG_LEVEL: 'info',
+      MAX_CONNECTIONS_PER_IP: '1000000',
+      MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
+      MAX_MESSAGES_PER_SECOND: '1000000',
+      MAX_BYTES_PER_SECOND: '1000000000',
+    }),
+  },
+  // The same server with persistence off, so that the cost of durability reads off side by side.
+  'tandem-memory': {
+    label: 'Tandem, no persistence',
+    protocol: 'yws',
+    script: `${repoDir}apps/sync-server/dist/main.js`,
+    env: (dataDir) => ({
+      DATA_DIR: dataDir,
+      WEB_DIR: '',
+      LOG_LEVEL: 'info',
+      STORAGE: 'memory',
       MAX_CONNECTIONS_PER_IP: '1000000',
       MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
       MAX_MESSAGES_PER_SECOND: '1000000',
