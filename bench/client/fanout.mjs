@@ -9,11 +9,11 @@ import { openAll, RawClient, stockProvider, waitFor } from './protocol.mjs'
 
 /**
  * @param {import('./protocol.mjs').Target} target
- * @param {{ receivers: number, keystrokes: number, intervalMs: number, room: string }} params
+ * @param {{ receivers: number, keystrokes: number, intervalMs: number, room: string, flood?: boolean }} params
  * @param {import('./worker.mjs').Harness} harness
  */
 export async function run(target, params, harness) {
-  const { receivers: count, keystrokes, intervalMs, room } = params
+  const { receivers: count, keystrokes, intervalMs, room, flood = false } = params
   const sentAt = new Float64Array(keystrokes)
   const latencies = new Float64Array(count * keystrokes)
   let samples = 0
@@ -72,6 +72,11 @@ export async function run(target, params, harness) {
   }
   await new Promise((resolve) => setTimeout(resolve, 200))
 
+  // With `flood`, a client of another room sends valid updates as fast as it can meanwhile.
+  let flooding = flood
+  const flooder = flood ? floodRoom(target, `${room}-flood`, () => !flooding) : null
+  if (flood) await new Promise((resolve) => setTimeout(resolve, 200))
+
   await harness.mark('start')
   const started = performance.now()
   for (let i = 0; i < keystrokes; i++) {
@@ -88,6 +93,8 @@ export async function run(target, params, harness) {
     lost = expected - got
   }
   await harness.mark('end')
+  flooding = false
+  const flooded = flooder ? await flooder : null
   closeWriter()
   for (const client of receivers) client.close()
   const lat = latencyPercentiles(latencies.subarray(0, samples))
@@ -96,5 +103,52 @@ export async function run(target, params, harness) {
     samples: lat.samples,
     lost,
     converged: lost === 0,
+    ...(flooded ? { flood: flooded } : {}),
   }
+}
+
+/**
+ * Sends valid single-character updates into `room` as fast as the socket takes them (its send
+ * buffer bounded to 1 MiB), reconnecting whenever the server closes the connection, until
+ * `stop()`. Resolves with how many updates were sent over how many connections.
+ * @param {import('./protocol.mjs').Target} target
+ * @param {string} room
+ * @param {() => boolean} stop
+ */
+async function floodRoom(target, room, stop) {
+  let sent = 0
+  let connections = 0
+  while (!stop()) {
+    const client = new RawClient(target, room)
+    connections++
+    try {
+      await client.ready
+    } catch {
+      // Refused (a rate limit, 429): try again shortly, as a persistent attacker would.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      continue
+    }
+    let open = true
+    client.ws.on('close', () => {
+      open = false
+    })
+    const doc = new Y.Doc()
+    const text = doc.getText('codemirror')
+    doc.on('update', (/** @type {Uint8Array} */ update) => {
+      if (open) client.send(client.frame(update))
+    })
+    while (open && !stop()) {
+      for (let i = 0; i < 50 && open; i++) {
+        text.insert(0, 'x')
+        sent++
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      while (open && !stop() && client.ws.bufferedAmount > 1 << 20) {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+    }
+    client.close()
+    doc.destroy()
+  }
+  return { sent, connections }
 }

@@ -50,6 +50,30 @@ export function buildCases({ quick, tracesDir }) {
     })
   }
 
+  // Issue 4: while one client floods another room, the others' latency should stay within 2x.
+  for (const flood of [false, true]) {
+    const label = flood ? 'with a flood' : 'no flood'
+    cases.push({
+      id: flood ? 'flood-on' : 'flood-off',
+      group: 'Flood',
+      title: `one writer typing every 10 ms to 10 receivers, ${flood ? 'while a client of another room sends updates as fast as it can' : 'the same without the flood'}`,
+      scenario: 'fanout',
+      servers: ['tandem-defaults', 'reference', 'hocuspocus'],
+      params: ({ room }) => ({
+        receivers: 10,
+        keystrokes: quick ? 100 : 300,
+        intervalMs: 10,
+        room,
+        flood,
+      }),
+      metrics: [
+        { key: 'p50Ms', label: `${label}: p50 (ms)`, better: 'lower', digits: 2 },
+        { key: 'p99Ms', label: `${label}: p99 (ms)`, better: 'lower', digits: 2 },
+      ],
+      timeoutMs: 90_000,
+    })
+  }
+
   cases.push({
     id: 'throughput',
     group: 'Throughput',

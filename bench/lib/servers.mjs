@@ -37,6 +37,13 @@ export const SERVER_KINDS = {
       MAX_BYTES_PER_SECOND: '1000000000',
     }),
   },
+  // Tandem exactly as shipped, abuse limits included: what protects the others from a flood.
+  'tandem-defaults': {
+    label: 'Tandem, default limits',
+    protocol: 'yws',
+    script: `${repoDir}apps/sync-server/dist/main.js`,
+    env: (dataDir) => ({ DATA_DIR: dataDir, WEB_DIR: '', LOG_LEVEL: 'info' }),
+  },
   // The same server with persistence off, so that the cost of durability reads off side by side.
   'tandem-memory': {
     label: 'Tandem, no persistence',

@@ -128,12 +128,12 @@ export const configSchema = z.object({
   MAX_MESSAGES_PER_SECOND: positiveInt
     .default(200)
     .describe(
-      'Messages one connection may send per second, averaged over 10 s; more closes it (1008).',
+      'Messages one connection may send per second, averaged over 2 s; more closes it (1008).',
     ),
   MAX_BYTES_PER_SECOND: positiveInt
     .default(4 * 1024 * 1024)
     .describe(
-      'Bytes one connection may send per second, averaged over 10 s; more closes it (1008).',
+      'Bytes one connection may send per second, averaged over 2 s; more closes it (1008).',
     ),
   MAX_CONNECTIONS_PER_IP: positiveInt
     .default(64)
@@ -144,7 +144,7 @@ export const configSchema = z.object({
   MAX_UPGRADES_PER_IP_PER_MINUTE: positiveInt
     .default(120)
     .describe(
-      'WebSocket upgrades one address may attempt per minute; more get 429 with Retry-After.',
+      'WebSocket upgrades one address may attempt per minute, at most a sixth of them at once; more get 429 with Retry-After.',
     ),
   MAX_LOADED_DOCS: positiveInt
     .default(10_000)
