@@ -5,6 +5,7 @@ import { createApiHandler } from './api/routes.js'
 import { createAdmin, createAuthorize, originAllowed } from './auth/access.js'
 import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
+import { startCluster } from './cluster/start.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { Metrics } from './metrics/metrics.js'
@@ -60,6 +61,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
   const authorize = createAuthorize(config.AUTH_MODE, signer, config.ADMIN_KEY)
   const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
+  // With REDIS_URL this server is one node of a cluster (config.ts requires DATABASE_URL).
+  const cluster = config.REDIS_URL ? await startCluster(config, store, log) : null
   const rooms = new Rooms(
     store,
     {
@@ -71,6 +74,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
     },
     log,
+    cluster ?? undefined,
   )
   metrics.trackRooms(rooms)
   const websockets = new WebSocketTransport(
@@ -96,7 +100,10 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     createRequestHandler(
       {
         webDir: config.WEB_DIR ?? bundledWebDir,
-        readiness: () => store.health(),
+        readiness: () => {
+          const storage = store.health()
+          return storage.ok && cluster ? cluster.health() : storage
+        },
         metrics: metrics.registry,
         metricsToken: config.METRICS_TOKEN,
         api: createApiHandler({
@@ -147,6 +154,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         await rooms.close()
+        await cluster?.close()
         websockets.close()
         server.closeAllConnections()
         await stopped

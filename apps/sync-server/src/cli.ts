@@ -87,7 +87,7 @@ const clientOptions = {
 /** The API base URL and the headers for a running server, from flags and the environment. */
 function serverOf(values: { url?: string | undefined; token?: string | undefined }) {
   const base =
-    values.url ?? process.env.TANDEM_URL ?? `http://127.0.0.1:${process.env.PORT || 1234}`
+    values.url || process.env.TANDEM_URL || `http://127.0.0.1:${process.env.PORT || 1234}`
   const token = values.token || process.env.TANDEM_TOKEN || process.env.ADMIN_KEY
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {}
   return { base, headers }

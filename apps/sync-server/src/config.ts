@@ -51,6 +51,40 @@ export const configSchema = z.object({
     .describe(
       "PostgreSQL schema for Tandem's tables, created if missing. Default: the search path.",
     ),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional()
+    .describe(
+      'Redis that carries live edits and presence between the nodes of a cluster (`redis://host:6379`); needs `DATABASE_URL`. Unset: a single node.',
+    ),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, `_`, `.` or `-`')
+    .optional()
+    .describe(
+      'Name of this node in logs and cluster messages; each start adds a random suffix. Default: random.',
+    ),
+  CLUSTER_CHANNEL_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits, `_`, `.`, `:` or `-`')
+    .default('tandem:')
+    .describe(
+      'Prefix of the Redis channels: the nodes that share it (and a database) form one cluster.',
+    ),
+  CLUSTER_HEARTBEAT_MS: positiveInt
+    .default(2_000)
+    .describe("Interval between a cluster node's heartbeats to the other nodes."),
+  CLUSTER_NODE_TIMEOUT_MS: positiveInt
+    .default(10_000)
+    .describe(
+      "A cluster node not heard from for this long is gone: the others remove its users' cursors.",
+    ),
+  CLUSTER_CHECK_INTERVAL_MS: positiveInt
+    .default(5_000)
+    .describe(
+      'How often a cluster node compares its open documents with PostgreSQL and catches up any that missed edits.',
+    ),
   WEB_DIR: z
     .string()
     .optional()
@@ -183,6 +217,7 @@ const secretKeys: ReadonlySet<string> = new Set([
   'AUTH_SECRET',
   'DATABASE_URL',
   'METRICS_TOKEN',
+  'REDIS_URL',
 ])
 
 export class ConfigError extends Error {
@@ -221,6 +256,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`${key}=${shown}: ${issue.message}`)
     }
   }
+  problems.push(...clusterProblems(input, result.success ? result.data : null))
   if (problems.length > 0 || !result.success) throw new ConfigError(problems)
   return Object.freeze(result.data)
+}
+
+/** Settings that are valid alone but not together, for a cluster node. */
+function clusterProblems(
+  input: Record<string, string>,
+  config: z.infer<typeof configSchema> | null,
+): string[] {
+  const problems: string[] = []
+  if (input.REDIS_URL !== undefined && input.DATABASE_URL === undefined) {
+    problems.push(
+      'REDIS_URL is set without DATABASE_URL: the nodes of a cluster keep documents in one ' +
+        'PostgreSQL database (DATABASE_URL); SQLite cannot be shared between nodes',
+    )
+  }
+  if (input.REDIS_URL !== undefined && input.STORAGE === 'memory') {
+    problems.push('REDIS_URL with STORAGE=memory: the nodes of a cluster share PostgreSQL')
+  }
+  if (config && config.CLUSTER_NODE_TIMEOUT_MS < 2 * config.CLUSTER_HEARTBEAT_MS) {
+    problems.push(
+      `CLUSTER_NODE_TIMEOUT_MS=${config.CLUSTER_NODE_TIMEOUT_MS}: must be at least twice ` +
+        `CLUSTER_HEARTBEAT_MS (${config.CLUSTER_HEARTBEAT_MS}), or live nodes would be taken for gone`,
+    )
+  }
+  return problems
 }

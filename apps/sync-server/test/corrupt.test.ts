@@ -29,10 +29,10 @@ describe('a stored document that does not decode', () => {
 
     const garbage = Buffer.from([3, 250, 7, 1, 9, 9, 9, 200, 1])
     const db = new Database(join(dir.path, 'tandem.db'))
-    db.prepare('INSERT INTO documents (name, created_at_ms, updated_at_ms) VALUES (?, 1, 1)').run(
-      'broken',
-    )
-    db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)').run('broken', garbage)
+    db.prepare(
+      'INSERT INTO documents (name, created_at_ms, updated_at_ms, last_seq) VALUES (?, 1, 1, 1)',
+    ).run('broken')
+    db.prepare('INSERT INTO updates (doc, doc_seq, data) VALUES (?, 1, ?)').run('broken', garbage)
     db.close()
 
     server = await startServer(dir.path)

@@ -13,6 +13,8 @@ interface Entry {
   snapshot: Uint8Array | null
   snapshotSeq: number
   updates: { seq: number; data: Uint8Array }[]
+  /** The document's last sequence number: appends are numbered 1, 2, 3, … */
+  lastSeq: number
   updatedAtMs: number
 }
 
@@ -20,37 +22,55 @@ interface Entry {
 export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
   readonly #versions = new Map<string, Version[]>()
-  #seq = 0
   #versionId = 0
 
   async load(name: string): Promise<StoredDocument | null> {
+    return this.#since(name, -1)
+  }
+
+  async loadSince(name: string, afterSeq: number): Promise<StoredDocument | null> {
+    return this.#since(name, afterSeq)
+  }
+
+  #since(name: string, afterSeq: number): StoredDocument | null {
     const entry = this.#docs.get(name)
     if (!entry) return null
+    const after = Math.max(afterSeq, entry.snapshotSeq)
     return {
-      snapshot: entry.snapshot,
-      updates: entry.updates.map((u) => u.data),
-      lastSeq: entry.updates.at(-1)?.seq ?? entry.snapshotSeq,
+      snapshot: afterSeq < entry.snapshotSeq ? entry.snapshot : null,
+      updates: entry.updates.filter((u) => u.seq > after).map((u) => u.data),
+      lastSeq: entry.lastSeq,
     }
+  }
+
+  async lastSeqs(names: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>()
+    for (const name of names) {
+      const entry = this.#docs.get(name)
+      if (entry) found.set(name, entry.lastSeq)
+    }
+    return found
   }
 
   async append(name: string, update: Uint8Array): Promise<number> {
     let entry = this.#docs.get(name)
     if (!entry) {
-      entry = { snapshot: null, snapshotSeq: 0, updates: [], updatedAtMs: 0 }
+      entry = { snapshot: null, snapshotSeq: 0, updates: [], lastSeq: 0, updatedAtMs: 0 }
       this.#docs.set(name, entry)
     }
-    const seq = ++this.#seq
+    const seq = ++entry.lastSeq
     entry.updates.push({ seq, data: update.slice() })
     entry.updatedAtMs = Date.now()
     return seq
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
     const entry = this.#docs.get(name)
-    if (!entry || entry.snapshotSeq > throughSeq) return
+    if (!entry || entry.snapshotSeq > throughSeq) return true
     entry.snapshot = snapshot.slice()
     entry.snapshotSeq = throughSeq
     entry.updates = entry.updates.filter((u) => u.seq > throughSeq)
+    return true
   }
 
   async list(): Promise<DocumentInfo[]> {

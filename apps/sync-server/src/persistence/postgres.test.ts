@@ -126,11 +126,11 @@ describe('PostgresStore', () => {
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
     await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
-      /schema version 3; this server knows 2/,
+      /schema version 4; this server knows 3/,
     )
   })
 
-  it('migrates a version 1 database to version 2, keeping its documents', async () => {
+  it('migrates a version 1 database to version 3, keeping its documents', async () => {
     const s = escapeIdentifier(schema)
     // The tables a schema-version-1 server created, as it created them.
     await admin.query(`
@@ -147,8 +147,9 @@ describe('PostgresStore', () => {
       INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
     const [one, two] = await Promise.all([open(), open()])
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 2 }])
+    expect(rows).toEqual([{ version: 3 }])
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
+    expect(await two.append('doc', bytes('new'))).toBe(2)
     const version = await two.saveVersion('doc', {
       createdAtMs: 5,
       label: null,
@@ -160,14 +161,50 @@ describe('PostgresStore', () => {
     expect(await one.listVersions('doc')).toEqual([version])
   })
 
+  it('migrates a version 2 database to version 3, numbering each document’s updates from 1', async () => {
+    const s = escapeIdentifier(schema)
+    await admin.query(`
+      CREATE SCHEMA ${s};
+      CREATE TABLE ${s}.tandem_schema_version (version INTEGER NOT NULL);
+      INSERT INTO ${s}.tandem_schema_version (version) VALUES (2);
+      CREATE TABLE ${s}.tandem_documents (
+        name TEXT PRIMARY KEY, snapshot BYTEA, snapshot_seq BIGINT NOT NULL DEFAULT 0,
+        created_at_ms BIGINT NOT NULL, updated_at_ms BIGINT NOT NULL);
+      CREATE TABLE ${s}.tandem_updates (
+        seq BIGSERIAL PRIMARY KEY, doc TEXT NOT NULL, data BYTEA NOT NULL);
+      CREATE INDEX tandem_updates_by_doc ON ${s}.tandem_updates (doc, seq);
+      CREATE TABLE ${s}.tandem_versions (
+        id BIGSERIAL PRIMARY KEY, doc TEXT NOT NULL, created_at_ms BIGINT NOT NULL,
+        kind TEXT NOT NULL, label TEXT, authors TEXT[] NOT NULL, text_length INTEGER NOT NULL,
+        data BYTEA NOT NULL);
+      INSERT INTO ${s}.tandem_documents VALUES ('compacted', 'snap', 5, 1, 1), ('plain', NULL, 0, 1, 1);
+      -- Global numbers, interleaved; 3 is older than the snapshot (covered by it).
+      INSERT INTO ${s}.tandem_updates (seq, doc, data) VALUES
+        (2, 'plain', 'p1'), (3, 'compacted', 'old'), (7, 'compacted', 'c1'),
+        (8, 'plain', 'p2'), (9, 'compacted', 'c2');
+      SELECT setval('${s}.tandem_updates_seq_seq', 9);`)
+    const store = await open()
+    const compacted = (await store.load('compacted'))!
+    expect(text(compacted.snapshot!)).toBe('snap')
+    expect(compacted.updates.map(text)).toEqual(['c1', 'c2'])
+    expect(compacted.lastSeq).toBe(4)
+    expect((await store.loadSince('compacted', 3))!.updates.map(text)).toEqual(['c2'])
+    const plain = (await store.load('plain'))!
+    expect(plain.updates.map(text)).toEqual(['p1', 'p2'])
+    expect(plain.lastSeq).toBe(2)
+    expect(await store.append('compacted', bytes('c3'))).toBe(5)
+    expect(await store.append('plain', bytes('p3'))).toBe(3)
+  })
+
   it('500 appends made in one turn commit in one transaction, each with the number of its own row', async () => {
     const store = await open()
     const updates = Array.from({ length: 500 }, (_, i) => bytes(`update ${i}`))
     const seqs = await Promise.all(updates.map((u) => store.append('doc', u)))
     expect(await transactionsOf('doc')).toBe(1)
     const { rows } = await admin.query<{ seq: string; data: Buffer }>(
-      `SELECT seq, data FROM ${table} ORDER BY seq`,
+      `SELECT doc_seq AS seq, data FROM ${table} ORDER BY seq`,
     )
+    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
     expect(rows.map((r) => Number(r.seq))).toEqual(seqs)
     expect(rows.map((r) => text(r.data))).toEqual(updates.map(text))
   })
@@ -198,9 +235,11 @@ describe('PostgresStore', () => {
       }
       await nextTurn()
     }
-    await Promise.all(issued)
+    const seqs = await Promise.all(issued)
     writing = false
     await reading
+    // One counter for the document, whichever server appends: 1 to 600, each once.
+    expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1))
 
     const final = (await reader.load('doc'))!.updates.map(text)
     expect(final).toHaveLength(600)
@@ -318,6 +357,32 @@ describe('PostgresStore', () => {
     await store.append('doc', bytes('after'))
     expect((await store.load('doc'))!.updates.map(text)).toEqual(['before', 'after'])
     expect(store.health()).toEqual({ ok: true })
+  })
+
+  it('C2: a compaction skips, changing nothing, while another server compacts the document', async () => {
+    const [one, two] = [await open(), await open()]
+    await one.append('doc', bytes('a'))
+    const b = await one.append('doc', bytes('b'))
+    const locker: PoolClient = await admin.connect()
+    try {
+      // What `two`'s compaction holds while it runs.
+      await locker.query('BEGIN')
+      await locker.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `tandem:compact:${schema}:doc`,
+      ])
+      expect(await one.compact('doc', bytes('ab'), b)).toBe(false)
+      const loaded = (await one.load('doc'))!
+      expect(loaded.snapshot).toBeNull()
+      expect(loaded.updates.map(text)).toEqual(['a', 'b'])
+      // Other documents compact meanwhile.
+      await one.append('other', bytes('x'))
+      expect(await one.compact('other', bytes('x'), 1)).toBe(true)
+    } finally {
+      await locker.query('COMMIT')
+      locker.release()
+    }
+    expect(await two.compact('doc', bytes('ab'), b)).toBe(true)
+    expect(text((await one.load('doc'))!.snapshot!)).toBe('ab')
   })
 
   it('compaction by another server keeps the updates it does not cover', async () => {

@@ -16,7 +16,7 @@ import type {
   VersionKind,
 } from './store.js'
 
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -47,6 +47,8 @@ interface Append {
    * The commit may still have happened (its answer was lost), so a retry checks for the row.
    */
   attemptedSeq?: number
+  /** The document's sequence number that attempt gave it. */
+  attemptedDocSeq?: number
 }
 
 /** Fully qualified names and the statements that use them. */
@@ -55,6 +57,8 @@ interface Statements {
   insertUpdates: string
   existingSeqs: string
   load: string
+  lastSeqs: string
+  tryCompactLock: string
   writeSnapshot: string
   deleteUpdatesThrough: string
   list: string
@@ -105,38 +109,56 @@ function statements(schema: string | undefined, sequence: string): Statements {
       INSERT INTO ${documents} (name, created_at_ms, updated_at_ms)
       SELECT name, $2::bigint, $2::bigint FROM unnest($1::text[]) AS t(name) ORDER BY name COLLATE "C"
       ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms`,
-    // The n-th row of the input gets the n-th smallest of the n sequence numbers drawn, so the
-    // caller maps returned numbers to appends by sorting them, whatever order rows come back in.
+    // Each document's counter (its row is locked by touchDocuments) numbers its new updates
+    // contiguously in input order. The n-th row of the input also gets the n-th smallest of the
+    // n row ids drawn, so the caller maps returned rows to appends by sorting them by `seq`.
     insertUpdates: `
-      INSERT INTO ${updates} (seq, doc, data)
-      SELECT s.seq, t.doc, t.data
-      FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(doc, data, ord)
+      WITH input AS (
+        SELECT t.doc, t.data, t.ord
+        FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(doc, data, ord)
+      ), counts AS (
+        SELECT doc, count(*) AS n FROM input GROUP BY doc
+      ), bumped AS (
+        UPDATE ${documents} d SET last_seq = d.last_seq + c.n
+        FROM counts c WHERE d.name = c.doc
+        RETURNING d.name, d.last_seq - c.n AS base
+      )
+      INSERT INTO ${updates} (seq, doc, doc_seq, data)
+      SELECT s.seq, i.doc, b.base + row_number() OVER (PARTITION BY i.doc ORDER BY i.ord), i.data
+      FROM input i
+      JOIN bumped b ON b.name = i.doc
       JOIN (
         SELECT drawn.seq, row_number() OVER (ORDER BY drawn.seq) AS ord
         FROM (
           SELECT nextval(${escapeLiteral(sequence)}::regclass) AS seq
           FROM generate_series(1, cardinality($1::text[]))
         ) AS drawn
-      ) AS s ON s.ord = t.ord
-      RETURNING seq`,
+      ) AS s ON s.ord = i.ord
+      RETURNING seq, doc_seq`,
     existingSeqs: `SELECT seq FROM ${updates} WHERE seq = ANY($1::bigint[])`,
     // One statement, so the snapshot and the updates after it come from one database snapshot
-    // even while another connection compacts.
+    // even while another connection compacts. The snapshot is sent only if $2 is older.
     load: `
-      SELECT NULL::bigint AS seq, d.snapshot AS data, d.snapshot_seq
+      SELECT NULL::bigint AS seq, CASE WHEN d.snapshot_seq > $2 THEN d.snapshot END AS data,
+             d.last_seq
       FROM ${documents} d WHERE d.name = $1
       UNION ALL
-      SELECT u.seq, u.data, NULL
-      FROM ${updates} u JOIN ${documents} d ON d.name = u.doc AND u.seq > d.snapshot_seq
+      SELECT u.doc_seq, u.data, NULL
+      FROM ${updates} u
+      JOIN ${documents} d ON d.name = u.doc AND u.doc_seq > GREATEST(d.snapshot_seq, $2)
       WHERE u.doc = $1
       ORDER BY seq NULLS FIRST`,
+    lastSeqs: `SELECT name, last_seq FROM ${documents} WHERE name = ANY($1::text[])`,
+    // Held until the compaction's transaction ends; another server's compaction skips.
+    tryCompactLock: `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
     writeSnapshot: `
-      INSERT INTO ${documents} AS d (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms)
-      VALUES ($1, $2, $3, $4, $4)
+      INSERT INTO ${documents} AS d
+        (name, snapshot, snapshot_seq, last_seq, created_at_ms, updated_at_ms)
+      VALUES ($1, $2, $3, $3, $4, $4)
       ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot,
         snapshot_seq = excluded.snapshot_seq
       WHERE d.snapshot_seq <= excluded.snapshot_seq`,
-    deleteUpdatesThrough: `DELETE FROM ${updates} WHERE doc = $1 AND seq <= $2`,
+    deleteUpdatesThrough: `DELETE FROM ${updates} WHERE doc = $1 AND doc_seq <= $2`,
     list: `
       SELECT d.name, d.updated_at_ms,
              COALESCE(octet_length(d.snapshot), 0)
@@ -189,6 +211,28 @@ function migrations(schema: string | undefined): string[] {
     );
     CREATE INDEX IF NOT EXISTS tandem_versions_by_doc
       ON ${qualify('tandem_versions')} (doc, created_at_ms, id);`,
+    // 2 → 3: per-document sequence numbers (contiguous, for nodes to detect missed updates).
+    // Existing updates are numbered in their order; a snapshot counts as number 1.
+    `
+    ALTER TABLE ${qualify('tandem_documents')} ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE ${qualify('tandem_updates')} ADD COLUMN doc_seq BIGINT;
+    UPDATE ${qualify('tandem_updates')} AS u SET doc_seq = n.doc_seq
+    FROM (
+      SELECT u.seq, row_number() OVER (PARTITION BY u.doc ORDER BY u.seq)
+               + CASE WHEN d.snapshot IS NULL THEN 0 ELSE 1 END AS doc_seq
+      FROM ${qualify('tandem_updates')} u
+      LEFT JOIN ${qualify('tandem_documents')} d ON d.name = u.doc
+    ) AS n
+    WHERE u.seq = n.seq;
+    UPDATE ${qualify('tandem_documents')} AS d SET
+      snapshot_seq = CASE WHEN d.snapshot IS NULL THEN 0 ELSE 1 END + (
+        SELECT count(*) FROM ${qualify('tandem_updates')} u
+        WHERE u.doc = d.name AND u.seq <= d.snapshot_seq),
+      last_seq = CASE WHEN d.snapshot IS NULL THEN 0 ELSE 1 END + (
+        SELECT count(*) FROM ${qualify('tandem_updates')} u WHERE u.doc = d.name);
+    ALTER TABLE ${qualify('tandem_updates')} ALTER COLUMN doc_seq SET NOT NULL;
+    DROP INDEX IF EXISTS ${qualify('tandem_updates_by_doc')};
+    CREATE UNIQUE INDEX tandem_updates_by_doc_seq ON ${qualify('tandem_updates')} (doc, doc_seq);`,
   ]
 }
 
@@ -208,6 +252,7 @@ function toNumber(value: string | number): number {
 export class PostgresStore implements DocStore {
   readonly #pool: Pool
   readonly #sql: Statements
+  readonly #schema: string | undefined
   readonly #appends: GroupCommitter<Append>
   #closing: Promise<void> | null = null
 
@@ -237,9 +282,14 @@ export class PostgresStore implements DocStore {
     return new PostgresStore(pool, statements(settings.schema, sequence), settings)
   }
 
-  private constructor(pool: Pool, sql: Statements, options: GroupCommitOptions) {
+  private constructor(
+    pool: Pool,
+    sql: Statements,
+    options: GroupCommitOptions & { schema?: string | undefined },
+  ) {
     this.#pool = pool
     this.#sql = sql
+    this.#schema = options.schema
     this.#appends = new GroupCommitter((batch) => this.#commit(batch), options)
   }
 
@@ -248,27 +298,38 @@ export class PostgresStore implements DocStore {
     return this.#pool
   }
 
-  async load(name: string): Promise<StoredDocument | null> {
+  load(name: string): Promise<StoredDocument | null> {
+    return this.loadSince(name, -1)
+  }
+
+  async loadSince(name: string, afterSeq: number): Promise<StoredDocument | null> {
     const { rows } = await this.#pool.query<{
       seq: string | null
       data: Buffer | null
-      snapshot_seq: string | null
-    }>(this.#sql.load, [name])
+      last_seq: string | null
+    }>(this.#sql.load, [name, afterSeq])
     const [doc, ...updates] = rows
     if (!doc) return null
-    const last = updates.at(-1)
     return {
       snapshot: doc.data,
       updates: updates.map((row) => row.data!),
-      lastSeq: toNumber(last ? last.seq! : doc.snapshot_seq!),
+      lastSeq: toNumber(doc.last_seq!),
     }
+  }
+
+  async lastSeqs(names: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.#pool.query<{ name: string; last_seq: string }>(
+      this.#sql.lastSeqs,
+      [names],
+    )
+    return new Map(rows.map((row) => [row.name, toNumber(row.last_seq)]))
   }
 
   append(name: string, update: Uint8Array): Promise<number> {
     return this.#appends.add({ name, update }, update.length)
   }
 
-  /** Commits `batch` in one transaction; returns each append's sequence number, in order. */
+  /** Commits `batch` in one transaction; returns each append's document sequence number. */
   async #commit(batch: Append[]): Promise<number[]> {
     return this.#transaction(async (client) => {
       const names = [...new Set(batch.map((a) => a.name))]
@@ -288,17 +349,22 @@ export class PostgresStore implements DocStore {
         (a) => a.attemptedSeq === undefined || !committed.has(a.attemptedSeq),
       )
       if (todo.length > 0) {
-        const { rows } = await client.query<{ seq: string }>(this.#sql.insertUpdates, [
-          todo.map((a) => a.name),
-          todo.map((a) => a.update),
-        ])
+        const { rows } = await client.query<{ seq: string; doc_seq: string }>(
+          this.#sql.insertUpdates,
+          [todo.map((a) => a.name), todo.map((a) => a.update)],
+        )
         if (rows.length !== todo.length) {
           throw new Error(`inserted ${rows.length} updates for ${todo.length} appends`)
         }
-        const seqs = rows.map((row) => toNumber(row.seq)).sort((x, y) => x - y)
-        for (const [i, a] of todo.entries()) a.attemptedSeq = seqs[i]!
+        const inserted = rows
+          .map((row) => ({ seq: toNumber(row.seq), docSeq: toNumber(row.doc_seq) }))
+          .sort((x, y) => x.seq - y.seq)
+        for (const [i, a] of todo.entries()) {
+          a.attemptedSeq = inserted[i]!.seq
+          a.attemptedDocSeq = inserted[i]!.docSeq
+        }
       }
-      return batch.map((a) => a.attemptedSeq!)
+      return batch.map((a) => a.attemptedDocSeq!)
     })
   }
 
@@ -311,10 +377,15 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    await this.#transaction(async (client) => {
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ locked: boolean }>(this.#sql.tryCompactLock, [
+        `tandem:compact:${this.#schema ?? ''}:${name}`,
+      ])
+      if (!rows[0]?.locked) return false
       await client.query(this.#sql.writeSnapshot, [name, snapshot, throughSeq, Date.now()])
       await client.query(this.#sql.deleteUpdatesThrough, [name, throughSeq])
+      return true
     })
   }
 

@@ -44,7 +44,7 @@ describe('SqliteStore schema', () => {
   })
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('migrates a version 1 database to version 2, keeping its documents', async () => {
+  it('migrates a version 1 database to version 3, keeping its documents', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old
@@ -55,8 +55,9 @@ describe('SqliteStore schema', () => {
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(2)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(3)
       expect((await store.load('doc'))?.updates.map((u) => [...u])).toEqual([[0, 0]])
+      expect(await store.append('doc', new Uint8Array([0, 0]))).toBe(2)
       const version = await store.saveVersion('doc', {
         createdAtMs: 5,
         label: null,
@@ -71,13 +72,57 @@ describe('SqliteStore schema', () => {
     }
   })
 
+  it('migrates a version 2 database to version 3, numbering each document’s updates from 1', async () => {
+    const old = new Database(file)
+    old.exec(schemaVersion1)
+    old.exec(`CREATE TABLE versions (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
+      kind TEXT NOT NULL, label TEXT, authors TEXT NOT NULL, text_length INTEGER NOT NULL,
+      data BLOB NOT NULL);
+      PRAGMA user_version = 2;`)
+    const doc = old.prepare(
+      'INSERT INTO documents (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms) VALUES (?, ?, ?, 1, 1)',
+    )
+    doc.run('compacted', Buffer.from('snap'), 5)
+    doc.run('plain', null, 0)
+    const update = old.prepare('INSERT INTO updates (seq, doc, data) VALUES (?, ?, ?)')
+    // Global numbers, interleaved; 3 is older than the snapshot (covered by it).
+    for (const [seq, name, data] of [
+      [2, 'plain', 'p1'],
+      [3, 'compacted', 'old'],
+      [7, 'compacted', 'c1'],
+      [8, 'plain', 'p2'],
+      [9, 'compacted', 'c2'],
+    ] as const) {
+      update.run(seq, name, Buffer.from(data))
+    }
+    old.close()
+
+    const store = SqliteStore.open(dataDir)
+    try {
+      const text = (list: Uint8Array[]) => list.map((u) => Buffer.from(u).toString())
+      const compacted = (await store.load('compacted'))!
+      expect(Buffer.from(compacted.snapshot!).toString()).toBe('snap')
+      expect(text(compacted.updates)).toEqual(['c1', 'c2'])
+      expect(compacted.lastSeq).toBe(4)
+      expect(text((await store.loadSince('compacted', 3))!.updates)).toEqual(['c2'])
+      const plain = (await store.load('plain'))!
+      expect(text(plain.updates)).toEqual(['p1', 'p2'])
+      expect(plain.lastSeq).toBe(2)
+      expect(await store.append('compacted', Buffer.from('c3'))).toBe(5)
+      expect(await store.append('plain', Buffer.from('p3'))).toBe(3)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('refuses a database written by a newer server, and leaves it as it was', () => {
     const newer = new Database(file)
-    newer.pragma('user_version = 3')
+    newer.pragma('user_version = 4')
     newer.close()
-    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 3; this server knows 2/)
+    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 4; this server knows 3/)
     const after = new Database(file)
-    expect(after.pragma('user_version', { simple: true })).toBe(3)
+    expect(after.pragma('user_version', { simple: true })).toBe(4)
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
   })

@@ -18,7 +18,7 @@ import type {
   VersionKind,
 } from './store.js'
 
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
 const migrations = [
@@ -53,6 +53,26 @@ CREATE TABLE IF NOT EXISTS versions (
   data          BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, created_at_ms, id);
+`,
+  // 2 → 3: per-document sequence numbers, contiguous (existing updates numbered in their order;
+  // a snapshot counts as number 1).
+  `
+ALTER TABLE documents ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE updates ADD COLUMN doc_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE updates SET doc_seq = n.doc_seq
+FROM (
+  SELECT u.seq AS seq, row_number() OVER (PARTITION BY u.doc ORDER BY u.seq)
+           + (CASE WHEN d.snapshot IS NULL THEN 0 ELSE 1 END) AS doc_seq
+  FROM updates u LEFT JOIN documents d ON d.name = u.doc
+) AS n
+WHERE updates.seq = n.seq;
+UPDATE documents SET
+  snapshot_seq = (CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END) + (
+    SELECT count(*) FROM updates u WHERE u.doc = documents.name AND u.seq <= documents.snapshot_seq),
+  last_seq = (CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END) + (
+    SELECT count(*) FROM updates u WHERE u.doc = documents.name);
+DROP INDEX IF EXISTS updates_by_doc;
+CREATE UNIQUE INDEX updates_by_doc_seq ON updates (doc, doc_seq);
 `,
 ]
 
@@ -125,14 +145,17 @@ const defaultStoreOptions: StoreOptions = {
 export class SqliteStore implements DocStore {
   readonly #db: Database.Database
   readonly #appends: GroupCommitter<Append>
-  readonly #insertUpdate: Database.Statement<[string, Uint8Array]>
-  readonly #touchDocument: Database.Statement<[string, number, number]>
+  readonly #insertUpdate: Database.Statement<[string, number, Uint8Array]>
+  readonly #touchDocument: Database.Statement<
+    [string, number, number, number],
+    { last_seq: number }
+  >
   readonly #selectDocument: Database.Statement<
     [string],
-    { snapshot: Buffer | null; snapshot_seq: number }
+    { snapshot: Buffer | null; snapshot_seq: number; last_seq: number }
   >
   readonly #selectUpdates: Database.Statement<[string, number], { seq: number; data: Buffer }>
-  readonly #writeSnapshot: Database.Statement<[string, Uint8Array, number, number, number]>
+  readonly #writeSnapshot: Database.Statement<[string, Uint8Array, number, number, number, number]>
   readonly #deleteUpdatesThrough: Database.Statement<[string, number]>
   readonly #insertVersion: Database.Statement<
     [string, number, VersionKind, string | null, string, number, Uint8Array]
@@ -159,25 +182,32 @@ export class SqliteStore implements DocStore {
       this.#db.close()
       throw err
     }
-    this.#insertUpdate = this.#db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)')
+    this.#insertUpdate = this.#db.prepare(
+      'INSERT INTO updates (doc, doc_seq, data) VALUES (?, ?, ?)',
+    )
+    // Advances the document's counter by the number of its appends in the batch.
     this.#touchDocument = this.#db.prepare(
-      `INSERT INTO documents (name, created_at_ms, updated_at_ms) VALUES (?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms`,
+      `INSERT INTO documents (name, created_at_ms, updated_at_ms, last_seq) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms,
+         last_seq = documents.last_seq + excluded.last_seq
+       RETURNING last_seq`,
     )
     this.#selectDocument = this.#db.prepare(
-      'SELECT snapshot, snapshot_seq FROM documents WHERE name = ?',
+      'SELECT snapshot, snapshot_seq, last_seq FROM documents WHERE name = ?',
     )
     this.#selectUpdates = this.#db.prepare(
-      'SELECT seq, data FROM updates WHERE doc = ? AND seq > ? ORDER BY seq',
+      'SELECT doc_seq AS seq, data FROM updates WHERE doc = ? AND doc_seq > ? ORDER BY doc_seq',
     )
     this.#writeSnapshot = this.#db.prepare(
-      `INSERT INTO documents (name, snapshot, snapshot_seq, created_at_ms, updated_at_ms)
-       VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO documents (name, snapshot, snapshot_seq, last_seq, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot,
          snapshot_seq = excluded.snapshot_seq
        WHERE documents.snapshot_seq <= excluded.snapshot_seq`,
     )
-    this.#deleteUpdatesThrough = this.#db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?')
+    this.#deleteUpdatesThrough = this.#db.prepare(
+      'DELETE FROM updates WHERE doc = ? AND doc_seq <= ?',
+    )
     this.#insertVersion = this.#db.prepare(
       `INSERT INTO versions (doc, created_at_ms, kind, label, authors, text_length, data)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -193,11 +223,19 @@ export class SqliteStore implements DocStore {
     this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE id = ?')
     const commit = this.#db.transaction((batch: Append[]): number[] => {
       const now = Date.now()
-      const seqs = batch.map((a) =>
-        Number(this.#insertUpdate.run(a.name, a.update).lastInsertRowid),
-      )
-      for (const name of new Set(batch.map((a) => a.name))) this.#touchDocument.run(name, now, now)
-      return seqs
+      const counts = new Map<string, number>()
+      for (const a of batch) counts.set(a.name, (counts.get(a.name) ?? 0) + 1)
+      // The sequence number each document's next append of the batch takes.
+      const next = new Map<string, number>()
+      for (const [name, n] of counts) {
+        next.set(name, this.#touchDocument.get(name, now, now, n)!.last_seq - n + 1)
+      }
+      return batch.map((a) => {
+        const seq = next.get(a.name)!
+        next.set(a.name, seq + 1)
+        this.#insertUpdate.run(a.name, seq, a.update)
+        return seq
+      })
     })
     this.#appends = new GroupCommitter(commit, settings)
   }
@@ -208,14 +246,34 @@ export class SqliteStore implements DocStore {
   }
 
   async load(name: string): Promise<StoredDocument | null> {
-    const doc = this.#selectDocument.get(name)
-    if (!doc) return null
-    const rows = this.#selectUpdates.all(name, doc.snapshot_seq)
-    return {
-      snapshot: doc.snapshot,
-      updates: rows.map((row) => row.data),
-      lastSeq: rows.at(-1)?.seq ?? doc.snapshot_seq,
+    return this.#loadSince(name, -1)
+  }
+
+  async loadSince(name: string, afterSeq: number): Promise<StoredDocument | null> {
+    return this.#loadSince(name, afterSeq)
+  }
+
+  /** The document and its updates after `afterSeq`, read in one transaction. */
+  #loadSince(name: string, afterSeq: number): StoredDocument | null {
+    return this.#db.transaction(() => {
+      const doc = this.#selectDocument.get(name)
+      if (!doc) return null
+      const rows = this.#selectUpdates.all(name, Math.max(afterSeq, doc.snapshot_seq))
+      return {
+        snapshot: afterSeq < doc.snapshot_seq ? doc.snapshot : null,
+        updates: rows.map((row) => row.data),
+        lastSeq: doc.last_seq,
+      }
+    })()
+  }
+
+  async lastSeqs(names: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>()
+    for (const name of names) {
+      const doc = this.#selectDocument.get(name)
+      if (doc) found.set(name, doc.last_seq)
     }
+    return found
   }
 
   append(name: string, update: Uint8Array): Promise<number> {
@@ -231,12 +289,13 @@ export class SqliteStore implements DocStore {
     }
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
     this.#db.transaction(() => {
       const now = Date.now()
-      this.#writeSnapshot.run(name, snapshot, throughSeq, now, now)
+      this.#writeSnapshot.run(name, snapshot, throughSeq, throughSeq, now, now)
       this.#deleteUpdatesThrough.run(name, throughSeq)
     })()
+    return true
   }
 
   async list(): Promise<DocumentInfo[]> {

@@ -109,6 +109,72 @@ export function describeStoreContract(
       expect(list[0]?.storedBytes).toBe(update.length)
     })
 
+    it('P14: a document’s sequence numbers are 1, 2, 3, … in commit order, across batches, documents and compaction', async () => {
+      const first = await Promise.all(
+        ['a', 'b', 'c'].flatMap((t) => [
+          store.append('doc', updateInserting(t)),
+          store.append('other', updateInserting(t)),
+        ]),
+      )
+      expect(first).toEqual([1, 1, 2, 2, 3, 3])
+      expect(await store.append('doc', updateInserting('d'))).toBe(4)
+      expect(await store.compact('doc', updateInserting('abcd'), 4)).toBe(true)
+      expect((await store.load('doc'))?.lastSeq).toBe(4)
+      // Compaction keeps the counter: a number is never given twice.
+      expect(await store.append('doc', updateInserting('e'))).toBe(5)
+      expect(await store.append('other', updateInserting('d'))).toBe(4)
+      const loaded = (await store.load('doc'))!
+      expect(loaded.lastSeq).toBe(5)
+      expect(loaded.updates).toHaveLength(1)
+      if (reopen) {
+        await store.close()
+        store = await reopen()
+        expect(await store.append('doc', updateInserting('f'))).toBe(6)
+      }
+    })
+
+    it('P15: loadSince gives the updates after a number, or the snapshot and what follows it once compacted', async () => {
+      expect(await store.loadSince('nothing-here', 0)).toBeNull()
+      const updates = ['a', 'b', 'c', 'd'].map(updateInserting)
+      for (const u of updates) await store.append('doc', u)
+      const bytesOf = (list: Uint8Array[]) => list.map((u) => [...u])
+
+      const after2 = (await store.loadSince('doc', 2))!
+      expect(after2.snapshot).toBeNull()
+      expect(bytesOf(after2.updates)).toEqual(bytesOf(updates.slice(2)))
+      expect(after2.lastSeq).toBe(4)
+      expect(await store.loadSince('doc', 4)).toEqual({ snapshot: null, updates: [], lastSeq: 4 })
+
+      await store.compact('doc', updateInserting('ab'), 2)
+      // Still available one by one after the snapshot…
+      const after3 = (await store.loadSince('doc', 3))!
+      expect(after3.snapshot).toBeNull()
+      expect(bytesOf(after3.updates)).toEqual(bytesOf(updates.slice(3)))
+      // …and for a copy older than the snapshot, the snapshot and the updates after it.
+      const after1 = (await store.loadSince('doc', 1))!
+      expect(after1.snapshot && textOf([after1.snapshot])).toBe('ab')
+      expect(bytesOf(after1.updates)).toEqual(bytesOf(updates.slice(2)))
+      expect(after1.lastSeq).toBe(4)
+      // The snapshot covers every number before the first update returned.
+      expect(after1.lastSeq - after1.updates.length).toBe(2)
+      const whole = (await store.loadSince('doc', 0))!
+      expect(whole.snapshot && textOf([whole.snapshot])).toBe('ab')
+      expect(whole.updates).toHaveLength(2)
+    })
+
+    it('P16: lastSeqs gives the last sequence number of each stored document asked for', async () => {
+      await store.append('one', updateInserting('1'))
+      await store.append('two', updateInserting('2'))
+      await store.append('two', updateInserting('3'))
+      await store.compact('two', updateInserting('23'), 2)
+      const seqs = await store.lastSeqs(['one', 'two', 'nothing-here'])
+      expect([...seqs].sort()).toEqual([
+        ['one', 1],
+        ['two', 2],
+      ])
+      expect(await store.lastSeqs([])).toEqual(new Map())
+    })
+
     it('P9: a saved version loads back exactly; ids grow; compaction leaves versions alone', async () => {
       const bytes = updateInserting('héllo 👋')
       const first = await store.saveVersion('doc', {

@@ -1,8 +1,12 @@
 import type { RetentionPolicy } from './retention.js'
 
-/** What is stored for one document: a snapshot and the updates appended after it. */
+/**
+ * What is stored for one document: a snapshot and the updates appended after it. Sequence
+ * numbers are contiguous, so `updates` are numbered `lastSeq - updates.length + 1` to `lastSeq`
+ * and the snapshot covers every number before the first of them.
+ */
 export interface StoredDocument {
-  /** The compacted state, or `null` before the first compaction. */
+  /** The compacted state, or `null` before the first compaction (or when not asked for). */
   snapshot: Uint8Array | null
   /** Updates appended after the snapshot, oldest first. */
   updates: Uint8Array[]
@@ -63,18 +67,29 @@ export interface DocStore {
   /** Everything stored for `name`, or `null` if nothing was ever stored. */
   load(name: string): Promise<StoredDocument | null>
   /**
+   * What was stored for `name` after sequence number `afterSeq`, to catch up a copy that holds
+   * everything up to it: the updates numbered `afterSeq + 1` to `lastSeq`, or, if compaction
+   * has already folded some of them into the snapshot, the snapshot (`snapshot` is then not
+   * `null`) and the updates after it. `null` if nothing was ever stored.
+   */
+  loadSince(name: string, afterSeq: number): Promise<StoredDocument | null>
+  /** The last sequence number of each of `names` that is stored (unknown names are absent). */
+  lastSeqs(names: readonly string[]): Promise<Map<string, number>>
+  /**
    * Appends `update` to the document's log. Resolves with the update's sequence number once it
-   * is durable (committed and synced). Sequence numbers grow strictly within a document.
-   * Appends issued in the same event-loop turn share one commit. A failed commit is retried
-   * with backoff; the promise rejects only if too much is already waiting for storage or the
-   * store closes first.
+   * is durable (committed and synced). A document's sequence numbers are contiguous in commit
+   * order, 1, 2, 3, …, whichever server appends (never reused, even after compaction). Appends
+   * issued in the same event-loop turn share one commit. A failed commit is retried with
+   * backoff; the promise rejects only if too much is already waiting for storage or the store
+   * closes first.
    */
   append(name: string, update: Uint8Array): Promise<number>
   /**
    * Atomically replaces the snapshot and every update with a sequence number up to `throughSeq`
-   * by `snapshot`. Updates appended after `throughSeq` are kept.
+   * by `snapshot`. Updates appended after `throughSeq` are kept. Resolves `false`, changing
+   * nothing, if another server is compacting the document at that moment.
    */
-  compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
+  compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocumentInfo[]>
   /**

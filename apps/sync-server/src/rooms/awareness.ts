@@ -18,17 +18,20 @@ export class AwarenessTable<Owner> {
   /**
    * Applies `entries` sent by `owner` and returns those that changed something. A client id
    * belongs to the connection that sent it; another connection's entries for it are dropped
-   * unless `mayTakeOver(currentOwner)` (the owner is gone, or it is the same user reconnecting).
+   * unless `mayTakeOver(currentOwner, entry)` (the owner is gone, or it is the same user
+   * reconnecting).
    */
   apply(
     entries: AwarenessEntry[],
     owner: Owner,
-    mayTakeOver: (current: Owner) => boolean = () => true,
+    mayTakeOver: (current: Owner, entry: AwarenessEntry) => boolean = () => true,
   ): AwarenessEntry[] {
     const applied: AwarenessEntry[] = []
     for (const entry of entries) {
       const current = this.#clients.get(entry.clientId)
-      if (current !== undefined && current.owner !== owner && !mayTakeOver(current.owner)) continue
+      if (current !== undefined && current.owner !== owner && !mayTakeOver(current.owner, entry)) {
+        continue
+      }
       const newer =
         current === undefined ||
         current.clock < entry.clock ||
@@ -53,6 +56,29 @@ export class AwarenessTable<Owner> {
       removed.push({ clientId, clock: client.clock, state: null })
     }
     return removed
+  }
+
+  /** Marks every client whose owner passes `test` as gone; returns the removal entries. */
+  removeWhere(test: (owner: Owner) => boolean): AwarenessEntry[] {
+    const removed: AwarenessEntry[] = []
+    for (const [clientId, client] of this.#clients) {
+      if (client.state === null || !test(client.owner)) continue
+      client.state = null
+      removed.push({ clientId, clock: client.clock, state: null })
+    }
+    return removed
+  }
+
+  /** The present clients' entries, by owner. */
+  presentByOwner(): Map<Owner, AwarenessEntry[]> {
+    const byOwner = new Map<Owner, AwarenessEntry[]>()
+    for (const [clientId, { clock, state, owner }] of this.#clients) {
+      if (state === null) continue
+      const entries = byOwner.get(owner) ?? []
+      if (entries.length === 0) byOwner.set(owner, entries)
+      entries.push({ clientId, clock, state })
+    }
+    return byOwner
   }
 
   /** The present clients' entries. */

@@ -14,13 +14,16 @@ import {
   validateStateVector,
   validateUpdate,
 } from '@tandem/protocol'
+import * as Y from 'yjs'
 import type { Identity } from '../auth/access.js'
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
 import { DocState } from './doc-state.js'
 import { History, type HistoryOptions } from './history.js'
+import { RemoteOwner, type RoomLink } from './link.js'
 import type { Peer } from './peer.js'
+import { Sequencer } from './sequencer.js'
 
 export interface RoomOptions extends Partial<HistoryOptions> {
   /** Largest awareness state of one client, in bytes of JSON. */
@@ -32,6 +35,17 @@ export interface RoomOptions extends Partial<HistoryOptions> {
    * so that a lone client still hears from the server before its 30 s liveness timeout.
    */
   quietEchoMs: number
+  /**
+   * How long an update stored out of turn (another server's update before it has not arrived)
+   * waits for the missing ones before the room reads them from the store. Default 20 ms.
+   */
+  catchUpDelayMs?: number
+}
+
+/** An update of this server's: the frame to relay, and the peer it came from (not sent to). */
+interface OwnUpdate {
+  frame: Uint8Array
+  from: Peer | null
 }
 
 /** The stored state of a document cannot be decoded; it is left untouched. */
@@ -87,8 +101,11 @@ export class Room {
   readonly #options: RoomOptions
   readonly #log: Logger
   readonly #state: DocState
-  readonly #awareness = new AwarenessTable<Peer>()
+  readonly #awareness = new AwarenessTable<Peer | RemoteOwner>()
   readonly #peers = new Map<Peer, PeerInfo>()
+  readonly #link: RoomLink | undefined
+  /** Applies updates in sequence order, whichever server stored them. */
+  readonly #sequencer: Sequencer<OwnUpdate>
   /** Peers with an acknowledgement to send at the end of the current commit. */
   readonly #acks = new Set<Peer>()
   #inflight = 0
@@ -104,39 +121,73 @@ export class Room {
     store: DocStore,
     options: RoomOptions,
     log: Logger,
+    link: RoomLink | undefined,
   ) {
     this.name = name
     this.#state = state
     this.#store = store
     this.#options = options
     this.#log = log
+    this.#link = link
     this.history = new History(this, store, options, log)
+    this.#sequencer = new Sequencer<OwnUpdate>(
+      {
+        get lastSeq() {
+          return state.lastSeq
+        },
+        apply: (seq, update, own) => this.#apply(seq, update, own),
+        applySnapshot: (seq, snapshot) => {
+          const missing = Y.diffUpdate(snapshot, state.stateVector)
+          state.push(missing, seq)
+          if (this.#peers.size > 0) this.#broadcast(encodeSyncUpdate(missing))
+        },
+        alreadyApplied: (own) => this.history.edited(own.from),
+        loadSince: (afterSeq) => store.loadSince(name, afterSeq),
+      },
+      {
+        catchUpDelayMs: options.catchUpDelayMs ?? 20,
+        retryMs: 1_000,
+        maxHeldRemoteBytes: 8 * 1024 * 1024,
+      },
+      log,
+    )
   }
 
   /**
    * Loads `name` from `store` (an unknown name is an empty document; nothing is written until
    * the first edit). Throws {@link CorruptDocumentError} if the stored bytes do not decode.
+   * With a `link`, the room receives the other servers' messages from before it reads the
+   * store, so that it misses none.
    */
   static async load(
     name: string,
     store: DocStore,
     options: RoomOptions,
     log: Logger,
+    link?: RoomLink,
   ): Promise<Room> {
-    const stored = await store.load(name)
     let state: DocState
     try {
-      state = new DocState(stored?.snapshot ?? null, stored?.updates ?? [], stored?.lastSeq ?? 0)
-      // Decode all of it now (a single stored update is not even parsed by merging), so that a
-      // corrupt document is refused here instead of failing a client later.
-      validateUpdate(state.update)
-      void state.stateVector
+      await link?.ready
+      const stored = await store.load(name)
+      try {
+        state = new DocState(stored?.snapshot ?? null, stored?.updates ?? [], stored?.lastSeq ?? 0)
+        // Decode all of it now (a single stored update is not even parsed by merging), so that
+        // a corrupt document is refused here instead of failing a client later.
+        validateUpdate(state.update)
+        void state.stateVector
+      } catch (err) {
+        throw new CorruptDocumentError(
+          `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,
+        )
+      }
     } catch (err) {
-      throw new CorruptDocumentError(
-        `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,
-      )
+      link?.close()
+      throw err
     }
-    return new Room(name, state, store, options, log)
+    const room = new Room(name, state, store, options, log, link)
+    link?.attach(room)
+    return room
   }
 
   /** Number of connected peers. */
@@ -147,6 +198,11 @@ export class Room {
   /** The whole document as one Yjs update (committed edits only). */
   get update(): Uint8Array {
     return this.#state.update
+  }
+
+  /** Sequence number of the last stored update the room holds; it holds every one before. */
+  get lastSeq(): number {
+    return this.#state.lastSeq
   }
 
   /** Adds `peer` and starts the sync handshake: our state vector, then who is present. */
@@ -177,7 +233,10 @@ export class Room {
   leave(peer: Peer): void {
     if (!this.#peers.delete(peer)) return
     const removed = this.#awareness.removeOwner(peer)
-    if (removed.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+    if (removed.length > 0) {
+      this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+      this.#link?.publishAwareness(peer.userKey, removed)
+    }
     if (this.#peers.size === 0) this.history.emptied()
   }
 
@@ -246,10 +305,11 @@ export class Room {
           entries,
           peer,
           (owner) =>
-            !this.#peers.has(owner) ||
+            (owner instanceof RemoteOwner ? owner.gone : !this.#peers.has(owner)) ||
             (owner.userKey !== undefined && owner.userKey === peer.userKey),
         )
         if (applied.length === 0) return
+        this.#link?.publishAwareness(peer.userKey, applied)
         this.history.sawAwareness(peer, applied)
         const out =
           applied.length === decoded.length && !identity
@@ -302,7 +362,11 @@ export class Room {
     await this.#commit(update, encodeSyncUpdate(update), null)
   }
 
-  /** Stores `update`, then adds it to the state and sends `frame` to every peer but `from`. */
+  /**
+   * Stores `update`, then adds it to the state and sends `frame` to every peer but `from`.
+   * Resolves once the update is in the state: if other servers stored updates before it that
+   * have not arrived yet, after those.
+   */
   #commit(update: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
     // `update` may be a view into a received frame; the state keeps a copy of just the update.
     const owned = update.slice()
@@ -310,9 +374,10 @@ export class Room {
     return this.#store
       .append(this.name, owned)
       .then((seq) => {
-        this.#state.push(owned, seq)
-        this.#broadcast(frame, from ?? undefined)
-        this.history.edited(from)
+        this.#link?.publishUpdate(seq, owned)
+        return this.#sequencer.own(seq, owned, { frame, from })
+      })
+      .then(() => {
         if (this.#state.shouldCompact(this.#options.compactAfterUpdates)) {
           void this.compact()
         }
@@ -320,6 +385,82 @@ export class Room {
       .finally(() => {
         if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
       })
+  }
+
+  /**
+   * Applies update `seq` that another server stored: at once if it is the next one, after the
+   * missing ones if some are (read from the store if they do not arrive), never twice.
+   */
+  receiveRemoteUpdate(seq: number, update: Uint8Array): void {
+    if (seq <= this.#state.lastSeq) return
+    try {
+      validateUpdate(update)
+    } catch (err) {
+      this.#log.warn({ seq, err: (err as Error).message }, 'a remote update does not decode')
+      this.#sequencer.missing()
+      return
+    }
+    this.#sequencer.remote(seq, update.slice())
+  }
+
+  /**
+   * Reads what the store holds beyond the room's state and applies it in order, relaying it to
+   * the peers: how a room catches up after missing other servers' messages. Never rejects.
+   */
+  catchUp(): Promise<void> {
+    return this.#sequencer.catchUp()
+  }
+
+  /** Adds update `seq` (the next one) to the state and relays it. */
+  #apply(seq: number, update: Uint8Array, own: OwnUpdate | undefined): void {
+    this.#state.push(update, seq)
+    if (own) {
+      this.#broadcast(own.frame, own.from ?? undefined)
+      this.history.edited(own.from)
+    } else if (this.#peers.size > 0) {
+      this.#broadcast(encodeSyncUpdate(update))
+    }
+  }
+
+  /**
+   * Applies an awareness update from the connection(s) of a user on another server, and relays
+   * what changed to the peers. A client id owned by a peer here is taken over only by the same
+   * user; only its owner removes a client.
+   */
+  receiveRemoteAwareness(owner: RemoteOwner, update: Uint8Array): void {
+    if (this.#closed) return
+    let entries: AwarenessEntry[]
+    try {
+      entries = decodeAwarenessUpdate(update, this.#options.maxAwarenessStateBytes)
+    } catch (err) {
+      this.#log.warn({ node: owner.node, err: (err as Error).message }, 'bad remote awareness')
+      return
+    }
+    const applied = this.#awareness.apply(
+      entries,
+      owner,
+      (current, entry) =>
+        entry.state !== null &&
+        (current instanceof RemoteOwner ||
+          !this.#peers.has(current) ||
+          (current.userKey !== undefined && current.userKey === owner.userKey)),
+    )
+    if (applied.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(applied)))
+  }
+
+  /** Removes the awareness states of every user of server `node` (it is gone). */
+  removeRemoteNode(node: string): void {
+    const removed = this.#awareness.removeWhere((o) => o instanceof RemoteOwner && o.node === node)
+    if (removed.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+  }
+
+  /** The present awareness states that this server's peers sent, by user. */
+  localAwareness(): { userKey: string | undefined; entries: AwarenessEntry[] }[] {
+    const local: { userKey: string | undefined; entries: AwarenessEntry[] }[] = []
+    for (const [owner, entries] of this.#awareness.presentByOwner()) {
+      if (!(owner instanceof RemoteOwner)) local.push({ userKey: owner.userKey, entries })
+    }
+    return local
   }
 
   /** Records that `peer`'s first `frames` update frames are stored; acknowledges if asked. */
@@ -375,9 +516,17 @@ export class Room {
     if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
     this.#compacting = (async () => {
       const snapshot = this.#state.snapshot()
-      await this.#store.compact(this.name, snapshot.bytes, snapshot.throughSeq)
+      const done = await this.#store.compact(this.name, snapshot.bytes, snapshot.throughSeq)
+      // If another server is compacting the log, it is folding these same updates.
       this.#state.snapshotStored(snapshot)
-      this.#log.debug({ bytes: snapshot.bytes.length, updates: snapshot.updateCount }, 'compacted')
+      if (done) {
+        this.#log.debug(
+          { bytes: snapshot.bytes.length, updates: snapshot.updateCount },
+          'compacted',
+        )
+      } else {
+        this.#log.debug('compaction skipped: another server is compacting this document')
+      }
       return true
     })()
       .catch((err: unknown) => {
@@ -408,5 +557,7 @@ export class Room {
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
     await this.history.close()
     await this.compact()
+    this.#sequencer.close()
+    this.#link?.close()
   }
 }

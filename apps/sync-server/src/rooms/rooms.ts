@@ -1,6 +1,7 @@
 import { CloseCode } from '@tandem/protocol'
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
+import type { Replication } from './link.js'
 import type { Peer } from './peer.js'
 import { Room, type RoomOptions } from './room.js'
 
@@ -18,6 +19,7 @@ export class Rooms {
   readonly #store: DocStore
   readonly #options: RoomsOptions
   readonly #log: Logger
+  readonly #replication: Replication | undefined
   readonly #rooms = new Map<string, Promise<Room>>()
   readonly #unloading = new Map<string, Promise<void>>()
   readonly #unloadTimers = new Map<string, NodeJS.Timeout>()
@@ -25,10 +27,12 @@ export class Rooms {
   readonly #pins = new Map<Room, number>()
   #closed = false
 
-  constructor(store: DocStore, options: RoomsOptions, log: Logger) {
+  /** With `replication`, each room is kept in step with the other servers of a cluster. */
+  constructor(store: DocStore, options: RoomsOptions, log: Logger, replication?: Replication) {
     this.#store = store
     this.#options = options
     this.#log = log
+    this.#replication = replication
   }
 
   /** Number of loaded (or loading) rooms. */
@@ -72,7 +76,13 @@ export class Rooms {
     this.#unloadTimers.delete(name)
     let loading = this.#rooms.get(name)
     if (!loading) {
-      loading = Room.load(name, this.#store, this.#options, this.#log.child({ doc: name }))
+      loading = Room.load(
+        name,
+        this.#store,
+        this.#options,
+        this.#log.child({ doc: name }),
+        this.#replication?.link(name),
+      )
       this.#rooms.set(name, loading)
       loading.then(
         (room) => this.#log.debug({ doc: room.name }, 'room loaded'),
