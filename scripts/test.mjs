@@ -12,6 +12,7 @@ checkNode()
 install()
 ensureChromium()
 await ensurePostgres()
+await ensureRedis()
 build()
 
 const artifacts = join(root, '.artifacts')
@@ -117,5 +118,35 @@ async function ensurePostgres() {
   }
   if (!(await reachable(5432))) {
     console.warn('PostgreSQL is not reachable on 127.0.0.1:5432: its tests will fail.')
+  }
+}
+
+/**
+ * The cluster tests use a real Redis (127.0.0.1:6379). Start the machine's own if it is
+ * installed but stopped; if there is none, those tests fail and say so.
+ */
+async function ensureRedis() {
+  if (await reachable(6379)) return
+  if (which('redis-server')) {
+    step('Starting Redis for the cluster tests')
+    spawnSync(
+      'redis-server',
+      [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        '6379',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'inherit' },
+    )
+  }
+  if (!(await reachable(6379))) {
+    console.warn('Redis is not reachable on 127.0.0.1:6379: the cluster tests will fail.')
   }
 }
