@@ -5,7 +5,7 @@
 //          --servers=tandem,reference,hocuspocus,relay, --max-others=<% of a core>,
 //          --nice=<n> (run servers and load generator under `nice -n <n>`; negative needs root).
 // See README.md for the method.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -391,6 +391,22 @@ async function main() {
   console.log(
     `wrote ${path.relative(process.cwd(), jsonFile)} and results/latest.md in ${durationS.toFixed(0)} s`,
   )
+  if (!only || only.some((o) => 'cluster'.includes(o))) runCluster()
+}
+
+/**
+ * The cluster scenario (issue 5): Tandem alone, as a cluster of one and of two nodes on
+ * PostgreSQL and Redis. It needs both services, so it runs as its own script (cluster.mjs)
+ * after the side-by-side cases; it prints its own table.
+ */
+function runCluster() {
+  console.log('\n## Cluster (Tandem only: PostgreSQL + Redis; cluster.mjs)\n')
+  const scale = quick ? ['--updates=300', '--per-writer=500'] : []
+  const result = spawnSync(process.execPath, [path.join(benchDir, 'cluster.mjs'), ...scale], {
+    stdio: 'inherit',
+  })
+  if (result.status !== 0)
+    console.log(`cluster scenario failed (${result.status ?? result.signal})`)
 }
 
 /** Rounds numbers so the JSON stays small; NaN becomes null. @param {string} _k @param {unknown} v */
