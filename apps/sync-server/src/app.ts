@@ -90,6 +90,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       maxConnectionsPerDoc: config.MAX_CONNECTIONS_PER_DOC,
       maxUpgradesPerIpPerMinute: config.MAX_UPGRADES_PER_IP_PER_MINUTE,
       maxLoadedDocs: config.MAX_LOADED_DOCS,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
       allowedOrigins,
       authorize,
       metrics,

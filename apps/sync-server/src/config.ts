@@ -180,6 +180,11 @@ export const configSchema = z.object({
     .describe(
       'WebSocket upgrades one address may attempt per minute, at most a sixth of them at once; more get 429 with Retry-After.',
     ),
+  TRUSTED_PROXY_HOPS: nonNegativeInt
+    .default(0)
+    .describe(
+      'Reverse proxies in front of the server (nginx: 1) whose `X-Forwarded-For` gives the client address that per-address limits count.',
+    ),
   MAX_LOADED_DOCS: positiveInt
     .default(10_000)
     .describe('Documents loaded at once; a connection that would load one more gets 503.'),

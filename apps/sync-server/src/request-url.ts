@@ -13,3 +13,20 @@ export function requestUrl(req: IncomingMessage): URL | null {
     return null
   }
 }
+
+/**
+ * The client's address. Behind `trustedProxyHops` reverse proxies (each appending the address it
+ * received from to `X-Forwarded-For`), it is the entry that the outermost trusted proxy wrote;
+ * entries further left are the client's own claims and are ignored. With 0, the socket's peer.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxyHops: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown'
+  if (trustedProxyHops <= 0) return peer
+  const header = req.headers['x-forwarded-for']
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+  // The nearest proxy is the socket's peer; it wrote the last entry, and so on outwards.
+  return forwarded[forwarded.length - trustedProxyHops] ?? forwarded[0] ?? peer
+}

@@ -291,3 +291,37 @@ describe('share links', () => {
     }
   })
 })
+
+describe('behind a reverse proxy', () => {
+  it('T17: with TRUSTED_PROXY_HOPS=1 per-address limits count the address the proxy forwards', async () => {
+    const dir = tempDir()
+    const server = await startServer(dir.path, {
+      MAX_CONNECTIONS_PER_IP: '1',
+      TRUSTED_PROXY_HOPS: '1',
+    })
+    const url = `${wsUrl(server)}/doc`
+    const open: WebSocket[] = []
+    const connectAs = (address: string, claimed?: string) =>
+      new Promise<number>((resolve) => {
+        // What nginx sends: the client's own header (if any), then the address it saw.
+        const forwarded = claimed ? `${claimed}, ${address}` : address
+        const ws = new WebSocket(url, { headers: { 'X-Forwarded-For': forwarded } })
+        ws.once('open', () => {
+          open.push(ws)
+          resolve(101)
+        })
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.once('error', () => {})
+      })
+    try {
+      expect(await connectAs('203.0.113.1')).toBe(101)
+      expect(await connectAs('203.0.113.2')).toBe(101)
+      // A client cannot dodge its limit by claiming another address in its own header.
+      expect(await connectAs('203.0.113.1', '198.51.100.7')).toBe(429)
+    } finally {
+      for (const ws of open) ws.terminate()
+      await server.close()
+      dir.remove()
+    }
+  })
+})

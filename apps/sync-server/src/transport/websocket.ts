@@ -6,7 +6,7 @@ import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
 import { Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics/metrics.js'
-import { requestUrl } from '../request-url.js'
+import { clientAddress, requestUrl } from '../request-url.js'
 import type { Peer } from '../rooms/peer.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
@@ -22,6 +22,8 @@ export interface WebSocketOptions {
   maxConnectionsPerDoc: number
   maxUpgradesPerIpPerMinute: number
   maxLoadedDocs: number
+  /** Reverse proxies in front whose `X-Forwarded-For` entries are trusted. */
+  trustedProxyHops: number
   /** Browser origins allowed to connect; `null`: only the server's own. */
   allowedOrigins: ReadonlySet<string> | null
   authorize: Authorize
@@ -173,7 +175,7 @@ export class WebSocketTransport {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const ip = req.socket.remoteAddress ?? 'unknown'
+    const ip = clientAddress(req, this.#options.trustedProxyHops)
     const refuse = (status: number, reason: string, headers?: Record<string, string>) => {
       this.#log.info({ ip, status, reason }, 'upgrade refused')
       this.#options.metrics.upgradesRefused.labels(String(status)).inc()
