@@ -1,5 +1,5 @@
 import type { Extension } from '@codemirror/state'
-import { keymap } from '@codemirror/view'
+import { EditorView, keymap } from '@codemirror/view'
 import { yCollab, yRemoteSelections, yUndoManagerKeymap } from 'y-codemirror.next'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
@@ -16,7 +16,7 @@ export interface CollaborationOptions {
 
 /**
  * Binds the editor to a shared Y.Text: y-codemirror.next's `yCollab` for syncing and per-user
- * undo (Mod-z, Mod-y, Mod-Shift-z), with its remote-selection plugin replaced by one whose name
+ * undo (Mod-z, Mod-y, Mod-Shift-z; a change of focus ends an undo step), with its remote-selection plugin replaced by one whose name
  * labels follow renames (see `remote-selections.ts`).
  */
 export function collaboration({ text, awareness, undoManager }: CollaborationOptions): Extension {
@@ -29,5 +29,12 @@ export function collaboration({ text, awareness, undoManager }: CollaborationOpt
       part === yRemoteSelections ? remoteSelections({ text, awareness }) : part,
     ),
     keymap.of(yUndoManagerKeymap),
+    // Typing, then doing something else (the search panel, a dialog) and coming back, is two
+    // steps to undo, however quickly it happened: the undo manager otherwise merges edits made
+    // within 500 ms of each other.
+    EditorView.focusChangeEffect.of(() => {
+      undoManager.stopCapturing()
+      return null
+    }),
   ]
 }
