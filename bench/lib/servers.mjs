@@ -15,50 +15,55 @@ const probe = new URL('../servers/probe.mjs', import.meta.url).href
  *   env: (dataDir: string) => Record<string, string> }} ServerKind
  */
 
+const tandemScript = `${repoDir}apps/sync-server/dist/main.js`
+
+/**
+ * Tandem's environment: its defaults except LOG_LEVEL=info (at warn the server never prints its
+ * "listening" line, so the bound port of PORT=0 cannot be learned; nothing on the hot path logs
+ * at info) and no web app. Unless `limits` is set, the per-address and per-connection abuse limits
+ * are lifted so that they do not bind: all load comes from 127.0.0.1 (1,000 connections, 200 in
+ * one room) and replays send as fast as the client can; the peers have no such limits.
+ * @param {string} dataDir @param {{ limits?: boolean, env?: Record<string, string> }} [options]
+ */
+function tandemEnv(dataDir, { limits = false, env = {} } = {}) {
+  return {
+    DATA_DIR: dataDir,
+    WEB_DIR: '',
+    LOG_LEVEL: 'info',
+    ...(limits
+      ? {}
+      : {
+          MAX_CONNECTIONS_PER_IP: '1000000',
+          MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
+          MAX_MESSAGES_PER_SECOND: '1000000',
+          MAX_BYTES_PER_SECOND: '1000000000',
+        }),
+    ...env,
+  }
+}
+
 /** @type {Record<string, ServerKind>} */
 export const SERVER_KINDS = {
+  // Durability included: SQLite WAL, every update committed before it is relayed.
   tandem: {
     label: 'Tandem',
     protocol: 'yws',
-    script: `${repoDir}apps/sync-server/dist/main.js`,
-    // LOG_LEVEL=info, not warn: at warn the server never prints its "listening" line, so the
-    // bound port of PORT=0 cannot be learned. Nothing on the hot path logs at info.
-    // The per-address and per-connection abuse limits are lifted so that they do not bind: all
-    // load comes from 127.0.0.1 (1,000 connections, 200 in one room) and replays send as fast as
-    // the client can; the peers have no such limits. Everything else is Tandem's default,
-    // durability included (SQLite WAL; every update committed before it is relayed).
-    env: (dataDir) => ({
-      DATA_DIR: dataDir,
-      WEB_DIR: '',
-      LOG_LEVEL: 'info',
-      MAX_CONNECTIONS_PER_IP: '1000000',
-      MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
-      MAX_MESSAGES_PER_SECOND: '1000000',
-      MAX_BYTES_PER_SECOND: '1000000000',
-    }),
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir),
   },
   // Tandem exactly as shipped, abuse limits included: what protects the others from a flood.
   'tandem-defaults': {
     label: 'Tandem, default limits',
     protocol: 'yws',
-    script: `${repoDir}apps/sync-server/dist/main.js`,
-    env: (dataDir) => ({ DATA_DIR: dataDir, WEB_DIR: '', LOG_LEVEL: 'info' }),
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir, { limits: true }),
   },
   // The same server with persistence off, so that the cost of durability reads off side by side.
   'tandem-memory': {
     label: 'Tandem, no persistence',
     protocol: 'yws',
-    script: `${repoDir}apps/sync-server/dist/main.js`,
-    env: (dataDir) => ({
-      DATA_DIR: dataDir,
-      WEB_DIR: '',
-      LOG_LEVEL: 'info',
-      STORAGE: 'memory',
-      MAX_CONNECTIONS_PER_IP: '1000000',
-      MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
-      MAX_MESSAGES_PER_SECOND: '1000000',
-      MAX_BYTES_PER_SECOND: '1000000000',
-    }),
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir, { env: { STORAGE: 'memory' } }),
   },
   reference: {
     label: 'y-websocket-server 0.1.1',

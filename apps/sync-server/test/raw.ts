@@ -22,22 +22,30 @@ export function openRaw(url: string): Promise<RawSocket> {
   })
 }
 
-/** Attempts an upgrade and resolves with the HTTP status of the refusal (or 101). */
-export function upgradeStatus(url: string): Promise<number> {
+/** Attempts an upgrade; resolves with the HTTP status of the refusal (or 101) and its Retry-After. */
+export function upgrade(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url)
+    const ws = new WebSocket(url, { headers })
     ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0)
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] })
       ws.terminate()
     })
     ws.once('open', () => {
-      resolve(101)
+      resolve({ status: 101 })
       ws.close()
     })
     ws.once('error', (err) => {
       if (!/Unexpected server response/.test(err.message)) reject(err)
     })
   })
+}
+
+/** The HTTP status of an upgrade attempt (101 if it succeeded). */
+export async function upgradeStatus(url: string): Promise<number> {
+  return (await upgrade(url)).status
 }
 
 /** One client-to-server WebSocket frame (masked, as RFC 6455 requires of clients). */

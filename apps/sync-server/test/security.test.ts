@@ -10,28 +10,10 @@ import * as Y from 'yjs'
 import type { Tandem } from '../src/app.js'
 import { TokenSigner } from '../src/auth/tokens.js'
 import { type Client, connectClient, startServer, synced, tempDir, wsUrl } from './helpers.js'
-import { encodeFrame, openRaw, openTcpWebSocket, upgradeStatus } from './raw.js'
+import { encodeFrame, openRaw, openTcpWebSocket, upgrade, upgradeStatus } from './raw.js'
 
 const SECRET = 'a test secret that is long enough for HS256'
 const signer = new TokenSigner(new TextEncoder().encode(SECRET))
-
-/** The HTTP status of an upgrade attempt with extra headers, and its Retry-After. */
-function upgrade(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
-    const ws = new WebSocket(url, { headers })
-    ws.once('unexpected-response', (_req, res) => {
-      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] })
-      ws.terminate()
-    })
-    ws.once('open', () => {
-      resolve({ status: 101 })
-      ws.close()
-    })
-    ws.once('error', (err) => {
-      if (!/Unexpected server response/.test(err.message)) reject(err)
-    })
-  })
-}
 
 function textUpdate(text: string): Uint8Array {
   const doc = new Y.Doc()

@@ -68,11 +68,6 @@ export function versionJson(v: VersionInfo): VersionJson {
   }
 }
 
-/** An update with no structs and no deletions: a document nothing was ever written to. */
-export function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0
-}
-
 /**
  * The stored state of `name` as one update, read from the store (the truth, whichever server
  * holds the room), or `null` if nothing was ever stored. Creates nothing.

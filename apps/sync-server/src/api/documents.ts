@@ -1,5 +1,6 @@
+import { isEmptyUpdate } from '../rooms/doc-state.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
-import { type Context, isEmptyUpdate, storedState, versionJson } from './context.js'
+import { type Context, storedState, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readText, sendJson, sendText } from './http.js'
 

@@ -1,7 +1,15 @@
 import * as Y from 'yjs'
 
 /** The encoding of an empty document: no structs, no deletions. */
-const EMPTY_UPDATE = new Uint8Array([0, 0])
+export const EMPTY_UPDATE = new Uint8Array([0, 0])
+
+/**
+ * Whether `update` is {@link EMPTY_UPDATE}: what an up-to-date peer answers a step 1 with, and
+ * the state of a document nothing was ever written to.
+ */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
+}
 
 /** A compacted snapshot of a {@link DocState}, to be stored. */
 export interface Snapshot {

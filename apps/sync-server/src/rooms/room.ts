@@ -19,7 +19,7 @@ import type { Identity } from '../auth/access.js'
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
-import { DocState } from './doc-state.js'
+import { DocState, isEmptyUpdate } from './doc-state.js'
 import { History, type HistoryOptions } from './history.js'
 import { RemoteOwner, type RoomLink } from './link.js'
 import type { Peer } from './peer.js'
@@ -82,11 +82,6 @@ function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntr
     ...(identity.color ? { color: identity.color } : {}),
   }
   return { ...entry, state: JSON.stringify({ ...state, user: stamped }) }
-}
-
-/** An update with no structs and no deletions: what an up-to-date peer answers a step 1 with. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0
 }
 
 /**

@@ -1,5 +1,6 @@
 import { minimalEdit, TEXT_NAME } from '@tandem/protocol'
 import * as Y from 'yjs'
+import { EMPTY_UPDATE } from './doc-state.js'
 
 export { TEXT_NAME }
 
@@ -32,7 +33,7 @@ export function updateReplacingText(state: Uint8Array, target: string): Uint8Arr
   return withDoc(state, (doc) => {
     const text = doc.getText(TEXT_NAME)
     const edit = minimalEdit(text.toString(), target)
-    let captured: Uint8Array = new Uint8Array([0, 0])
+    let captured: Uint8Array = EMPTY_UPDATE
     doc.on('update', (update: Uint8Array) => {
       captured = update
     })
