@@ -8,8 +8,7 @@
  */
 
 const PEERS = ['tandem', 'reference', 'hocuspocus']
-const WITH_FLOOR = [...PEERS, 'relay']
-/** Where durability's cost shows: the same figures with Tandem's persistence off. */
+/** Where durability's cost shows: the same figures with Tandem's persistence off, and the floor. */
 const WITH_DURABILITY = ['tandem', 'tandem-memory', 'reference', 'hocuspocus', 'relay']
 /**
  * @param {{ quick: boolean, tracesDir: string }} options
