@@ -16,6 +16,7 @@ import type { DocStore } from './persistence/store.js'
 import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
+import { Webhooks } from './webhooks/webhooks.js'
 
 /** The web app built beside this package in the workspace. */
 const bundledWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -63,6 +64,24 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
   // With REDIS_URL this server is one node of a cluster (config.ts requires DATABASE_URL).
   const cluster = config.REDIS_URL ? await startCluster(config, store, log) : null
+  const webhooks =
+    config.WEBHOOK_URLS?.length && config.WEBHOOK_SECRET
+      ? new Webhooks(
+          {
+            urls: config.WEBHOOK_URLS,
+            secret: config.WEBHOOK_SECRET,
+            debounceMs: config.WEBHOOK_DEBOUNCE_MS,
+            maxWaitMs: config.WEBHOOK_MAX_WAIT_MS,
+            maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+            retryDelayMs: config.WEBHOOK_RETRY_DELAY_MS,
+            timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+            maxQueue: config.WEBHOOK_MAX_QUEUE,
+          },
+          log,
+          metrics,
+        )
+      : null
+  if (webhooks) metrics.trackWebhooks(webhooks)
   const rooms = new Rooms(
     store,
     {
@@ -72,6 +91,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
       versionQuietMs: config.VERSION_QUIET_MS,
       versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
+      ...(webhooks ? { onChange: webhooks.changed.bind(webhooks) } : {}),
     },
     log,
     cluster ?? undefined,
@@ -155,6 +175,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         await rooms.close()
+        // After the rooms: their last edits are reported too.
+        await webhooks?.close()
         await cluster?.close()
         websockets.close()
         server.closeAllConnections()

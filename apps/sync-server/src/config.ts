@@ -140,6 +140,61 @@ export const configSchema = z.object({
     .describe(
       'If set, `/metrics` needs `Authorization: Bearer <token>` (also `METRICS_TOKEN_FILE`).',
     ),
+  WEBHOOK_URLS: z
+    .string()
+    .transform((list, ctx) => {
+      const urls = list
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean)
+      urls.forEach((url, i) => {
+        let parsed: URL | null = null
+        try {
+          parsed = new URL(url)
+        } catch {}
+        if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
+          ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not an http(s) URL` })
+        }
+      })
+      return urls
+    })
+    .optional()
+    .describe(
+      'Comma-separated URLs that receive a signed POST when a document changes (docs/SELF-HOSTING.md, "Webhooks"); also `WEBHOOK_URLS_FILE`. Unset: none.',
+    ),
+  WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'must have at least 16 characters')
+    .optional()
+    .describe(
+      'Key of the HMAC-SHA256 signature of every webhook request (also `WEBHOOK_SECRET_FILE`); needed with `WEBHOOK_URLS`.',
+    ),
+  WEBHOOK_DEBOUNCE_MS: positiveInt
+    .default(2_000)
+    .describe(
+      "A document's changes are reported once it has had no edit for this long (per document).",
+    ),
+  WEBHOOK_MAX_WAIT_MS: positiveInt
+    .default(10_000)
+    .describe(
+      'During continuous editing, a document is reported at the latest this long after its first unreported edit.',
+    ),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt
+    .default(6)
+    .describe(
+      'Attempts per webhook delivery, the first included; network errors, timeouts, 408, 429 and 5xx are retried.',
+    ),
+  WEBHOOK_RETRY_DELAY_MS: positiveInt
+    .default(2_000)
+    .describe('Delay before the first retry of a webhook; it doubles with each further attempt.'),
+  WEBHOOK_TIMEOUT_MS: positiveInt
+    .default(10_000)
+    .describe('A webhook request with no response within this time has failed.'),
+  WEBHOOK_MAX_QUEUE: positiveInt
+    .default(1_000)
+    .describe(
+      'Webhook deliveries waiting per URL (at most one per document); beyond it the oldest is dropped.',
+    ),
   LOG_FORMAT: z
     .enum(['json', 'pretty'])
     .default('json')
@@ -223,6 +278,8 @@ const secretKeys: ReadonlySet<string> = new Set([
   'DATABASE_URL',
   'METRICS_TOKEN',
   'REDIS_URL',
+  'WEBHOOK_SECRET',
+  'WEBHOOK_URLS',
 ])
 
 export class ConfigError extends Error {
@@ -262,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
   }
   problems.push(...clusterProblems(input, result.success ? result.data : null))
+  problems.push(...webhookProblems(input, result.success ? result.data : null))
   if (problems.length > 0 || !result.success) throw new ConfigError(problems)
   return Object.freeze(result.data)
 }
@@ -288,4 +346,109 @@ function clusterProblems(
     )
   }
   return problems
+}
+
+/** Webhook settings that are valid alone but not together. */
+function webhookProblems(
+  input: Record<string, string>,
+  config: z.infer<typeof configSchema> | null,
+): string[] {
+  const problems: string[] = []
+  if (input.WEBHOOK_URLS !== undefined && input.WEBHOOK_SECRET === undefined) {
+    problems.push(
+      'WEBHOOK_URLS is set without WEBHOOK_SECRET: every webhook request is signed, so that its ' +
+        'receiver can tell it comes from this server',
+    )
+  }
+  if (config && config.WEBHOOK_MAX_WAIT_MS < config.WEBHOOK_DEBOUNCE_MS) {
+    problems.push(
+      `WEBHOOK_MAX_WAIT_MS=${config.WEBHOOK_MAX_WAIT_MS}: must be at least WEBHOOK_DEBOUNCE_MS ` +
+        `(${config.WEBHOOK_DEBOUNCE_MS})`,
+    )
+  }
+  return problems
+}
+
+/** Variables that Tandem's tools read besides the server's settings (the CLI's). */
+const otherKnownNames = ['TANDEM_URL', 'TANDEM_TOKEN']
+/** First words of several settings that other programs' variables start with too. */
+const commonWords = new Set(['LOG', 'MAX'])
+
+/** An environment variable that looks like a Tandem setting but is none, and the nearest one. */
+export interface UnknownSetting {
+  name: string
+  /** The known name it most likely means, if one is close. */
+  closest: string | undefined
+}
+
+/**
+ * The variables of `env` that look meant for Tandem but that it does not read, so that a typo
+ * (`DATA_DIRR`, `ALLOWED_ORIGIN`) does not go unnoticed. A variable looks meant for Tandem when
+ * it starts with `TANDEM_` or with a word that begins several settings (`WEBHOOK_`, `CLUSTER_`,
+ * `DATABASE_`, …; not `LOG_` and `MAX_`, which are common), or when it is within a small edit
+ * distance of a setting's name, ignoring case (1
+ * for names of up to 5 letters, so `HOME` is not taken for `HOST`; 2 for longer ones).
+ * Kubernetes' service variables (`TANDEM_PORT=tcp://…`, `TANDEM_SERVICE_HOST`) are not reported.
+ */
+export function unknownSettings(env: Record<string, string | undefined>): UnknownSetting[] {
+  const settings = Object.keys(configSchema.shape)
+  const known = new Set([
+    ...settings,
+    ...[...secretKeys].map((key) => `${key}_FILE`),
+    ...otherKnownNames,
+  ])
+  const firstWords = new Map<string, number>()
+  for (const name of settings) {
+    const word = name.split('_')[0]!
+    firstWords.set(word, (firstWords.get(word) ?? 0) + 1)
+  }
+  const prefixes = [
+    'TANDEM_',
+    ...[...firstWords].filter(([w, n]) => n >= 2 && !commonWords.has(w)).map(([w]) => `${w}_`),
+  ]
+  const unknown: UnknownSetting[] = []
+  for (const [name, value] of Object.entries(env)) {
+    if (known.has(name) || isServiceLink(name, value)) continue
+    const upper = name.toUpperCase()
+    const bare = upper.startsWith('TANDEM_') ? upper.slice('TANDEM_'.length) : upper
+    let closest: string | undefined
+    let distance = Number.POSITIVE_INFINITY
+    for (const candidate of known) {
+      const d = Math.min(editDistance(upper, candidate), editDistance(bare, candidate))
+      if (d < distance) {
+        distance = d
+        closest = candidate
+      }
+    }
+    const typo = closest !== undefined && distance <= (closest.length <= 5 ? 1 : 2)
+    if (!typo && !prefixes.some((p) => upper.startsWith(p))) continue
+    const near = distance <= Math.max(2, Math.floor(name.length / 3))
+    unknown.push({ name, closest: near ? closest : undefined })
+  }
+  return unknown.sort((a, b) => (a.name < b.name ? -1 : 1))
+}
+
+/** The variables Kubernetes (and Docker links) set for a service: `X_SERVICE_HOST`, `X_PORT=tcp://…`. */
+function isServiceLink(name: string, value: string | undefined): boolean {
+  return (
+    /_SERVICE_(HOST|PORT)(_|$)|_PORT_\d+_(TCP|UDP|SCTP)(_|$)/.test(name) ||
+    (name.endsWith('_PORT') && /^(tcp|udp|sctp):\/\//.test(value ?? ''))
+  )
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+    }
+    previous = current
+  }
+  return previous[b.length]!
 }

@@ -25,5 +25,10 @@ export function createLogger(
   if (format === 'pretty') {
     return pino(options, pretty({ colorize: process.stdout.isTTY, sync: true, ignore: 'service' }))
   }
-  return pino(options)
+  // Synchronous writes, as `console.log` makes to a pipe on Linux: every line is out before
+  // `process.exit`. pino's default asynchronous destination flushes at exit with a loop that
+  // retries any failed write every 100 ms, so a SIGTERM after the reader of stdout had gone
+  // (`node main.js | head -1`) spun forever on EPIPE. Synchronously, the first EPIPE reaches
+  // pino's handler at once, which then drops the lines instead.
+  return pino(options, pino.destination({ dest: 1, sync: true }))
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { startTandem } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, unknownSettings } from './config.js'
 import { createLogger } from './log.js'
 
 /** The server process: configuration from the environment, logs on stdout, signals. */
@@ -14,15 +14,13 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const log = createLogger(config.LOG_LEVEL, undefined, config.LOG_FORMAT)
+  for (const { name, closest } of unknownSettings(process.env)) {
+    log.warn(
+      { variable: name, didYouMean: closest },
+      `${name} is not a Tandem setting and is ignored${closest ? `; did you mean ${closest}?` : ''}`,
+    )
+  }
   const tandem = await startTandem(config, log)
-  log.info(
-    {
-      url: tandem.url.href,
-      storage: config.DATABASE_URL ? 'postgresql' : `sqlite:${config.DATA_DIR}`,
-      webDir: config.WEB_DIR ?? 'apps/web/dist',
-    },
-    'listening',
-  )
 
   const shutdown = (signal: NodeJS.Signals) => {
     log.info({ signal }, 'shutting down')
@@ -42,8 +40,21 @@ async function main(): Promise<void> {
       },
     )
   }
+  // Before `listening` announces the server: a supervisor may send SIGTERM as soon as it reads
+  // that line, and must get a graceful shutdown rather than the default instant death.
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
+
+  log.info(
+    {
+      url: tandem.url.href,
+      storage: config.DATABASE_URL ? 'postgresql' : `sqlite:${config.DATA_DIR}`,
+      webDir: config.WEB_DIR ?? 'apps/web/dist',
+    },
+    'listening',
+  )
+  // Where the server listens is never hidden: with a LOG_LEVEL above info, it goes to stderr.
+  if (!log.isLevelEnabled('info')) process.stderr.write(`tandem: listening on ${tandem.url.href}\n`)
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, configSchema, loadConfig } from '../src/config.js'
+import { ConfigError, configSchema, loadConfig, unknownSettings } from '../src/config.js'
 import { spawnServer } from './process.js'
 
 describe('configuration', () => {
@@ -114,6 +114,132 @@ describe('LOG_FORMAT', () => {
     try {
       expect(await firstLine('pretty')).toMatch(/INFO.*listening/)
       expect(JSON.parse(await firstLine('json'))).toMatchObject({ msg: 'listening', level: 30 })
+    } finally {
+      dir.remove()
+    }
+  })
+})
+
+describe('unknown variables', () => {
+  it('K7: variables that look like settings but are none are named, with the closest setting', () => {
+    const found = unknownSettings({
+      DATA_DIRR: '/srv',
+      ALLOWED_ORIGIN: 'https://a.example',
+      WEBHOOK_SECRETS: 'x',
+      TANDEM_PORT: '8080',
+      DATABASE_HOST: 'db',
+      port: '80',
+      HOSTS: 'x',
+      CLUSTER_SIZE: '3',
+    })
+    expect(found).toEqual([
+      { name: 'ALLOWED_ORIGIN', closest: 'ALLOWED_ORIGINS' },
+      { name: 'CLUSTER_SIZE', closest: undefined },
+      { name: 'DATABASE_HOST', closest: 'DATABASE_URL' },
+      { name: 'DATA_DIRR', closest: 'DATA_DIR' },
+      { name: 'HOSTS', closest: 'HOST' },
+      { name: 'TANDEM_PORT', closest: 'PORT' },
+      { name: 'WEBHOOK_SECRETS', closest: 'WEBHOOK_SECRET' },
+      { name: 'port', closest: 'PORT' },
+    ])
+  })
+
+  it("K8: settings, secret files, the CLI's variables and other programs' are not reported", () => {
+    expect(
+      unknownSettings({
+        ...Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, 'x'])),
+        AUTH_SECRET_FILE: '/run/secrets/auth',
+        WEBHOOK_SECRET_FILE: '/run/secrets/hook',
+        TANDEM_URL: 'http://127.0.0.1:1234',
+        TANDEM_TOKEN: 't',
+        HOME: '/root',
+        HOSTNAME: 'box',
+        PATH: '/usr/bin',
+        PWD: '/',
+        NODE_ENV: 'production',
+        NODE_OPTIONS: '--enable-source-maps',
+        PGPORT: '5432',
+        LOG_DIR: '/var/log',
+        MAX_JOBS: '4',
+        TEST_DATABASE_URL: 'postgres://localhost/test',
+        // Kubernetes' variables for a service named tandem.
+        TANDEM_PORT: 'tcp://10.0.0.1:1234',
+        TANDEM_SERVICE_HOST: '10.0.0.1',
+        TANDEM_SERVICE_PORT: '1234',
+        TANDEM_PORT_1234_TCP_ADDR: '10.0.0.1',
+      }),
+    ).toEqual([])
+  })
+
+  it('K9: the server warns about each one at start, naming the variable and the closest setting', async () => {
+    const { tempDir } = await import('./helpers.js')
+    const dir = tempDir()
+    try {
+      const server = await spawnServer({
+        DATA_DIR: dir.path,
+        DATA_DIRR: '/elsewhere',
+        ALLOWED_ORIGIN: 'https://a.example',
+      })
+      server.child.kill('SIGTERM')
+      await server.exited
+      const warnings = server.logs.filter((l) => l.level === 40)
+      expect(warnings.map((w) => [w.variable, w.didYouMean, w.msg])).toEqual([
+        [
+          'ALLOWED_ORIGIN',
+          'ALLOWED_ORIGINS',
+          'ALLOWED_ORIGIN is not a Tandem setting and is ignored; did you mean ALLOWED_ORIGINS?',
+        ],
+        [
+          'DATA_DIRR',
+          'DATA_DIR',
+          'DATA_DIRR is not a Tandem setting and is ignored; did you mean DATA_DIR?',
+        ],
+      ])
+    } finally {
+      dir.remove()
+    }
+  })
+})
+
+describe('webhook settings', () => {
+  it('K10: URLs need a secret, a URL must be http(s), the wait must cover the debounce', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env)
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems
+        throw err
+      }
+      return []
+    }
+    const bad = problems({ WEBHOOK_URLS: 'https://hooks.example/a, ftp://hooks.example/b' })
+    expect(bad).toHaveLength(2)
+    // The URLs may hold keys: never shown.
+    expect(bad[0]).toBe('WEBHOOK_URLS=[redacted]: entry 2 is not an http(s) URL')
+    expect(bad[1]).toMatch(/^WEBHOOK_URLS is set without WEBHOOK_SECRET/)
+    expect(
+      problems({
+        WEBHOOK_URLS: 'https://hooks.example/a',
+        WEBHOOK_SECRET: 'x'.repeat(16),
+        WEBHOOK_DEBOUNCE_MS: '5000',
+        WEBHOOK_MAX_WAIT_MS: '1000',
+      }),
+    ).toEqual(['WEBHOOK_MAX_WAIT_MS=1000: must be at least WEBHOOK_DEBOUNCE_MS (5000)'])
+  })
+
+  it('K11: the URLs and the secret may be read from files (container secrets)', async () => {
+    const { tempDir } = await import('./helpers.js')
+    const dir = tempDir()
+    try {
+      writeFileSync(`${dir.path}/urls`, 'https://a.example/hook,http://b.example/x\n')
+      writeFileSync(`${dir.path}/secret`, 'a-webhook-secret-from-a-file\n')
+      const config = loadConfig({
+        WEBHOOK_URLS_FILE: `${dir.path}/urls`,
+        WEBHOOK_SECRET_FILE: `${dir.path}/secret`,
+      })
+      expect(config.WEBHOOK_URLS).toEqual(['https://a.example/hook', 'http://b.example/x'])
+      expect(config.WEBHOOK_SECRET).toBe('a-webhook-secret-from-a-file')
+      expect(config.WEBHOOK_DEBOUNCE_MS).toBe(2000)
     } finally {
       dir.remove()
     }

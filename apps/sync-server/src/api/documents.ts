@@ -55,7 +55,7 @@ export async function putText(ctx: Context): Promise<void> {
     const saved = isEmptyUpdate(room.update) ? null : await room.history.save('import')
     const update = updateReplacingText(room.update, text)
     if (!isEmptyUpdate(update)) {
-      await room.applyUpdate(update)
+      await room.applyUpdate(update, ctx.access?.user?.name)
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
     }
     return saved?.version ?? null

@@ -64,7 +64,7 @@ export async function restoreVersion(ctx: Context): Promise<void> {
     const saved = await room.history.save('restore')
     const update = updateReplacingText(room.update, text)
     if (!isEmptyUpdate(update)) {
-      await room.applyUpdate(update)
+      await room.applyUpdate(update, ctx.access?.user?.name)
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
     }
     return saved.version

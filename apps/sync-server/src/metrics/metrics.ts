@@ -87,6 +87,31 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly webhookDeliveries = new Counter({
+    name: 'tandem_webhook_deliveries_total',
+    help: 'Webhook deliveries that ended, by outcome: delivered (2xx), failed (gave up after retrying, or a 4xx), dropped (queue full).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  })
+  readonly webhookAttemptFailures = new Counter({
+    name: 'tandem_webhook_attempt_failures_total',
+    help: 'Webhook requests that failed (network error, timeout or non-2xx status), retried or not.',
+    registers: [this.registry],
+  })
+  /** What `tandem_webhook_queued` reads at each scrape. */
+  #webhooks: { readonly queued: number } | null = null
+  readonly webhookQueued: Gauge = new Gauge({
+    name: 'tandem_webhook_queued',
+    help: 'Webhook deliveries waiting to be sent, waiting for a retry, or in flight.',
+    registers: [this.registry],
+    collect: (): void => this.webhookQueued.set(this.#webhooks?.queued ?? 0),
+  })
+
+  /** Reports `webhooks.queued` as `tandem_webhook_queued`. */
+  trackWebhooks(webhooks: { readonly queued: number }): void {
+    this.#webhooks = webhooks
+  }
+
   readonly #inByType = new Map<string, Counter.Internal>()
   readonly #outByType = new Map<string, Counter.Internal>()
 

@@ -135,6 +135,11 @@ export class History {
     this.addAuthor(name)
   }
 
+  /** The display name in the last presence state `peer` sent, if it has one. */
+  nameOf(peer: Peer): string | null {
+    return nameIn(this.#lastState.get(peer))
+  }
+
   /** Adds `name` to the authors of the current stretch (e.g. the user of an HTTP edit). */
   addAuthor(name: string): void {
     if (this.#names.size < this.#options.maxVersionAuthors) this.#names.add(name)

@@ -40,6 +40,11 @@ export interface RoomOptions extends Partial<HistoryOptions> {
    * waits for the missing ones before the room reads them from the store. Default 20 ms.
    */
   catchUpDelayMs?: number
+  /**
+   * Called after an edit of this server's is stored: by `peer`, or by the server itself
+   * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.
+   */
+  onChange?: (room: Room, peer: Peer | null, author?: string) => void
 }
 
 /** An update of this server's: the frame to relay, and the peer it came from (not sent to). */
@@ -336,6 +341,7 @@ export class Room {
       () => {
         info.appending--
         this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
+        this.#options.onChange?.(this, from)
       },
       (err: unknown) => {
         this.#log.error({ err, conn: from.id }, 'storing an update failed; connection closed')
@@ -348,13 +354,14 @@ export class Room {
   /**
    * Applies an edit made by the server itself (an import, a restore): stored, then relayed to
    * every peer. Resolves once it is stored; rejects if `update` does not decode or cannot be
-   * stored.
+   * stored. `author` names whom the edit is made for, in change notifications.
    */
-  async applyUpdate(update: Uint8Array): Promise<void> {
+  async applyUpdate(update: Uint8Array, author?: string): Promise<void> {
     if (this.#closed) throw new Error('room is closed')
     validateUpdate(update)
     if (isEmptyUpdate(update)) return
     await this.#commit(update, encodeSyncUpdate(update), null)
+    this.#options.onChange?.(this, null, author)
   }
 
   /**
