@@ -183,6 +183,10 @@ export function startServer(kind, dataDir, { core, niceness = 0, startTimeoutMs 
       String(core),
       process.execPath,
       '--expose-gc',
+      // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits.
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
       '--import',
       probe,
       spec.script,

@@ -87,6 +87,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     {
       maxAwarenessStateBytes: config.MAX_AWARENESS_STATE_BYTES,
       compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
+      compactQuietMs: config.COMPACT_QUIET_MS,
       quietEchoMs: 10_000,
       unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
       versionQuietMs: config.VERSION_QUIET_MS,
@@ -109,6 +110,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
       maxConnectionsPerDoc: config.MAX_CONNECTIONS_PER_DOC,
       maxUpgradesPerIpPerMinute: config.MAX_UPGRADES_PER_IP_PER_MINUTE,
+      rateLimitCooldownMs: config.RATE_LIMIT_COOLDOWN_MS,
       maxLoadedDocs: config.MAX_LOADED_DOCS,
       trustedProxyHops: config.TRUSTED_PROXY_HOPS,
       allowedOrigins,

@@ -235,6 +235,11 @@ export const configSchema = z.object({
     .describe(
       'WebSocket upgrades one address may attempt per minute, at most a sixth of them at once; more get 429 with Retry-After.',
     ),
+  RATE_LIMIT_COOLDOWN_MS: nonNegativeInt
+    .default(10_000)
+    .describe(
+      'After a connection is closed for exceeding its message or byte rate (1008), upgrades from its address get 429 with Retry-After for this long, so that reconnecting does not buy a flooder a fresh allowance. 0 turns it off.',
+    ),
   TRUSTED_PROXY_HOPS: nonNegativeInt
     .default(0)
     .describe(
@@ -254,7 +259,14 @@ export const configSchema = z.object({
     .describe('How long an empty document stays loaded after its last client leaves.'),
   COMPACT_AFTER_UPDATES: positiveInt
     .default(500)
-    .describe('Stored updates after which a loaded document is compacted into one snapshot.'),
+    .describe(
+      'Stored updates after which a loaded document is compacted into one snapshot once editing pauses (see COMPACT_QUIET_MS); at 20 times as many it is compacted at once.',
+    ),
+  COMPACT_QUIET_MS: positiveInt
+    .default(2_000)
+    .describe(
+      'How long editing of a document must pause before its update log is compacted. Every update is durable before this; compaction only makes the stored form compact.',
+    ),
   VERSION_QUIET_MS: positiveInt
     .default(60_000)
     .describe('A version is kept automatically once a document has had no edit for this long.'),

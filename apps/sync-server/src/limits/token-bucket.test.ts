@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Counter, KeyedRateLimiter, TokenBucket } from './token-bucket.js'
+import { Cooldowns, Counter, KeyedRateLimiter, TokenBucket } from './token-bucket.js'
 
 describe('TokenBucket', () => {
   it('L1: allows a burst up to its capacity, then refills at its rate', () => {
@@ -39,5 +39,29 @@ describe('Counter', () => {
     expect(counter.get('x')).toBe(1)
     counter.remove('x')
     expect(counter.get('x')).toBe(0)
+  })
+})
+
+describe('Cooldowns', () => {
+  it('L4: shuts a key out for its duration, drops expired keys and holds at most maxKeys', () => {
+    const cooldowns = new Cooldowns(1000, 2)
+    cooldowns.start('a', 0)
+    expect(cooldowns.remainingMs('a', 0)).toBe(1000)
+    expect(cooldowns.remainingMs('a', 999)).toBe(1)
+    expect(cooldowns.remainingMs('a', 1000)).toBe(0)
+    expect(cooldowns.remainingMs('b', 0)).toBe(0)
+    cooldowns.start('a', 2000)
+    cooldowns.start('b', 2500)
+    // 'a' is still shut out, but the oldest goes first when a third key arrives.
+    cooldowns.start('c', 2600)
+    expect(cooldowns.size).toBe(2)
+    expect([cooldowns.remainingMs('a', 2600), cooldowns.remainingMs('c', 2600)]).toEqual([0, 1000])
+    // Expired keys are dropped as new ones arrive.
+    cooldowns.start('d', 10_000)
+    expect(cooldowns.size).toBe(1)
+    // A duration of 0 turns it off.
+    const off = new Cooldowns(0)
+    off.start('a', 0)
+    expect(off.remainingMs('a', 0)).toBe(0)
   })
 })

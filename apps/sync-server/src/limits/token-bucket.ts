@@ -83,3 +83,42 @@ export class Counter {
     else this.#counts.delete(key)
   }
 }
+
+/**
+ * Keys (addresses) shut out for `durationMs` after misbehaving, for at most `maxKeys` keys at
+ * once. Entries are kept in the order their cooldowns end, so expired ones are dropped from
+ * the front as new ones arrive and the map never holds more than the live cooldowns.
+ */
+export class Cooldowns {
+  readonly #until = new Map<string, number>()
+
+  constructor(
+    readonly durationMs: number,
+    readonly maxKeys = 100_000,
+  ) {}
+
+  /** Starts `key`'s cooldown, or starts it again from now. */
+  start(key: string, nowMs: number = Date.now()): void {
+    if (this.durationMs <= 0) return
+    this.#until.delete(key)
+    for (const [oldest, until] of this.#until) {
+      if (until > nowMs && this.#until.size < this.maxKeys) break
+      this.#until.delete(oldest)
+    }
+    this.#until.set(key, nowMs + this.durationMs)
+  }
+
+  /** Milliseconds left of `key`'s cooldown; 0 if it has none. */
+  remainingMs(key: string, nowMs: number = Date.now()): number {
+    const until = this.#until.get(key)
+    if (until === undefined) return 0
+    if (until > nowMs) return until - nowMs
+    this.#until.delete(key)
+    return 0
+  }
+
+  /** Number of keys held (live cooldowns, and expired ones not yet dropped). */
+  get size(): number {
+    return this.#until.size
+  }
+}

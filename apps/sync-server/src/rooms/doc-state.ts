@@ -24,6 +24,12 @@ export interface Snapshot {
 /** Below this many bytes of log, a document is not compacted for its size alone. */
 const MIN_LOG_BYTES_TO_COMPACT = 1024
 
+/** How far past the quiet-time thresholds a log may grow while editing goes on. */
+const FORCE_COMPACT_FACTOR = 20
+
+/** The byte floor of {@link DocState.mustCompact}: 20 × 64 KiB, 1.25 MiB of log. */
+const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
+
 /**
  * A document held as Yjs update bytes rather than as a live `Y.Doc`: a compact base plus the
  * updates committed since. Relaying and storing need no document model, so a loaded room costs
@@ -56,14 +62,27 @@ export class DocState {
   }
 
   /**
-   * Whether the stored log should be folded into a snapshot: once it holds `maxUpdates`
-   * updates, or more bytes than the snapshot itself, so that what is stored stays within about
-   * twice the document's compact size however many keystrokes made it.
+   * Whether the stored log should be folded into a snapshot when editing pauses: once it holds
+   * `maxUpdates` updates, or more bytes than the snapshot itself, so that what is stored stays
+   * within about twice the document's compact size however many keystrokes made it.
    */
   shouldCompact(maxUpdates: number): boolean {
     return (
       this.updatesSinceSnapshot >= maxUpdates ||
       this.bytesSinceSnapshot > Math.max(this.#snapshotBytes, MIN_LOG_BYTES_TO_COMPACT)
+    )
+  }
+
+  /**
+   * Whether the log has grown too long to wait for editing to pause before it is compacted:
+   * {@link FORCE_COMPACT_FACTOR} times the thresholds of {@link shouldCompact}, with a floor
+   * under the byte threshold so that small documents are not compacted mid-burst.
+   */
+  mustCompact(maxUpdates: number): boolean {
+    return (
+      this.updatesSinceSnapshot >= FORCE_COMPACT_FACTOR * maxUpdates ||
+      this.bytesSinceSnapshot >
+        FORCE_COMPACT_FACTOR * Math.max(this.#snapshotBytes, MIN_LOG_BYTES_TO_FORCE)
     )
   }
 

@@ -28,8 +28,16 @@ import { Sequencer } from './sequencer.js'
 export interface RoomOptions extends Partial<HistoryOptions> {
   /** Largest awareness state of one client, in bytes of JSON. */
   maxAwarenessStateBytes: number
-  /** Stored updates after which the room compacts its log into a snapshot. */
+  /**
+   * Stored updates after which the room compacts its log into a snapshot, once editing pauses
+   * for `compactQuietMs`; at 20 times as many (or 20 times the bytes) it compacts at once.
+   */
   compactAfterUpdates: number
+  /**
+   * How long editing must pause before a room compacts (default 2 s): compaction applies the
+   * whole log to a document model, work best done between bursts rather than in them.
+   */
+  compactQuietMs?: number
   /**
    * A peer that has been sent nothing for this long gets its own awareness renewals echoed,
    * so that a lone client still hears from the server before its 30 s liveness timeout.
@@ -111,6 +119,9 @@ export class Room {
   #inflight = 0
   #drained: (() => void)[] = []
   #compacting: Promise<void> | null = null
+  /** Fires once editing has paused long enough to compact; see {@link #compactWhenQuiet}. */
+  #quietTimer: NodeJS.Timeout | null = null
+  #lastEditMs = 0
   #closed = false
   /** Versions of this document: automatic ones, and those the HTTP API asks for. */
   readonly history: History
@@ -380,9 +391,8 @@ export class Room {
         return this.#sequencer.own(seq, owned, { frame, from })
       })
       .then(() => {
-        if (this.#state.shouldCompact(this.#options.compactAfterUpdates)) {
-          void this.compact()
-        }
+        this.#lastEditMs = Date.now()
+        this.#compactWhenQuiet()
       })
       .finally(() => {
         if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
@@ -512,6 +522,32 @@ export class Room {
     return new Promise((resolve) => this.#drained.push(resolve))
   }
 
+  /**
+   * After an edit or a compaction: compacts at once if the log has grown too long to wait,
+   * otherwise arms a timer that compacts once no edit has come for `compactQuietMs` (one timer
+   * per room, not one per edit: when it fires early it waits for the rest of the pause).
+   */
+  #compactWhenQuiet(): void {
+    const { compactAfterUpdates } = this.#options
+    const quietMs = this.#options.compactQuietMs ?? 2_000
+    if (this.#state.mustCompact(compactAfterUpdates)) {
+      void this.compact()
+      return
+    }
+    if (this.#quietTimer || !this.#state.shouldCompact(compactAfterUpdates)) return
+    const arm = (delayMs: number) => {
+      this.#quietTimer = setTimeout(() => {
+        this.#quietTimer = null
+        if (this.#closed) return
+        const quietForMs = Date.now() - this.#lastEditMs
+        if (quietForMs < quietMs) arm(quietMs - quietForMs)
+        else if (this.#state.shouldCompact(compactAfterUpdates)) void this.compact()
+      }, delayMs)
+      this.#quietTimer.unref()
+    }
+    arm(quietMs)
+  }
+
   /** Folds the stored update log into one compact snapshot. Edits may continue meanwhile. */
   compact(): Promise<void> {
     if (this.#compacting) return this.#compacting
@@ -538,13 +574,7 @@ export class Room {
       .then((compacted) => {
         this.#compacting = null
         // Updates committed while it ran may already call for the next one.
-        if (
-          compacted &&
-          !this.#closed &&
-          this.#state.shouldCompact(this.#options.compactAfterUpdates)
-        ) {
-          void this.compact()
-        }
+        if (compacted && !this.#closed) this.#compactWhenQuiet()
       })
     return this.#compacting
   }
@@ -555,6 +585,7 @@ export class Room {
    */
   async close(code: CloseCode = CloseCode.GoingAway): Promise<void> {
     this.#closed = true
+    if (this.#quietTimer) clearTimeout(this.#quietTimer)
     await this.flush()
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
     await this.history.close()

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream'
 import { CloseCode, closeReason, parseDocName } from '@tandem/protocol'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
-import { Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
+import { Cooldowns, Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { clientAddress, requestUrl } from '../request-url.js'
@@ -21,6 +21,8 @@ export interface WebSocketOptions {
   maxConnectionsPerIp: number
   maxConnectionsPerDoc: number
   maxUpgradesPerIpPerMinute: number
+  /** How long an address is refused after one of its connections broke a rate limit. */
+  rateLimitCooldownMs: number
   maxLoadedDocs: number
   /** Reverse proxies in front whose `X-Forwarded-For` entries are trusted. */
   trustedProxyHops: number
@@ -29,6 +31,12 @@ export interface WebSocketOptions {
   authorize: Authorize
   metrics: Metrics
 }
+
+/**
+ * How long a closing handshake may take before the socket is dropped (`ws` waits 30 s by
+ * default): a peer we closed has this long to answer before its socket is destroyed.
+ */
+const CLOSE_TIMEOUT_MS = 2_000
 
 /** The longest delay `setTimeout` honours. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -39,25 +47,36 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  */
 const RATE_WINDOW_SECONDS = 2
 
+/** Ends a {@link SocketPeer}'s corked stretch: its frames leave in one write. */
+function uncork(socket: Duplex): void {
+  socket.uncork()
+}
+
 /** Adapts a `ws` socket to the room's {@link Peer}, with the connection's own limits. */
 class SocketPeer implements Peer {
   alive = true
   lastMessageMs = Date.now()
+  /** The code this server closed the connection with, if it did. */
+  closedWith: number | undefined
   readonly messages: TokenBucket
   readonly bytes: TokenBucket
   readonly #ws: WebSocket
+  /** The TCP socket under `#ws`, corked while frames are being sent in one tick. */
+  readonly #socket: Duplex
   readonly #maxBufferedBytes: number
   readonly #metrics: Metrics
 
   constructor(
     readonly id: string,
     ws: WebSocket,
+    socket: Duplex,
     options: WebSocketOptions,
     readonly readOnly: boolean,
     readonly userKey: string,
     readonly identity: Identity | undefined,
   ) {
     this.#ws = ws
+    this.#socket = socket
     this.#maxBufferedBytes = options.maxBufferedBytes
     this.#metrics = options.metrics
     this.messages = new TokenBucket(
@@ -78,14 +97,40 @@ class SocketPeer implements Peer {
       this.#ws.terminate()
       return
     }
+    // Everything sent to this peer until the current tick ends (a commit relays all of its
+    // updates in one go) leaves in a single write: one system call instead of one per frame.
+    if (this.#socket.writableCorked === 0) {
+      this.#socket.cork()
+      process.nextTick(uncork, this.#socket)
+    }
     this.#ws.send(frame)
     this.#metrics.sent(frame)
   }
 
+  /** Starts the closing handshake with `code`. */
   close(code: number, reason: string): void {
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
-      this.#ws.close(code, reason)
+    if (this.#ws.readyState !== WebSocket.OPEN && this.#ws.readyState !== WebSocket.CONNECTING) {
+      return
     }
+    this.closedWith = code
+    this.#ws.close(code, reason)
+    // The close frame leaves now, not at the end of the tick: shutting down may destroy the
+    // socket before then.
+    if (this.#socket.writableCorked > 0) this.#socket.uncork()
+  }
+
+  /**
+   * Closes with `code` and stops reading: a flooder may have megabytes more on the way, and
+   * parsing them would only cost everyone else time. Unread, they wait in the kernel and hold
+   * the sender back through TCP. Our side of the stream ends after the close frame, so the
+   * peer learns the code at once; `ws` destroys the socket {@link CLOSE_TIMEOUT_MS} later,
+   * since the peer's answer is never read.
+   */
+  shutOut(code: number, reason: string): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return
+    this.close(code, reason)
+    this.#ws.pause()
+    this.#socket.end()
   }
 }
 
@@ -121,9 +166,9 @@ function toBytes(data: RawData): Uint8Array {
 
 /**
  * The WebSocket side of the server. Every upgrade is checked before a socket exists, cheapest
- * check first: origin (403), the address's upgrade rate (429), document name (400), token
- * (401/403), connection caps (429) and loaded documents (503). Then the socket joins its
- * document's room. The endpoint is `/<document name>`, as for y-websocket.
+ * check first: origin (403), the address's cooldown after a rate-limit close and its upgrade
+ * rate (429), document name (400), token (401/403), connection caps (429) and loaded documents
+ * (503). Then the socket joins its document's room. The endpoint is `/<document name>`, as for y-websocket.
  */
 export class WebSocketTransport {
   readonly #wss: WebSocketServer
@@ -133,6 +178,7 @@ export class WebSocketTransport {
   readonly #heartbeat: NodeJS.Timeout
   readonly #peers = new Map<WebSocket, SocketPeer>()
   readonly #upgrades: KeyedRateLimiter
+  readonly #cooldowns: Cooldowns
   readonly #perIp = new Counter()
   readonly #perDoc = new Counter()
   #nextId = 1
@@ -147,7 +193,9 @@ export class WebSocketTransport {
       Math.max(1, Math.ceil(options.maxUpgradesPerIpPerMinute / 6)),
       options.maxUpgradesPerIpPerMinute / 60,
     )
-    this.#wss = new WebSocketServer({
+    this.#cooldowns = new Cooldowns(options.rateLimitCooldownMs)
+    // `closeTimeout` is a ws 8.23 option that @types/ws does not list yet, hence the variable.
+    const serverOptions = {
       noServer: true,
       maxPayload: options.maxMessageBytes,
       // Browsers send whole frames; a message in many fragments is someone probing.
@@ -155,7 +203,9 @@ export class WebSocketTransport {
       maxBufferedChunks: 1024,
       perMessageDeflate: false,
       clientTracking: false,
-    })
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    }
+    this.#wss = new WebSocketServer(serverOptions)
     this.#heartbeat = setInterval(() => this.#tick(), options.heartbeatIntervalMs)
     this.#heartbeat.unref()
   }
@@ -184,6 +234,12 @@ export class WebSocketTransport {
     if (!originAllowed(req, this.#options.allowedOrigins)) {
       return refuse(403, 'origin not allowed')
     }
+    const cooldownMs = this.#cooldowns.remainingMs(ip)
+    if (cooldownMs > 0) {
+      return refuse(429, 'rate limit exceeded recently; try again later', {
+        'Retry-After': String(Math.ceil(cooldownMs / 1000)),
+      })
+    }
     const waitMs = this.#upgrades.take(ip)
     if (waitMs > 0) {
       return refuse(429, 'too many connection attempts', {
@@ -210,12 +266,22 @@ export class WebSocketTransport {
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A token's name identifies its user; without one, the address stands in for the user.
       const userKey = access.user ? `token:${access.user.name}` : `ip:${ip}`
-      this.#connect(ws, name, ip, access.mode === 'view', userKey, access.user, access.expiresAtMs)
+      this.#connect(
+        ws,
+        socket,
+        name,
+        ip,
+        access.mode === 'view',
+        userKey,
+        access.user,
+        access.expiresAtMs,
+      )
     })
   }
 
   #connect(
     ws: WebSocket,
+    socket: Duplex,
     name: string,
     ip: string,
     readOnly: boolean,
@@ -226,6 +292,7 @@ export class WebSocketTransport {
     const peer = new SocketPeer(
       `c${this.#nextId++}`,
       ws,
+      socket,
       this.#options,
       readOnly,
       userKey,
@@ -272,8 +339,11 @@ export class WebSocketTransport {
       peer.lastMessageMs = now
       if (!peer.messages.take(1, now) || !peer.bytes.take(frame.length, now)) {
         log.warn('closing connection: rate limit exceeded')
-        peer.close(CloseCode.PolicyViolation, 'rate limit exceeded')
+        peer.shutOut(CloseCode.PolicyViolation, 'rate limit exceeded')
+        this.#cooldowns.start(ip)
         closed = true
+        // Its cursor goes now, not when the socket is finally dropped.
+        if (room) this.#rooms.leave(room, peer)
         return
       }
       if (room) {
@@ -282,7 +352,7 @@ export class WebSocketTransport {
         queuedBytes += frame.length
         if (queuedBytes > this.#options.maxMessageBytes) {
           log.warn('closing connection: too much sent before the document loaded')
-          peer.close(CloseCode.PolicyViolation, closeReason[CloseCode.PolicyViolation])
+          peer.shutOut(CloseCode.PolicyViolation, closeReason[CloseCode.PolicyViolation])
           queue = null
           return
         }
@@ -293,7 +363,8 @@ export class WebSocketTransport {
     ws.on('close', (code) => {
       closed = true
       this.#options.metrics.connections.dec()
-      this.#options.metrics.closes.labels(String(code)).inc()
+      // A peer we stopped reading never answers our close frame: count the code we sent.
+      this.#options.metrics.closes.labels(String(peer.closedWith ?? code)).inc()
       clearTimeout(expiry)
       this.#peers.delete(ws)
       this.#perIp.remove(ip)
