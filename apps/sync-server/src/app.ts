@@ -13,6 +13,7 @@ import { MemoryStore } from './persistence/memory.js'
 import { PostgresStore } from './persistence/postgres.js'
 import { SqliteStore } from './persistence/sqlite.js'
 import type { DocStore } from './persistence/store.js'
+import { startTrashSweeper } from './persistence/trash.js'
 import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
@@ -98,6 +99,11 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     cluster ?? undefined,
   )
   metrics.trackRooms(rooms)
+  const stopTrashSweeper = startTrashSweeper(
+    store,
+    { retentionDays: config.TRASH_RETENTION_DAYS },
+    log,
+  )
   const websockets = new WebSocketTransport(
     rooms,
     {
@@ -133,6 +139,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
           rooms,
           store,
           maxBodyBytes: config.API_MAX_BODY_BYTES,
+          trashRetentionDays: config.TRASH_RETENTION_DAYS,
           signer,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),
           // A browser page of another origin may read what its token allows, never change it.
@@ -175,6 +182,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     store,
     close() {
       closing ??= (async () => {
+        stopTrashSweeper()
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         await rooms.close()
         // After the rooms: their last edits are reported too.

@@ -273,6 +273,11 @@ export const configSchema = z.object({
   VERSION_MAX_INTERVAL_MS: positiveInt
     .default(600_000)
     .describe('During continuous editing, a version is kept at least this often.'),
+  TRASH_RETENTION_DAYS: positiveInt
+    .default(30)
+    .describe(
+      'How long a deleted document stays in the trash, restorable, before it is purged for good.',
+    ),
   API_MAX_BODY_BYTES: positiveInt
     .default(10 * 1024 * 1024)
     .describe('Largest HTTP API request body (an imported text); larger gets 413.'),

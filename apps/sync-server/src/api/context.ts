@@ -7,7 +7,7 @@ import { StorageBackpressureError, StoreClosedError } from '../persistence/group
 import type { DocStore, VersionInfo } from '../persistence/store.js'
 import { DocState } from '../rooms/doc-state.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
-import type { Rooms } from '../rooms/rooms.js'
+import { DocumentOpenError, type Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
 
 export interface ApiDeps {
@@ -22,6 +22,8 @@ export interface ApiDeps {
   admin: (req: IncomingMessage) => AdminAccess
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
+  /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */
+  trashRetentionDays?: number
 }
 
 /** The answer of {@link ApiDeps.admin}. */
@@ -44,6 +46,11 @@ export interface Context {
   maxBodyBytes: number
   /** Runs `fn` with the room of `name`, after every other change the API makes to it. */
   change<T>(fn: (room: Room) => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` after every other change the API makes to `name`, while `name` and `others` are
+   * unloaded and kept from loading (see `Rooms.whileUnloaded`).
+   */
+  unloaded<T>(others: readonly string[], fn: () => Promise<T>): Promise<T>
 }
 
 /** A version as the API shows it. */
@@ -89,6 +96,12 @@ export async function storedState(store: DocStore, name: string): Promise<Uint8A
 export function roomError(err: unknown): unknown {
   if (err instanceof CorruptDocumentError) {
     return new ApiError('document_corrupt', 'the stored document does not decode')
+  }
+  if (err instanceof DocumentOpenError) {
+    return new ApiError(
+      'document_open',
+      'the document is open (someone is connected to it); close it everywhere first',
+    )
   }
   if (err instanceof StorageBackpressureError || err instanceof StoreClosedError) {
     return new ApiError('unavailable', 'storage cannot take this change now')

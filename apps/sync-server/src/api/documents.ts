@@ -1,8 +1,14 @@
+import { validateDocName } from '@tandem/protocol'
 import { isEmptyUpdate } from '../rooms/doc-state.js'
+import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
 import { type Context, storedState, versionJson } from './context.js'
 import { ApiError } from './errors.js'
-import { expectContentType, readText, sendJson, sendText } from './http.js'
+import { expectContentType, readJsonObject, readText, sendJson, sendText } from './http.js'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+/** Largest JSON body, in bytes. */
+const MAX_JSON_BYTES = 64 * 1024
 
 /** `GET /api/docs`: every stored document, most recently changed first. */
 export async function listDocuments({ res, deps }: Context): Promise<void> {
@@ -66,4 +72,54 @@ export async function putText(ctx: Context): Promise<void> {
     textLength: text.length,
     version: version && versionJson(version),
   })
+}
+
+/**
+ * `DELETE /api/docs/{name}`: moves the document (its log, snapshot and versions) to the trash,
+ * where it stays restorable for `trashRetentionDays`; the name is free at once. Refused with
+ * `document_open` while anyone is connected to it.
+ */
+export async function deleteDocument(ctx: Context): Promise<void> {
+  const deletedAtMs = Date.now()
+  const trashed = await ctx.unloaded([], () => ctx.deps.store.trash(ctx.name, deletedAtMs))
+  if (!trashed) throw new ApiError('not_found', 'no such document')
+  const retentionDays = ctx.deps.trashRetentionDays ?? 30
+  ctx.log.info({ retentionDays }, 'document moved to the trash')
+  sendJson(ctx.res, 200, {
+    ok: true,
+    name: ctx.name,
+    deletedAt: new Date(deletedAtMs).toISOString(),
+    purgeAt: new Date(deletedAtMs + retentionDays * DAY_MS).toISOString(),
+    retentionDays,
+  })
+}
+
+/**
+ * `POST /api/docs/{name}/rename` with `{ "to": "new name" }`: the document's log, snapshot and
+ * versions move to the new name in one transaction. Refused with `document_open` while anyone
+ * is connected to it, and with `name_taken` if a document of the new name is stored or open.
+ */
+export async function renameDocument(ctx: Context): Promise<void> {
+  expectContentType(ctx.req, 'application/json')
+  const body = await readJsonObject(ctx.req, Math.min(MAX_JSON_BYTES, ctx.maxBodyBytes))
+  if (typeof body.to !== 'string') {
+    throw new ApiError('invalid_body', 'the body must be { "to": "the new name" }')
+  }
+  const checked = validateDocName(body.to)
+  if (!checked.ok) throw new ApiError('invalid_name', `invalid new name: ${checked.problem}`)
+  const to = checked.name
+  if (to === ctx.name) throw new ApiError('name_taken', 'the document already has that name')
+  let outcome: Awaited<ReturnType<typeof ctx.deps.store.rename>>
+  try {
+    outcome = await ctx.unloaded([to], () => ctx.deps.store.rename(ctx.name, to))
+  } catch (err) {
+    if (err instanceof DocumentOpenError && err.doc === to) {
+      throw new ApiError('name_taken', 'a document of that name is open')
+    }
+    throw err
+  }
+  if (outcome === 'not_found') throw new ApiError('not_found', 'no such document')
+  if (outcome === 'name_taken') throw new ApiError('name_taken', 'a document of that name exists')
+  ctx.log.info({ to }, 'document renamed')
+  sendJson(ctx.res, 200, { ok: true, name: to })
 }

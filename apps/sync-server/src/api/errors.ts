@@ -17,6 +17,16 @@ export const apiErrors = {
   read_only: { status: 403, description: 'The request may read the document but not change it.' },
   not_found: { status: 404, description: 'No such document, version or route.' },
   method_not_allowed: { status: 405, description: 'The route does not take this method.' },
+  document_open: {
+    status: 409,
+    description:
+      'Someone has the document open (connected to this server): it cannot be deleted or renamed until they close it.',
+  },
+  name_taken: {
+    status: 409,
+    description:
+      'A document with the target name exists or is open (rename, restore from the trash).',
+  },
   payload_too_large: { status: 413, description: 'The body is larger than the server accepts.' },
   unsupported_media_type: {
     status: 415,

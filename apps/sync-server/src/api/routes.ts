@@ -2,10 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDocName } from '@tandem/protocol'
 import type { ApiDeps, Context } from './context.js'
 import { roomError } from './context.js'
-import { compactAll, getText, listDocuments, putText } from './documents.js'
+import {
+  compactAll,
+  deleteDocument,
+  getText,
+  listDocuments,
+  putText,
+  renameDocument,
+} from './documents.js'
 import { ApiError } from './errors.js'
 import { sendError, sendJson } from './http.js'
 import { createLinks } from './links.js'
+import { listTrash, restoreFromTrash } from './trash.js'
 import { createVersion, getVersion, listVersions, restoreVersion } from './versions.js'
 
 export type { ApiDeps } from './context.js'
@@ -24,7 +32,7 @@ export type ApiHandler = (
 export const defaultMaxBodyBytes = 10 * 1024 * 1024
 
 interface Route {
-  method: 'GET' | 'PUT' | 'POST'
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE'
   /** An OpenAPI path: `{name}` and `{id}` each stand for one path segment. */
   path: string
   /** What the access check must allow: the whole server (admin), reading, or changing. */
@@ -35,6 +43,8 @@ interface Route {
 const routes: readonly Route[] = [
   { method: 'GET', path: '/api/docs', needs: 'admin', handle: listDocuments },
   { method: 'POST', path: '/api/compact', needs: 'admin', handle: compactAll },
+  { method: 'DELETE', path: '/api/docs/{name}', needs: 'edit', handle: deleteDocument },
+  { method: 'POST', path: '/api/docs/{name}/rename', needs: 'edit', handle: renameDocument },
   { method: 'GET', path: '/api/docs/{name}/text', needs: 'view', handle: getText },
   { method: 'PUT', path: '/api/docs/{name}/text', needs: 'edit', handle: putText },
   { method: 'GET', path: '/api/docs/{name}/versions', needs: 'view', handle: listVersions },
@@ -47,6 +57,8 @@ const routes: readonly Route[] = [
     handle: restoreVersion,
   },
   { method: 'POST', path: '/api/docs/{name}/links', needs: 'edit', handle: createLinks },
+  { method: 'GET', path: '/api/trash', needs: 'admin', handle: listTrash },
+  { method: 'POST', path: '/api/trash/{name}/restore', needs: 'edit', handle: restoreFromTrash },
 ]
 
 /** Every route the API serves (docs/openapi.json lists exactly these; a test checks it). */
@@ -172,6 +184,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         access,
         maxBodyBytes,
         change: (fn) => serialize(name, () => deps.rooms.use(name, fn)),
+        unloaded: (others, fn) =>
+          serialize(name, () => deps.rooms.whileUnloaded([name, ...others], fn)),
       })
     } catch (thrown) {
       const err = roomError(thrown)

@@ -2,9 +2,11 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  MoveOutcome,
   NewVersion,
   StoredDocument,
   StoreHealth,
+  TrashedDocumentInfo,
   Version,
   VersionInfo,
 } from './store.js'
@@ -18,10 +20,20 @@ interface Entry {
   updatedAtMs: number
 }
 
+/** A deleted document: what was stored under its name when it was deleted. */
+interface Trashed {
+  name: string
+  deletedAtMs: number
+  entry: Entry | undefined
+  versions: Version[]
+}
+
 /** A store that keeps nothing across restarts: for tests and benchmarks of the relay alone. */
 export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
   readonly #versions = new Map<string, Version[]>()
+  /** Oldest deletion first. */
+  #trash: Trashed[] = []
   #versionId = 0
 
   async load(name: string): Promise<StoredDocument | null> {
@@ -78,8 +90,7 @@ export class MemoryStore implements DocStore {
       .map(([name, e]) => ({
         name,
         updatedAtMs: e.updatedAtMs,
-        storedBytes:
-          (e.snapshot?.length ?? 0) + e.updates.reduce((sum, u) => sum + u.data.length, 0),
+        storedBytes: storedBytes(e),
       }))
       .sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
   }
@@ -122,11 +133,76 @@ export class MemoryStore implements DocStore {
     return doomed.size
   }
 
+  /** Whether a document or a version is stored as `name`. */
+  #exists(name: string): boolean {
+    return this.#docs.has(name) || (this.#versions.get(name)?.length ?? 0) > 0
+  }
+
+  /** Removes and returns everything stored as `name`. */
+  #take(name: string): { entry: Entry | undefined; versions: Version[] } {
+    const taken = { entry: this.#docs.get(name), versions: this.#versions.get(name) ?? [] }
+    this.#docs.delete(name)
+    this.#versions.delete(name)
+    return taken
+  }
+
+  #put(name: string, { entry, versions }: { entry: Entry | undefined; versions: Version[] }): void {
+    if (entry) this.#docs.set(name, entry)
+    if (versions.length > 0)
+      this.#versions.set(
+        name,
+        versions.map((v) => ({ ...v, doc: name })),
+      )
+  }
+
+  async rename(from: string, to: string): Promise<MoveOutcome> {
+    if (!this.#exists(from)) return 'not_found'
+    if (this.#exists(to)) return 'name_taken'
+    this.#put(to, this.#take(from))
+    return 'moved'
+  }
+
+  async trash(name: string, nowMs = Date.now()): Promise<boolean> {
+    if (!this.#exists(name)) return false
+    this.#trash.push({ name, deletedAtMs: nowMs, ...this.#take(name) })
+    return true
+  }
+
+  async listTrash(): Promise<TrashedDocumentInfo[]> {
+    return this.#trash
+      .map((t) => ({
+        name: t.name,
+        deletedAtMs: t.deletedAtMs,
+        updatedAtMs: t.entry?.updatedAtMs ?? t.deletedAtMs,
+        storedBytes: t.entry ? storedBytes(t.entry) : 0,
+      }))
+      .reverse()
+  }
+
+  async restore(name: string): Promise<MoveOutcome> {
+    const index = this.#trash.findLastIndex((t) => t.name === name)
+    if (index === -1) return 'not_found'
+    if (this.#exists(name)) return 'name_taken'
+    const [trashed] = this.#trash.splice(index, 1)
+    this.#put(name, trashed!)
+    return 'moved'
+  }
+
+  async purgeTrash(deletedBeforeMs: number): Promise<number> {
+    const before = this.#trash.length
+    this.#trash = this.#trash.filter((t) => t.deletedAtMs >= deletedBeforeMs)
+    return before - this.#trash.length
+  }
+
   health(): StoreHealth {
     return { ok: true }
   }
 
   async close(): Promise<void> {}
+}
+
+function storedBytes(e: Entry): number {
+  return (e.snapshot?.length ?? 0) + e.updates.reduce((sum, u) => sum + u.data.length, 0)
 }
 
 function withoutBytes({ bytes: _, ...info }: Version): VersionInfo {

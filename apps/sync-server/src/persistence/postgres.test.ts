@@ -126,11 +126,11 @@ describe('PostgresStore', () => {
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
     await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
-      /schema version 4; this server knows 3/,
+      /schema version 5; this server knows 4/,
     )
   })
 
-  it('migrates a version 1 database to version 3, keeping its documents', async () => {
+  it('migrates a version 1 database to version 4, keeping its documents', async () => {
     const s = escapeIdentifier(schema)
     // The tables a schema-version-1 server created, as it created them.
     await admin.query(`
@@ -147,7 +147,7 @@ describe('PostgresStore', () => {
       INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
     const [one, two] = await Promise.all([open(), open()])
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 3 }])
+    expect(rows).toEqual([{ version: 4 }])
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
     expect(await two.append('doc', bytes('new'))).toBe(2)
     const version = await two.saveVersion('doc', {
@@ -159,9 +159,13 @@ describe('PostgresStore', () => {
       bytes: bytes('old'),
     })
     expect(await one.listVersions('doc')).toEqual([version])
+    // Version 4: the trash.
+    expect(await one.trash('doc', 9)).toBe(true)
+    expect(await two.restore('doc')).toBe('moved')
+    expect((await one.load('doc'))!.updates.map(text)).toEqual(['old', 'new'])
   })
 
-  it('migrates a version 2 database to version 3, numbering each document’s updates from 1', async () => {
+  it('migrates a version 2 database to version 4, numbering each document’s updates from 1', async () => {
     const s = escapeIdentifier(schema)
     await admin.query(`
       CREATE SCHEMA ${s};

@@ -8,15 +8,18 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  MoveOutcome,
   NewVersion,
   StoredDocument,
   StoreHealth,
+  TrashedDocumentInfo,
   Version,
   VersionInfo,
   VersionKind,
 } from './store.js'
+import { trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -66,6 +69,19 @@ interface Statements {
   listVersions: string
   loadVersion: string
   deleteVersions: string
+  lockDocuments: string
+  exists: string
+  moveDocument: string
+  moveUpdates: string
+  moveVersions: string
+  insertTrash: string
+  latestTrash: string
+  listTrash: string
+  takeTrashBefore: string
+  deleteTrash: string
+  purgeDocuments: string
+  purgeUpdates: string
+  purgeVersions: string
 }
 
 interface VersionRow {
@@ -100,6 +116,7 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const documents = qualify('tandem_documents')
   const updates = qualify('tandem_updates')
   const versions = qualify('tandem_versions')
+  const trash = qualify('tandem_trash')
   const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
     // Locks each document's row, in a fixed order, until the commit: appends to one document
@@ -164,7 +181,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
              COALESCE(octet_length(d.snapshot), 0)
                + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
                AS stored_bytes
-      FROM ${documents} d ORDER BY d.updated_at_ms DESC, d.name COLLATE "C"`,
+      FROM ${documents} d WHERE substr(d.name, 1, 1) <> '%'
+      ORDER BY d.updated_at_ms DESC, d.name COLLATE "C"`,
     insertVersion: `
       INSERT INTO ${versions} (doc, created_at_ms, kind, label, authors, text_length, data)
       VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -174,6 +192,32 @@ function statements(schema: string | undefined, sequence: string): Statements {
       ORDER BY created_at_ms DESC, id DESC`,
     loadVersion: `SELECT ${versionColumns}, data FROM ${versions} WHERE doc = $1 AND id = $2`,
     deleteVersions: `DELETE FROM ${versions} WHERE doc = $1 AND id = ANY($2::bigint[])`,
+    // Locks the rows appends lock (touchDocuments), in the same order, so that a move waits
+    // for appends in flight and they for it.
+    lockDocuments: `
+      SELECT name FROM ${documents} WHERE name = ANY($1::text[])
+      ORDER BY name COLLATE "C" FOR UPDATE`,
+    exists: `
+      SELECT EXISTS (SELECT 1 FROM ${documents} WHERE name = $1)
+          OR EXISTS (SELECT 1 FROM ${versions} WHERE doc = $1) AS found`,
+    moveDocument: `UPDATE ${documents} SET name = $2 WHERE name = $1`,
+    moveUpdates: `UPDATE ${updates} SET doc = $2 WHERE doc = $1`,
+    moveVersions: `UPDATE ${versions} SET doc = $2 WHERE doc = $1`,
+    insertTrash: `INSERT INTO ${trash} (name, deleted_at_ms) VALUES ($1, $2) RETURNING id`,
+    latestTrash: `
+      SELECT id FROM ${trash} WHERE name = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE`,
+    listTrash: `
+      SELECT t.name, t.deleted_at_ms, d.updated_at_ms,
+             COALESCE(octet_length(d.snapshot), 0)
+               + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
+               AS stored_bytes
+      FROM ${trash} t LEFT JOIN ${documents} d ON d.name = '%trash/' || t.id
+      ORDER BY t.deleted_at_ms DESC, t.id DESC`,
+    takeTrashBefore: `DELETE FROM ${trash} WHERE deleted_at_ms < $1 RETURNING id`,
+    deleteTrash: `DELETE FROM ${trash} WHERE id = $1`,
+    purgeDocuments: `DELETE FROM ${documents} WHERE name = ANY($1::text[])`,
+    purgeUpdates: `DELETE FROM ${updates} WHERE doc = ANY($1::text[])`,
+    purgeVersions: `DELETE FROM ${versions} WHERE doc = ANY($1::text[])`,
   }
 }
 
@@ -233,6 +277,16 @@ function migrations(schema: string | undefined): string[] {
     ALTER TABLE ${qualify('tandem_updates')} ALTER COLUMN doc_seq SET NOT NULL;
     DROP INDEX IF EXISTS ${qualify('tandem_updates_by_doc')};
     CREATE UNIQUE INDEX tandem_updates_by_doc_seq ON ${qualify('tandem_updates')} (doc, doc_seq);`,
+    // 3 → 4: the trash. A deleted document's rows stay in the tables above under the name
+    // `%trash/<id>` (see trashKey), which no document can have, until restored or purged.
+    `
+    CREATE TABLE ${qualify('tandem_trash')} (
+      id            BIGSERIAL PRIMARY KEY,
+      name          TEXT NOT NULL,
+      deleted_at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX tandem_trash_by_name ON ${qualify('tandem_trash')} (name, id);
+    CREATE INDEX tandem_trash_by_time ON ${qualify('tandem_trash')} (deleted_at_ms);`,
   ]
 }
 
@@ -439,6 +493,91 @@ export class PostgresStore implements DocStore {
     return rowCount ?? 0
   }
 
+  async #stored(client: PoolClient, name: string): Promise<boolean> {
+    const { rows } = await client.query<{ found: boolean }>(this.#sql.exists, [name])
+    return rows[0]?.found === true
+  }
+
+  /** Moves every row of `from` to `to`, in the caller's transaction. */
+  async #move(client: PoolClient, from: string, to: string): Promise<void> {
+    await client.query(this.#sql.moveDocument, [from, to])
+    await client.query(this.#sql.moveUpdates, [from, to])
+    await client.query(this.#sql.moveVersions, [from, to])
+  }
+
+  async rename(from: string, to: string): Promise<MoveOutcome> {
+    try {
+      return await this.#transaction(async (client): Promise<MoveOutcome> => {
+        await client.query(this.#sql.lockDocuments, [[from, to]])
+        if (!(await this.#stored(client, from))) return 'not_found'
+        if (await this.#stored(client, to)) return 'name_taken'
+        await this.#move(client, from, to)
+        return 'moved'
+      })
+    } catch (err) {
+      // Another server created `to` after the check: its row is in the way.
+      if (isUniqueViolation(err)) return 'name_taken'
+      throw err
+    }
+  }
+
+  async trash(name: string, nowMs = Date.now()): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      await client.query(this.#sql.lockDocuments, [[name]])
+      if (!(await this.#stored(client, name))) return false
+      const { rows } = await client.query<{ id: string }>(this.#sql.insertTrash, [name, nowMs])
+      await this.#move(client, name, trashKey(toNumber(rows[0]!.id)))
+      return true
+    })
+  }
+
+  async listTrash(): Promise<TrashedDocumentInfo[]> {
+    const { rows } = await this.#pool.query<{
+      name: string
+      deleted_at_ms: string
+      updated_at_ms: string | null
+      stored_bytes: string
+    }>(this.#sql.listTrash)
+    return rows.map((r) => ({
+      name: r.name,
+      deletedAtMs: toNumber(r.deleted_at_ms),
+      updatedAtMs: toNumber(r.updated_at_ms ?? r.deleted_at_ms),
+      storedBytes: toNumber(r.stored_bytes),
+    }))
+  }
+
+  async restore(name: string): Promise<MoveOutcome> {
+    try {
+      return await this.#transaction(async (client): Promise<MoveOutcome> => {
+        const { rows } = await client.query<{ id: string }>(this.#sql.latestTrash, [name])
+        const id = rows[0] && toNumber(rows[0].id)
+        if (id === undefined) return 'not_found'
+        await client.query(this.#sql.lockDocuments, [[name]])
+        if (await this.#stored(client, name)) return 'name_taken'
+        await this.#move(client, trashKey(id), name)
+        await client.query(this.#sql.deleteTrash, [id])
+        return 'moved'
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'name_taken'
+      throw err
+    }
+  }
+
+  async purgeTrash(deletedBeforeMs: number): Promise<number> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query<{ id: string }>(this.#sql.takeTrashBefore, [
+        deletedBeforeMs,
+      ])
+      if (rows.length === 0) return 0
+      const keys = rows.map((row) => trashKey(toNumber(row.id)))
+      await client.query(this.#sql.purgeDocuments, [keys])
+      await client.query(this.#sql.purgeUpdates, [keys])
+      await client.query(this.#sql.purgeVersions, [keys])
+      return rows.length
+    })
+  }
+
   close(timeoutMs = 10_000): Promise<void> {
     this.#closing ??= (async () => {
       await this.#appends.close(timeoutMs)
@@ -459,6 +598,11 @@ export class PostgresStore implements DocStore {
       return result
     })
   }
+}
+
+/** Whether `err` is PostgreSQL's unique_violation (SQLSTATE 23505). */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '23505'
 }
 
 /**

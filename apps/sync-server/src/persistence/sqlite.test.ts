@@ -44,7 +44,7 @@ describe('SqliteStore schema', () => {
   })
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('migrates a version 1 database to version 3, keeping its documents', async () => {
+  it('migrates a version 1 database to version 4, keeping its documents', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old
@@ -55,7 +55,7 @@ describe('SqliteStore schema', () => {
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(3)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(4)
       expect((await store.load('doc'))?.updates.map((u) => [...u])).toEqual([[0, 0]])
       expect(await store.append('doc', new Uint8Array([0, 0]))).toBe(2)
       const version = await store.saveVersion('doc', {
@@ -67,12 +67,16 @@ describe('SqliteStore schema', () => {
         bytes: new Uint8Array([0, 0]),
       })
       expect(await store.listVersions('doc')).toEqual([version])
+      // Version 4: the trash.
+      expect(await store.trash('doc', 9)).toBe(true)
+      expect(await store.restore('doc')).toBe('moved')
+      expect((await store.load('doc'))?.lastSeq).toBe(2)
     } finally {
       await store.close()
     }
   })
 
-  it('migrates a version 2 database to version 3, numbering each document’s updates from 1', async () => {
+  it('migrates a version 2 database to version 4, numbering each document’s updates from 1', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old.exec(`CREATE TABLE versions (
@@ -118,11 +122,11 @@ describe('SqliteStore schema', () => {
 
   it('refuses a database written by a newer server, and leaves it as it was', () => {
     const newer = new Database(file)
-    newer.pragma('user_version = 4')
+    newer.pragma('user_version = 5')
     newer.close()
-    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 4; this server knows 3/)
+    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 5; this server knows 4/)
     const after = new Database(file)
-    expect(after.pragma('user_version', { simple: true })).toBe(4)
+    expect(after.pragma('user_version', { simple: true })).toBe(5)
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
   })

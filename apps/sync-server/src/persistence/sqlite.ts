@@ -10,15 +10,18 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  MoveOutcome,
   NewVersion,
   StoredDocument,
   StoreHealth,
+  TrashedDocumentInfo,
   Version,
   VersionInfo,
   VersionKind,
 } from './store.js'
+import { trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
 const migrations = [
@@ -73,6 +76,18 @@ UPDATE documents SET
     SELECT count(*) FROM updates u WHERE u.doc = documents.name);
 DROP INDEX IF EXISTS updates_by_doc;
 CREATE UNIQUE INDEX updates_by_doc_seq ON updates (doc, doc_seq);
+`,
+  // 3 → 4: the trash. A deleted document's rows stay in the tables above under the name
+  // `%trash/<id>` (see trashKey), which no document can have, until they are restored or purged.
+  `
+CREATE TABLE trash (
+  -- AUTOINCREMENT: an id (and so a trash key) is never reused.
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  name          TEXT NOT NULL,
+  deleted_at_ms INTEGER NOT NULL
+);
+CREATE INDEX trash_by_name ON trash (name, id);
+CREATE INDEX trash_by_time ON trash (deleted_at_ms);
 `,
 ]
 
@@ -163,6 +178,13 @@ export class SqliteStore implements DocStore {
   readonly #selectVersions: Database.Statement<[string], VersionRow>
   readonly #selectVersion: Database.Statement<[string, number], VersionRow & { data: Buffer }>
   readonly #deleteVersion: Database.Statement<[number]>
+  readonly #exists: Database.Statement<[string, string], { found: number }>
+  readonly #moveDocument: Database.Statement<[string, string]>
+  readonly #moveUpdates: Database.Statement<[string, string]>
+  readonly #moveVersions: Database.Statement<[string, string]>
+  readonly #deleteDocument: Database.Statement<[string]>
+  readonly #deleteUpdates: Database.Statement<[string]>
+  readonly #deleteVersions: Database.Statement<[string]>
 
   /** Opens (creating if needed) `tandem.db` in `dataDir`. */
   static open(dataDir: string, options: Partial<StoreOptions> = {}): SqliteStore {
@@ -221,6 +243,16 @@ export class SqliteStore implements DocStore {
       `SELECT ${versionColumns}, data FROM versions WHERE doc = ? AND id = ?`,
     )
     this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE id = ?')
+    this.#exists = this.#db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
+           OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
+    )
+    this.#moveDocument = this.#db.prepare('UPDATE documents SET name = ? WHERE name = ?')
+    this.#moveUpdates = this.#db.prepare('UPDATE updates SET doc = ? WHERE doc = ?')
+    this.#moveVersions = this.#db.prepare('UPDATE versions SET doc = ? WHERE doc = ?')
+    this.#deleteDocument = this.#db.prepare('DELETE FROM documents WHERE name = ?')
+    this.#deleteUpdates = this.#db.prepare('DELETE FROM updates WHERE doc = ?')
+    this.#deleteVersions = this.#db.prepare('DELETE FROM versions WHERE doc = ?')
     const commit = this.#db.transaction((batch: Append[]): number[] => {
       const now = Date.now()
       const counts = new Map<string, number>()
@@ -305,7 +337,8 @@ export class SqliteStore implements DocStore {
                 COALESCE(length(d.snapshot), 0)
                   + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
                   AS stored_bytes
-         FROM documents d ORDER BY d.updated_at_ms DESC, d.name`,
+         FROM documents d WHERE substr(d.name, 1, 1) <> '%'
+         ORDER BY d.updated_at_ms DESC, d.name`,
       )
       .all() as { name: string; updated_at_ms: number; stored_bytes: number }[]
     return rows.map((r) => ({
@@ -313,6 +346,99 @@ export class SqliteStore implements DocStore {
       updatedAtMs: r.updated_at_ms,
       storedBytes: r.stored_bytes,
     }))
+  }
+
+  #stored(name: string): boolean {
+    return this.#exists.get(name, name)!.found === 1
+  }
+
+  /** Moves every row of `from` to `to`; the caller's transaction makes it atomic. */
+  #move(from: string, to: string): void {
+    this.#moveDocument.run(to, from)
+    this.#moveUpdates.run(to, from)
+    this.#moveVersions.run(to, from)
+  }
+
+  async rename(from: string, to: string): Promise<MoveOutcome> {
+    return this.#db
+      .transaction((): MoveOutcome => {
+        if (!this.#stored(from)) return 'not_found'
+        if (this.#stored(to)) return 'name_taken'
+        this.#move(from, to)
+        return 'moved'
+      })
+      .immediate()
+  }
+
+  async trash(name: string, nowMs = Date.now()): Promise<boolean> {
+    return this.#db
+      .transaction((): boolean => {
+        if (!this.#stored(name)) return false
+        const { lastInsertRowid } = this.#db
+          .prepare('INSERT INTO trash (name, deleted_at_ms) VALUES (?, ?)')
+          .run(name, nowMs)
+        this.#move(name, trashKey(Number(lastInsertRowid)))
+        return true
+      })
+      .immediate()
+  }
+
+  async listTrash(): Promise<TrashedDocumentInfo[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT t.id, t.name, t.deleted_at_ms, d.updated_at_ms,
+                COALESCE(length(d.snapshot), 0)
+                  + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
+                  AS stored_bytes
+         FROM trash t LEFT JOIN documents d ON d.name = '%trash/' || t.id
+         ORDER BY t.deleted_at_ms DESC, t.id DESC`,
+      )
+      .all() as {
+      id: number
+      name: string
+      deleted_at_ms: number
+      updated_at_ms: number | null
+      stored_bytes: number
+    }[]
+    return rows.map((r) => ({
+      name: r.name,
+      deletedAtMs: r.deleted_at_ms,
+      updatedAtMs: r.updated_at_ms ?? r.deleted_at_ms,
+      storedBytes: r.stored_bytes,
+    }))
+  }
+
+  async restore(name: string): Promise<MoveOutcome> {
+    return this.#db
+      .transaction((): MoveOutcome => {
+        const row = this.#db
+          .prepare('SELECT id FROM trash WHERE name = ? ORDER BY id DESC LIMIT 1')
+          .get(name) as { id: number } | undefined
+        if (!row) return 'not_found'
+        if (this.#stored(name)) return 'name_taken'
+        this.#move(trashKey(row.id), name)
+        this.#db.prepare('DELETE FROM trash WHERE id = ?').run(row.id)
+        return 'moved'
+      })
+      .immediate()
+  }
+
+  async purgeTrash(deletedBeforeMs: number): Promise<number> {
+    return this.#db
+      .transaction((): number => {
+        const doomed = this.#db
+          .prepare('SELECT id FROM trash WHERE deleted_at_ms < ?')
+          .all(deletedBeforeMs) as { id: number }[]
+        for (const { id } of doomed) {
+          const key = trashKey(id)
+          this.#deleteDocument.run(key)
+          this.#deleteUpdates.run(key)
+          this.#deleteVersions.run(key)
+          this.#db.prepare('DELETE FROM trash WHERE id = ?').run(id)
+        }
+        return doomed.length
+      })
+      .immediate()
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

@@ -257,7 +257,122 @@ export function describeStoreContract(
       expect(await store.listVersions('elsewhere')).toHaveLength(1)
     })
 
+    /** Text, sequence number and version ids stored as `name` (null text if no document). */
+    async function contents(name: string) {
+      const loaded = await store.load(name)
+      return {
+        text: loaded && textOf([...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]),
+        lastSeq: loaded?.lastSeq ?? 0,
+        versions: (await store.listVersions(name)).map((v) => v.id),
+      }
+    }
+
+    it('P17: rename moves the snapshot, log, sequence counter and versions; never onto a stored name', async () => {
+      await store.append('old', updateInserting('a'))
+      const seq = await store.append('old', updateInserting('b'))
+      await store.compact('old', updateInserting('ab'), seq)
+      await store.append('old', updateInserting('c'))
+      const version = await store.saveVersion('old', versionOf('ab', 1))
+      const before = await contents('old')
+
+      expect(await store.rename('old', 'new/name')).toBe('moved')
+      expect(await contents('new/name')).toEqual(before)
+      expect(await contents('old')).toEqual({ text: null, lastSeq: 0, versions: [] })
+      expect((await store.loadVersion('new/name', version.id))?.doc).toBe('new/name')
+      expect(await store.append('new/name', updateInserting('d'))).toBe(before.lastSeq + 1)
+      expect((await store.list()).map((d) => d.name)).toEqual(['new/name'])
+
+      expect(await store.rename('nothing-here', 'x')).toBe('not_found')
+      // A stored document, or only a version, holds a name.
+      await store.append('taken', updateInserting('t'))
+      await store.saveVersion('versioned', versionOf('v', 2))
+      const moved = await contents('new/name')
+      expect(await store.rename('new/name', 'taken')).toBe('name_taken')
+      expect(await store.rename('new/name', 'versioned')).toBe('name_taken')
+      expect(await contents('new/name')).toEqual(moved)
+      expect((await contents('taken')).text).toBe('t')
+      // The old name is free: a new document there starts from 1.
+      expect(await store.append('old', updateInserting('fresh'))).toBe(1)
+    })
+
+    it('P18: trash frees the name at once; restore brings back the newest deleted copy as it was', async () => {
+      const nothing = { text: null, lastSeq: 0, versions: [] }
+      await store.append('doc', updateInserting('first'))
+      const seq = await store.append('doc', updateInserting(' life'))
+      await store.compact('doc', updateInserting('first life'), seq)
+      const v = await store.saveVersion(
+        'doc',
+        versionOf('first', 1, { kind: 'named', label: 'v1' }),
+      )
+      const first = await contents('doc')
+      await store.append('other', updateInserting('other'))
+
+      expect(await store.trash('doc', 1_000)).toBe(true)
+      expect(await contents('doc')).toEqual(nothing)
+      expect((await store.list()).map((d) => d.name)).toEqual(['other'])
+      expect(await store.lastSeqs(['doc'])).toEqual(new Map())
+      expect(await store.trash('doc')).toBe(false)
+      expect(await store.trash('nothing-here')).toBe(false)
+
+      // A new document of the same name starts from 1; deleted too, the trash holds both.
+      expect(await store.append('doc', updateInserting('second'))).toBe(1)
+      const second = await contents('doc')
+      expect(await store.trash('doc', 2_000)).toBe(true)
+      const trash = await store.listTrash()
+      expect(trash.map((t) => [t.name, t.deletedAtMs])).toEqual([
+        ['doc', 2_000],
+        ['doc', 1_000],
+      ])
+      expect(trash[1]!.storedBytes).toBeGreaterThan(0)
+
+      // While the name is in use again, nothing is restored.
+      await store.append('doc', updateInserting('third'))
+      expect(await store.restore('doc')).toBe('name_taken')
+      expect((await contents('doc')).text).toBe('third')
+      expect(await store.listTrash()).toHaveLength(2)
+
+      // Once it is free, the newest deleted copy comes back as it was, then the older one.
+      expect(await store.rename('doc', 'third')).toBe('moved')
+      expect(await store.restore('doc')).toBe('moved')
+      expect(await contents('doc')).toEqual(second)
+      expect(await store.rename('doc', 'second')).toBe('moved')
+      expect(await store.restore('doc')).toBe('moved')
+      expect(await contents('doc')).toEqual(first)
+      expect(first.text).toBe('first life')
+      expect((await store.loadVersion('doc', v.id))?.label).toBe('v1')
+      expect(await store.append('doc', updateInserting('!'))).toBe(first.lastSeq + 1)
+      expect(await store.listTrash()).toEqual([])
+      expect(await store.restore('doc')).toBe('not_found')
+    })
+
+    it('P19: purging deletes for good exactly what was deleted before the time given', async () => {
+      await store.append('old', updateInserting('old'))
+      await store.saveVersion('old', versionOf('old', 1, { kind: 'named' }))
+      await store.append('recent', updateInserting('recent'))
+      await store.trash('old', 1_000)
+      await store.trash('recent', 5_000)
+      expect(await store.purgeTrash(1_000)).toBe(0)
+      expect(await store.purgeTrash(4_999)).toBe(1)
+      expect((await store.listTrash()).map((t) => t.name)).toEqual(['recent'])
+      expect(await store.restore('old')).toBe('not_found')
+      expect(await store.restore('recent')).toBe('moved')
+      expect((await contents('recent')).text).toBe('recent')
+      // Nothing of the purged document is left to come back under its name.
+      expect(await contents('old')).toEqual({ text: null, lastSeq: 0, versions: [] })
+      expect(await store.purgeTrash(Number.MAX_SAFE_INTEGER)).toBe(0)
+    })
+
     if (reopen) {
+      it('P20: the trash is there after the store is closed and reopened', async () => {
+        await store.append('doc', updateInserting('kept'))
+        await store.trash('doc', 7)
+        await store.close()
+        store = await reopen()
+        expect((await store.listTrash()).map((t) => [t.name, t.deletedAtMs])).toEqual([['doc', 7]])
+        expect(await store.restore('doc')).toBe('moved')
+        expect((await contents('doc')).text).toBe('kept')
+      })
+
       it('P13: versions are there after the store is closed and reopened', async () => {
         const v = await store.saveVersion('doc', versionOf('kept', 5))
         await store.close()

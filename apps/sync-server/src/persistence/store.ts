@@ -56,6 +56,21 @@ export interface Version extends VersionInfo {
 /** What {@link DocStore.saveVersion} is given: a version before the store numbers it. */
 export type NewVersion = Omit<Version, 'id' | 'doc'>
 
+/** A deleted document in the trash: what {@link DocStore.listTrash} returns. */
+export interface TrashedDocumentInfo {
+  /** The name it had (and gets back when restored). */
+  name: string
+  /** Milliseconds since the epoch when it was deleted. */
+  deletedAtMs: number
+  /** Milliseconds since the epoch of its last append before it was deleted. */
+  updatedAtMs: number
+  /** Bytes stored for it (snapshot plus uncompacted updates; versions not counted). */
+  storedBytes: number
+}
+
+/** The outcome of {@link DocStore.rename} and {@link DocStore.restore}. */
+export type MoveOutcome = 'moved' | 'not_found' | 'name_taken'
+
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
 
@@ -106,6 +121,27 @@ export interface DocStore {
    * `versionsToPrune`); resolves with how many were deleted.
    */
   pruneVersions(name: string, policy: RetentionPolicy, nowMs?: number): Promise<number>
+  /**
+   * Gives document `from` the name `to`: its snapshot, log, sequence counter and versions move
+   * together in one transaction. `not_found` if nothing is stored as `from`; `name_taken`, moving
+   * nothing, if something (a document or a version) is stored as `to`.
+   */
+  rename(from: string, to: string): Promise<MoveOutcome>
+  /**
+   * Moves document `name` (snapshot, log, sequence counter and versions) to the trash in one
+   * transaction, deleted at `nowMs`: the name is free at once. Resolves `false` if nothing is
+   * stored as `name`. A name may be in the trash several times.
+   */
+  trash(name: string, nowMs?: number): Promise<boolean>
+  /** The documents in the trash, most recently deleted first. */
+  listTrash(): Promise<TrashedDocumentInfo[]>
+  /**
+   * Moves the most recently deleted copy of `name` back out of the trash, as it was. `not_found`
+   * if the trash holds none; `name_taken`, moving nothing, if something is stored as `name`.
+   */
+  restore(name: string): Promise<MoveOutcome>
+  /** Deletes for good what was moved to the trash before `deletedBeforeMs`; resolves with how many. */
+  purgeTrash(deletedBeforeMs: number): Promise<number>
   /** Whether commits currently succeed. */
   health(): StoreHealth
   /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */

@@ -5,6 +5,14 @@ import type { Replication } from './link.js'
 import type { Peer } from './peer.js'
 import { Room, type RoomOptions } from './room.js'
 
+/** A document is open (someone is connected, or the server is using it), so it is left alone. */
+export class DocumentOpenError extends Error {
+  override readonly name = 'DocumentOpenError'
+  constructor(readonly doc: string) {
+    super(`${JSON.stringify(doc)} is open`)
+  }
+}
+
 export interface RoomsOptions extends RoomOptions {
   /** How long an empty room stays loaded, in case someone comes back. */
   unloadDelayMs: number
@@ -23,6 +31,8 @@ export class Rooms {
   readonly #rooms = new Map<string, Promise<Room>>()
   readonly #unloading = new Map<string, Promise<void>>()
   readonly #unloadTimers = new Map<string, NodeJS.Timeout>()
+  /** Names held by {@link whileUnloaded}: none of them loads until it settles. */
+  readonly #held = new Map<string, Promise<void>>()
   /** Rooms held loaded by {@link use}, with how many uses hold each. */
   readonly #pins = new Map<Room, number>()
   #closed = false
@@ -67,8 +77,58 @@ export class Rooms {
     }
   }
 
+  /**
+   * Runs `fn` while none of `names` is loaded, and keeps them from loading until it settles: for
+   * changes to stored documents as a whole (delete, rename). A connection that arrives meanwhile
+   * waits, then loads what the store holds afterwards. An empty room that is still loaded is
+   * unloaded first (its last edits stored and compacted); a room with peers, or in use by
+   * {@link use}, is open: rejects with {@link DocumentOpenError} and `fn` does not run.
+   * Counts only this server's connections.
+   */
+  async whileUnloaded<T>(names: readonly string[], fn: () => Promise<T>): Promise<T> {
+    for (let busy = this.#heldAny(names); busy; busy = this.#heldAny(names)) await busy
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    for (const name of names) this.#held.set(name, released)
+    try {
+      for (const name of names) {
+        for (
+          let pending = this.#unloading.get(name);
+          pending;
+          pending = this.#unloading.get(name)
+        ) {
+          await pending
+        }
+        const room = await this.#rooms.get(name)?.catch(() => undefined)
+        if (!room) continue
+        if (room.size > 0 || this.#pins.has(room)) throw new DocumentOpenError(name)
+        clearTimeout(this.#unloadTimers.get(name))
+        this.#unloadTimers.delete(name)
+        await this.#unload(room)
+      }
+      return await fn()
+    } finally {
+      for (const name of names) this.#held.delete(name)
+      release()
+    }
+  }
+
+  #heldAny(names: readonly string[]): Promise<void> | undefined {
+    for (const name of names) {
+      const held = this.#held.get(name)
+      if (held) return held
+    }
+    return undefined
+  }
+
   async #acquire(name: string): Promise<Room> {
-    for (let pending = this.#unloading.get(name); pending; pending = this.#unloading.get(name)) {
+    for (
+      let pending = this.#unloading.get(name) ?? this.#held.get(name);
+      pending;
+      pending = this.#unloading.get(name) ?? this.#held.get(name)
+    ) {
       await pending
     }
     if (this.#closed) throw new Error('server is shutting down')
