@@ -4,6 +4,7 @@ import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { Identity } from '../lib/identity'
+import { offlineCopyName } from '../lib/offline-copy'
 import { type ConnectionWatcher, shouldReconnect, watchConnection } from './connection'
 import { holdSaving, type SaveStore, SaveTracker } from './save-state'
 import { savedAckSocket, trackSaved } from './saved-socket'
@@ -67,7 +68,7 @@ export function openSession({
 }: SessionOptions): CollabSession {
   const doc = new Y.Doc()
   const text = doc.getText(TEXT_NAME)
-  const persistence = new IndexeddbPersistence(`tandem:${name}`, doc)
+  const persistence = new IndexeddbPersistence(offlineCopyName(name), doc)
   const save = new SaveTracker()
   const provider = new WebsocketProvider(serverUrl, encodeDocName(name), doc, {
     connect: false,

@@ -1,5 +1,5 @@
 import { validateDocName } from '@tandem/protocol'
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react'
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { navigate } from '../app/router'
 import { useServices } from '../app/services'
 import { useDocList } from '../hooks/useDocList'
@@ -8,6 +8,7 @@ import { type DocSummary, filterDocs } from '../lib/docs-api'
 import { describeAge, forgetDoc, type RecentDoc, readRecentDocs } from '../lib/recent-docs'
 import { docNameFromInput, docPath } from '../lib/routes'
 import { fullTime } from '../lib/time'
+import { DocDialogs, type DocNotice, DocNoticeBar, type DocQuestion } from './DocActions'
 import { Link } from './Link'
 import { ThemeToggle } from './ThemeToggle'
 
@@ -65,7 +66,7 @@ export function HomePage() {
           }
           resolve={(input) => input.trim() || suggestion}
         />
-        <AllDocs apiUrl={apiUrl} />
+        <AllDocs apiUrl={apiUrl} onGone={(name) => setRecent(forgetDoc(store, name))} />
         <NameForm
           title="Open a document"
           action="Open"
@@ -190,10 +191,23 @@ function RecentList({
   )
 }
 
-/** The server's documents, newest first, with a filter. */
-function AllDocs({ apiUrl }: { apiUrl: string }) {
+/**
+ * The server's documents, newest first, with a filter; each can be renamed or deleted (after a
+ * confirmation), and a deleted one restored. `onGone` is told of a name that no longer exists.
+ */
+function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) => void }) {
   const docs = useDocList(apiUrl)
   const [query, setQuery] = useState('')
+  const [question, setQuestion] = useState<DocQuestion>(null)
+  const [notice, setNotice] = useState<{ id: number; value: DocNotice } | null>(null)
+  /** The button that asked the question, to get the focus back once it is answered. */
+  const asker = useRef<HTMLElement | null>(null)
+
+  useEffect(() => {
+    // After the dialog is gone (while it is open, everything else is inert).
+    if (question === null && asker.current?.isConnected) asker.current.focus()
+    if (question === null) asker.current = null
+  }, [question])
   const id = useId()
   const all = docs.status === 'ready' ? docs.value : []
   const shown = filterDocs(all, query)
@@ -230,6 +244,18 @@ function AllDocs({ apiUrl }: { apiUrl: string }) {
           />
         </div>
       )}
+      {notice && (
+        <DocNoticeBar
+          key={notice.id}
+          apiUrl={apiUrl}
+          notice={notice.value}
+          onRestored={(name) => {
+            setNotice({ id: notice.id + 1, value: { kind: 'done', text: `Restored “${name}”.` } })
+            docs.refresh()
+          }}
+          onDismiss={() => setNotice(null)}
+        />
+      )}
       {docs.status === 'loading' && <p className="muted">Loading documents…</p>}
       {docs.status === 'error' && (
         <p className="muted" role="status">
@@ -249,14 +275,43 @@ function AllDocs({ apiUrl }: { apiUrl: string }) {
       )}
       <ul className="doc-list" data-testid="doc-list" hidden={shown.length === 0}>
         {shown.map((doc) => (
-          <DocRow key={doc.name} doc={doc} now={now} />
+          <DocRow
+            key={doc.name}
+            doc={doc}
+            now={now}
+            onAsk={(kind, button) => {
+              asker.current = button
+              setQuestion({ kind, name: doc.name })
+            }}
+          />
         ))}
       </ul>
+      <DocDialogs
+        apiUrl={apiUrl}
+        question={question}
+        onClose={() => setQuestion(null)}
+        onChanged={(name, value) => {
+          // The notice takes the focus: the row may be gone.
+          asker.current = null
+          setQuestion(null)
+          setNotice((current) => ({ id: (current?.id ?? 0) + 1, value }))
+          onGone(name)
+          docs.refresh()
+        }}
+      />
     </section>
   )
 }
 
-function DocRow({ doc, now }: { doc: DocSummary; now: number }) {
+function DocRow({
+  doc,
+  now,
+  onAsk,
+}: {
+  doc: DocSummary
+  now: number
+  onAsk: (kind: 'rename' | 'delete', button: HTMLElement) => void
+}) {
   return (
     <li data-testid="doc-item" data-name={doc.name}>
       <Link href={docPath(doc.name)} className="doc-link">
@@ -279,6 +334,26 @@ function DocRow({ doc, now }: { doc: DocSummary; now: number }) {
       >
         {describeAge(doc.updatedAtMs, now)}
       </time>
+      <span className="doc-actions">
+        <button
+          type="button"
+          className="button subtle"
+          data-testid="rename-doc"
+          aria-label={`Rename ${doc.name}`}
+          onClick={(event) => onAsk('rename', event.currentTarget)}
+        >
+          Rename
+        </button>
+        <button
+          type="button"
+          className="button subtle danger"
+          data-testid="delete-doc"
+          aria-label={`Delete ${doc.name}`}
+          onClick={(event) => onAsk('delete', event.currentTarget)}
+        >
+          Delete
+        </button>
+      </span>
     </li>
   )
 }

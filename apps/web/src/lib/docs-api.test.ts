@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from './api'
-import { filterDocs, listDocs, parseDocList } from './docs-api'
+import {
+  deleteDoc,
+  describeDocChangeError,
+  filterDocs,
+  listDocs,
+  parseDocList,
+  renameDoc,
+  restoreDoc,
+} from './docs-api'
 
 describe('parseDocList', () => {
   it('reads the documents newest first and skips unreadable ones', () => {
@@ -43,5 +51,63 @@ describe('filterDocs', () => {
 
   it('keeps everything for a blank query', () => {
     expect(filterDocs(docs, '  ')).toBe(docs)
+  })
+})
+
+describe('changing documents', () => {
+  const recording = (status: number, body: unknown) => {
+    const calls: { url: string; method: string | undefined; body: unknown }[] = []
+    const fetchImpl = async (url: string, init?: RequestInit) => {
+      calls.push({ url, method: init?.method, body: init?.body })
+      return new Response(JSON.stringify(body), { status })
+    }
+    return { calls, fetchImpl }
+  }
+
+  it('deletes, renames and restores through the API, with the name as one path segment', async () => {
+    const del = recording(200, { ok: true, retentionDays: 7 })
+    expect(await deleteDoc('http://h', 'team/notes', del.fetchImpl)).toEqual({
+      name: 'team/notes',
+      retentionDays: 7,
+    })
+    expect(del.calls).toEqual([
+      { url: 'http://h/api/docs/team%2Fnotes', method: 'DELETE', body: undefined },
+    ])
+    const ren = recording(200, { ok: true, name: 'b' })
+    await renameDoc('http://h', 'a b', 'team/b', ren.fetchImpl)
+    expect(ren.calls).toEqual([
+      { url: 'http://h/api/docs/a%20b/rename', method: 'POST', body: '{"to":"team/b"}' },
+    ])
+    const res = recording(200, { ok: true })
+    await restoreDoc('http://h', 'team/notes', res.fetchImpl)
+    expect(res.calls).toEqual([
+      { url: 'http://h/api/trash/team%2Fnotes/restore', method: 'POST', body: undefined },
+    ])
+  })
+
+  it('says why the server refused, and what to do', async () => {
+    const refusal = async (error: string, status = 409) =>
+      deleteDoc('http://h', 'x', recording(status, { error, message: 'no' }).fetchImpl).catch(
+        (err: unknown) => err,
+      )
+    const open = await refusal('document_open')
+    expect(describeDocChangeError(open, { kind: 'delete', name: 'notes' })).toBe(
+      '“notes” is open in another tab or by someone else. Close it there first, then delete it.',
+    )
+    expect(describeDocChangeError(open, { kind: 'rename', name: 'notes', to: 'n' })).toMatch(
+      /then rename it\.$/,
+    )
+    const taken = await refusal('name_taken')
+    expect(describeDocChangeError(taken, { kind: 'rename', name: 'a', to: 'b' })).toBe(
+      'A document named “b” already exists or is open. Choose another name.',
+    )
+    expect(describeDocChangeError(taken, { kind: 'restore', name: 'a' })).toMatch(/exists again/)
+    const gone = await refusal('not_found', 404)
+    expect(describeDocChangeError(gone, { kind: 'restore', name: 'a' })).toBe(
+      '“a” is no longer in the trash.',
+    )
+    const other = await refusal('internal', 500)
+    expect(describeDocChangeError(other, { kind: 'delete', name: 'a' })).toBe('No.')
+    expect(other).toBeInstanceOf(ApiError)
   })
 })

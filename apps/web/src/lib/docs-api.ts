@@ -1,4 +1,4 @@
-import { ApiError, apiRequest, type Fetch, isRecord } from './api'
+import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
 
 /** A stored document, as the home page lists it. */
 export interface DocSummary {
@@ -59,4 +59,81 @@ function fold(text: string): string {
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
     .toLocaleLowerCase()
+}
+
+/** What the server answered to a deletion. */
+export interface DeletedDoc {
+  readonly name: string
+  /** Days the server keeps the document in its trash, restorable. */
+  readonly retentionDays: number
+}
+
+const jsonPost = (body?: unknown): RequestInit => ({
+  method: 'POST',
+  ...(body === undefined
+    ? {}
+    : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+})
+
+/** Moves `name` to the server's trash (`DELETE /api/docs/{name}`). */
+export async function deleteDoc(
+  apiUrl: string,
+  name: string,
+  fetchImpl: Fetch = fetch,
+): Promise<DeletedDoc> {
+  const body = await apiRequest(fetchImpl, docApiPath(apiUrl, name), { method: 'DELETE' })
+  const days = isRecord(body) ? body.retentionDays : undefined
+  return {
+    name,
+    retentionDays: typeof days === 'number' && Number.isInteger(days) && days > 0 ? days : 30,
+  }
+}
+
+/** Gives `name` the name `to` (`POST /api/docs/{name}/rename`). */
+export async function renameDoc(
+  apiUrl: string,
+  name: string,
+  to: string,
+  fetchImpl: Fetch = fetch,
+): Promise<void> {
+  await apiRequest(fetchImpl, `${docApiPath(apiUrl, name)}/rename`, jsonPost({ to }))
+}
+
+/** Brings the most recently deleted `name` back from the trash. */
+export async function restoreDoc(
+  apiUrl: string,
+  name: string,
+  fetchImpl: Fetch = fetch,
+): Promise<void> {
+  await apiRequest(fetchImpl, `${apiUrl}/api/trash/${encodeURIComponent(name)}/restore`, jsonPost())
+}
+
+/** What the user tried to do with a document, for {@link describeDocChangeError}. */
+export type DocChange =
+  | { kind: 'delete'; name: string }
+  | { kind: 'rename'; name: string; to: string }
+  | { kind: 'restore'; name: string }
+
+/** Why the server refused `change`, as a sentence that says what to do about it. */
+export function describeDocChangeError(err: unknown, change: DocChange): string {
+  const code = err instanceof ApiError ? err.code : null
+  const name = `“${change.name}”`
+  switch (code) {
+    case 'document_open':
+      return `${name} is open in another tab or by someone else. Close it there first, then ${change.kind} it.`
+    case 'name_taken':
+      return change.kind === 'rename'
+        ? `A document named “${change.to}” already exists or is open. Choose another name.`
+        : `A document named ${name} exists again. Rename or delete it first, then restore this one.`
+    case 'not_found':
+      return change.kind === 'restore'
+        ? `${name} is no longer in the trash.`
+        : `${name} no longer exists on the server.`
+    case 'read_only':
+    case 'token_required':
+    case 'admin_key_required':
+      return `This server does not let you ${change.kind} documents from here.`
+    default:
+      return err instanceof Error ? err.message : String(err)
+  }
 }
