@@ -16,6 +16,18 @@ export function messageTypeOf(frame: Uint8Array): string {
   return messageTypes[frame[0] ?? -1] ?? 'unknown'
 }
 
+/** Sets `counter`'s value for each label to the count in `counts`, at a scrape. */
+function copyCounts(counter: Counter<'type'>, counts: ReadonlyMap<string, number>): void {
+  counter.reset()
+  for (const [type, count] of counts) counter.labels(type).inc(count)
+}
+
+/** Sets an unlabelled `counter` to `total`, at a scrape. */
+function copyTotal(counter: Counter, total: number): void {
+  counter.reset()
+  counter.inc(total)
+}
+
 /**
  * Everything the server reports on `/metrics` (Prometheus text format, via prom-client), in one
  * registry per server so that tests can run several servers in one process.
@@ -40,27 +52,40 @@ export class Metrics {
   trackRooms(rooms: { readonly size: number }): void {
     this.#rooms = rooms
   }
-  readonly messagesIn = new Counter({
+  /**
+   * Frames and bytes in and out are counted in plain numbers on the hot path (once per frame
+   * per peer) and handed to prom-client only when `/metrics` is scraped: a labelled
+   * `inc()` hashes its labels on every call.
+   */
+  readonly #framesIn = new Map<string, number>()
+  readonly #framesOut = new Map<string, number>()
+  #bytesIn = 0
+  #bytesOut = 0
+  readonly messagesIn: Counter<'type'> = new Counter({
     name: 'tandem_messages_received_total',
     help: 'WebSocket messages received, by message type.',
     labelNames: ['type'],
     registers: [this.registry],
+    collect: (): void => copyCounts(this.messagesIn, this.#framesIn),
   })
-  readonly bytesIn = new Counter({
+  readonly bytesIn: Counter = new Counter({
     name: 'tandem_received_bytes_total',
     help: 'Bytes of WebSocket messages received.',
     registers: [this.registry],
+    collect: (): void => copyTotal(this.bytesIn, this.#bytesIn),
   })
-  readonly messagesOut = new Counter({
+  readonly messagesOut: Counter<'type'> = new Counter({
     name: 'tandem_messages_sent_total',
     help: 'WebSocket messages sent (one per receiving connection), by message type.',
     labelNames: ['type'],
     registers: [this.registry],
+    collect: (): void => copyCounts(this.messagesOut, this.#framesOut),
   })
-  readonly bytesOut = new Counter({
+  readonly bytesOut: Counter = new Counter({
     name: 'tandem_sent_bytes_total',
     help: 'Bytes of WebSocket messages sent.',
     registers: [this.registry],
+    collect: (): void => copyTotal(this.bytesOut, this.#bytesOut),
   })
   readonly upgradesRefused = new Counter({
     name: 'tandem_upgrades_refused_total',
@@ -112,34 +137,18 @@ export class Metrics {
     this.#webhooks = webhooks
   }
 
-  readonly #inByType = new Map<string, Counter.Internal>()
-  readonly #outByType = new Map<string, Counter.Internal>()
-
   /** Counts one received frame. */
   received(frame: Uint8Array): void {
-    this.#child(this.#inByType, this.messagesIn, frame).inc()
-    this.bytesIn.inc(frame.length)
+    const type = messageTypeOf(frame)
+    this.#framesIn.set(type, (this.#framesIn.get(type) ?? 0) + 1)
+    this.#bytesIn += frame.length
   }
 
   /** Counts one sent frame. */
   sent(frame: Uint8Array): void {
-    this.#child(this.#outByType, this.messagesOut, frame).inc()
-    this.bytesOut.inc(frame.length)
-  }
-
-  // prom-client hashes the labels on every `labels()` call; the hot path keeps the children.
-  #child(
-    cache: Map<string, Counter.Internal>,
-    counter: Counter<'type'>,
-    frame: Uint8Array,
-  ): Counter.Internal {
     const type = messageTypeOf(frame)
-    let child = cache.get(type)
-    if (!child) {
-      child = counter.labels(type)
-      cache.set(type, child)
-    }
-    return child
+    this.#framesOut.set(type, (this.#framesOut.get(type) ?? 0) + 1)
+    this.#bytesOut += frame.length
   }
 
   constructor() {
