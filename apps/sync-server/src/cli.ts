@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { validateDocName } from '@tandem/protocol'
+import Database from 'better-sqlite3'
 import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
 import { ConfigError, loadConfig } from './config.js'
@@ -13,6 +15,8 @@ Commands:
   export --doc NAME          print a document's text (or write it to --out FILE)
   import --doc NAME          replace a document's text with stdin (or --in FILE), as one edit
   compact                    fold every stored document's log into one snapshot now
+  backup FILE                copy the SQLite database (DATA_DIR/tandem.db) to FILE, safely
+                             while the server runs (PostgreSQL: use pg_dump)
   token --doc NAME           print an access token on stdout
         [--prefix]           NAME is a prefix: the token opens every document starting with it
         [--mode edit|view]   what the token allows (default: edit)
@@ -161,6 +165,40 @@ async function compact(args: string[]): Promise<void> {
   process.stderr.write(`compacted ${documents} documents\n`)
 }
 
+/**
+ * `backup FILE`: a consistent copy of the SQLite database through SQLite's online backup API,
+ * which a running server's writes do not disturb. Refuses to overwrite FILE.
+ */
+async function backup(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { help: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  })
+  if (values.help) return void process.stdout.write(usage)
+  const [file, ...extra] = positionals
+  if (file === undefined || extra.length > 0) {
+    throw new UsageError('backup: give one destination file')
+  }
+  const config = loadConfig(process.env)
+  if (config.DATABASE_URL) {
+    throw new UsageError(
+      'backup: documents are in PostgreSQL (DATABASE_URL); back it up with pg_dump',
+    )
+  }
+  const source = join(config.DATA_DIR, 'tandem.db')
+  if (!existsSync(source)) throw new UsageError(`backup: there is no database at ${source}`)
+  if (existsSync(file)) throw new UsageError(`backup: ${file} exists; choose a new file`)
+  const db = new Database(source, { readonly: true, fileMustExist: true })
+  try {
+    await db.backup(file)
+  } finally {
+    db.close()
+  }
+  process.stderr.write(`backed up ${source} to ${file} (${statSync(file).size} bytes)\n`)
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   switch (command) {
@@ -175,6 +213,8 @@ async function main(argv: string[]): Promise<void> {
       return importText(rest)
     case 'compact':
       return compact(rest)
+    case 'backup':
+      return backup(rest)
     case undefined:
     case '--help':
     case '-h':

@@ -1,8 +1,12 @@
 import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Tandem } from '../src/app.js'
 import { TokenSigner } from '../src/auth/tokens.js'
+import { SqliteStore } from '../src/persistence/sqlite.js'
+import { textOf } from '../src/rooms/text.js'
 import { type Client, connectClient, startServer, synced, tempDir, wsUrl } from './helpers.js'
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
@@ -133,5 +137,45 @@ describe('the tandem CLI', () => {
       'the-admin-key-0123',
     ])
     expect(exported.stdout).toBe('by the admin')
+  })
+
+  it('O7: backup copies the SQLite database while the server runs; the copy opens as a data dir', async () => {
+    dir = tempDir()
+    server = await startServer(dir.path)
+    const writer = connectClient(wsUrl(server), 'kept')
+    clients.push(writer)
+    await synced(writer)
+    writer.text.insert(0, 'saved before the backup')
+    await vi.waitFor(async () => expect((await server!.store.list()).length).toBe(1))
+    // Still connected and editing: the backup runs beside the server's writes.
+    writer.text.insert(0, '> ')
+    const copy = join(dir.path, 'copy.db')
+    const result = await run(['backup', copy], { DATA_DIR: dir.path })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/^backed up .*tandem\.db to .*copy\.db \(\d+ bytes\)/)
+    const restored = join(dir.path, 'restored')
+    mkdirSync(restored)
+    renameSync(copy, join(restored, 'tandem.db'))
+    const store = await SqliteStore.open(restored)
+    try {
+      const stored = await store.load('kept')
+      const state = (await import('yjs')).mergeUpdates([
+        ...(stored?.snapshot ? [stored.snapshot] : []),
+        ...(stored?.updates ?? []),
+      ])
+      expect(textOf(state)).toMatch(/^(> )?saved before the backup$/)
+    } finally {
+      await store.close(1_000)
+    }
+
+    const again = await run(['backup', join(restored, 'tandem.db')], { DATA_DIR: dir.path })
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/exists; choose a new file/)
+    const postgres = await run(['backup', join(dir.path, 'pg.db')], {
+      DATABASE_URL: 'postgres://localhost/tandem',
+    })
+    expect(postgres.code).toBe(2)
+    expect(postgres.stderr).toMatch(/pg_dump/)
+    expect(existsSync(join(dir.path, 'pg.db'))).toBe(false)
   })
 })
