@@ -11,6 +11,25 @@ async function exported(person: DocPage, testId: string): Promise<{ name: string
   return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') }
 }
 
+/**
+ * A text file to drop on `person`'s editor: each call of the result drops it, as a browser
+ * does (dragover, then drop).
+ */
+async function fileDrop(person: DocPage, name: string, text: string): Promise<() => Promise<void>> {
+  const transfer = await person.page.evaluateHandle(
+    (file) => {
+      const data = new DataTransfer()
+      data.items.add(new File([file.text], file.name, { type: 'text/plain' }))
+      return data
+    },
+    { name, text },
+  )
+  return async () => {
+    await person.content.dispatchEvent('dragover', { dataTransfer: transfer })
+    await person.content.dispatchEvent('drop', { dataTransfer: transfer })
+  }
+}
+
 test('the text downloads as .md and .txt', async ({ openDoc, docName }) => {
   const ada = await openDoc({ label: 'Ada' })
   await ada.typeAtEnd('# Notes\n\nExported as it stands.')
@@ -60,13 +79,8 @@ test('a file dropped on the editor asks first, and Cancel leaves the text alone'
   await ada.typeAtEnd('Keep me.')
   await ada.expectText('Keep me.')
 
-  const drop = await ada.page.evaluateHandle(() => {
-    const data = new DataTransfer()
-    data.items.add(new File(['Dropped text.'], 'dropped.txt', { type: 'text/plain' }))
-    return data
-  })
-  await ada.content.dispatchEvent('dragover', { dataTransfer: drop })
-  await ada.content.dispatchEvent('drop', { dataTransfer: drop })
+  const drop = await fileDrop(ada, 'dropped.txt', 'Dropped text.')
+  await drop()
 
   const dialog = ada.page.getByTestId('confirm-dialog')
   await expect(dialog).toBeVisible()
@@ -76,8 +90,33 @@ test('a file dropped on the editor asks first, and Cancel leaves the text alone'
   await ada.expectText('Keep me.')
 
   // Dropped again and confirmed, it replaces the text (and CodeMirror did not insert it too).
-  await ada.content.dispatchEvent('dragover', { dataTransfer: drop })
-  await ada.content.dispatchEvent('drop', { dataTransfer: drop })
+  await drop()
+  await dialog.getByTestId('confirm-accept').click()
+  await ada.expectText('Dropped text.')
+})
+
+test('a file dropped again before the dialog has sent its close event is asked about', async ({
+  openDoc,
+}) => {
+  const ada = await openDoc({ label: 'Ada' })
+  await ada.typeAtEnd('Keep me.')
+  await ada.expectText('Keep me.')
+  const drop = await fileDrop(ada, 'dropped.txt', 'Dropped text.')
+  // Escape closes the dialog at once; its `close` event comes a frame later, which on a busy
+  // machine can be after the next drop. Held back, it certainly is.
+  const releaseCloseEvents = await ada.holdDialogCloseEvents()
+
+  await drop()
+  const dialog = ada.page.getByTestId('confirm-dialog')
+  await expect(dialog).toBeVisible()
+  await ada.page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await drop()
+  await expect(dialog).toBeVisible()
+
+  // The first dialog's late `close` does not cancel the second question.
+  await releaseCloseEvents()
+  await expect(dialog).toBeVisible()
   await dialog.getByTestId('confirm-accept').click()
   await ada.expectText('Dropped text.')
 })

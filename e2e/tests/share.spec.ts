@@ -96,6 +96,28 @@ test('the share dialog copies the edit link and a view-only link that opens the 
   await expect(graceDialog.getByTestId('share-view-link')).toHaveValue(viewLink)
 })
 
+test('the share dialog opens again at once after Escape closed it', async ({ openDoc }) => {
+  const ada = await openDoc({ label: 'Ada' })
+  // Escape closes the dialog at once; its `close` event comes a frame later, which on a busy
+  // machine can be after the next click. Held back, it certainly is.
+  const releaseCloseEvents = await ada.holdDialogCloseEvents()
+  const share = ada.page.getByTestId('share-button')
+  const dialog = ada.page.getByTestId('share-dialog')
+
+  await share.click()
+  await expect(dialog.getByTestId('share-view-link')).toHaveValue(/\?token=/)
+  await ada.page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await share.click()
+  await expect(dialog).toBeVisible()
+
+  // The first closing's late `close` does not close it again.
+  await releaseCloseEvents()
+  await expect(dialog).toBeVisible()
+  await ada.page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+})
+
 test('with AUTH_MODE=token, an edit link shares a view-only link made with its own token', async ({
   newPerson,
   docName,

@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react'
+import { type ReactNode, useId } from 'react'
+import { useModalDialog } from '../hooks/useModalDialog'
 
 export interface ConfirmDialogProps {
   /** Shown while true. */
@@ -24,26 +25,16 @@ export function ConfirmDialog({
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null)
+  const dialog = useModalDialog(open, onCancel)
   const id = useId()
-
-  useEffect(() => {
-    const element = dialog.current
-    if (element === null) return
-    if (open && !element.open) element.showModal()
-    if (!open && element.open) element.close()
-  }, [open])
 
   return (
     <dialog
-      ref={dialog}
+      {...dialog}
       className="dialog"
       data-testid="confirm-dialog"
       aria-labelledby={`${id}-title`}
       aria-describedby={`${id}-body`}
-      onClose={() => {
-        if (open) onCancel()
-      }}
     >
       <form
         method="dialog"

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react'
+import { useModalDialog } from '../hooks/useModalDialog'
 import { createViewLink, docUrl, type ViewLink } from '../lib/share'
 import { fullTime } from '../lib/time'
 
@@ -26,7 +27,7 @@ type Loadable =
  * view-only link the server signs on request. A view-only page offers only its own address.
  */
 export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: ShareDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null)
+  const dialog = useModalDialog(open, onClose)
   const id = useId()
   const [view, setView] = useState<Loadable>({ status: 'idle' })
   const origin = location.origin
@@ -40,13 +41,6 @@ export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: Sh
         setView({ status: 'error', message: err instanceof Error ? err.message : String(err) }),
     )
   }, [apiUrl, name, token])
-
-  useEffect(() => {
-    const element = dialog.current
-    if (element === null) return
-    if (open && !element.open) element.showModal()
-    if (!open && element.open) element.close()
-  }, [open])
 
   // A link is made when the dialog first opens, and again only once it is about to expire.
   useEffect(() => {
@@ -63,13 +57,10 @@ export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: Sh
 
   return (
     <dialog
-      ref={dialog}
+      {...dialog}
       className="dialog share-dialog"
       data-testid="share-dialog"
       aria-labelledby={`${id}-title`}
-      onClose={() => {
-        if (open) onClose()
-      }}
     >
       <div className="dialog-body">
         <h2 id={`${id}-title`}>Share “{name}”</h2>
