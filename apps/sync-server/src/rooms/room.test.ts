@@ -88,6 +88,53 @@ describe('Room', () => {
     expect(textOf((await store.load('doc'))!.updates[0]!)).toBe('hi')
   })
 
+  it('S8: a burst of updates in one turn reaches each peer as one frame without its own', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, b, watcher] = [new TestPeer('a'), new TestPeer('b'), new TestPeer('w')]
+    for (const peer of [a, b, watcher]) room.join(peer)
+    // Two typists' keystrokes, interleaved, all received in one turn.
+    const docs = [new Y.Doc(), new Y.Doc()]
+    docs[0]!.clientID = 1
+    docs[1]!.clientID = 2
+    const frames: [TestPeer, Uint8Array][] = []
+    docs.forEach((doc, i) =>
+      doc.on('update', (u: Uint8Array) => frames.push([i === 0 ? a : b, encodeSyncUpdate(u)])),
+    )
+    for (let k = 0; k < 20; k++) {
+      docs[0]!.getText('codemirror').insert(k, 'a')
+      docs[1]!.getText('codemirror').insert(0, 'b')
+    }
+    const before = [a, b, watcher].map((p) => p.received.length)
+    for (const [peer, frame] of frames) room.receive(peer, frame)
+    await room.flush()
+    const [newA, newB, newW] = [a, b, watcher].map((p, i) => p.received.slice(before[i]))
+    expect([newA, newB, newW].map((m) => m.length)).toEqual([1, 1, 1])
+    const texts = (m: Message[]) => m.map((x) => (x.type === 'sync-update' ? textOf(x.update) : ''))
+    expect(texts(newW)).toEqual([textOf(room.update)])
+    expect(textOf(room.update)).toMatch(/^(?=.*a{20})(?=.*b{20})/)
+    // Each typist gets only the other's keystrokes.
+    expect(texts(newA)).toEqual(['b'.repeat(20)])
+    expect(texts(newB)).toEqual(['a'.repeat(20)])
+  })
+
+  it('S8: a few updates in one turn are relayed one frame each, as received', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    const doc = new Y.Doc()
+    const sent: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => sent.push(u))
+    for (let k = 0; k < 3; k++) doc.getText('codemirror').insert(k, 'x')
+    const before = b.received.length
+    for (const u of sent) room.receive(a, encodeSyncUpdate(u))
+    await room.flush()
+    expect(b.updates().slice(-3)).toEqual(sent)
+    expect(b.received.length - before).toBe(3)
+  })
+
   it('S6: answers a step 1 with exactly what the peer lacks', async () => {
     const store = new MemoryStore()
     const room = await Room.load('doc', store, options, log)

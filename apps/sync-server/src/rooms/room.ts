@@ -61,6 +61,37 @@ interface OwnUpdate {
   from: Peer | null
 }
 
+/** An applied update waiting to be relayed: its frame if received as one, and its sender. */
+interface Relayed {
+  update: Uint8Array
+  frame: Uint8Array | null
+  from: Peer | null
+}
+
+/**
+ * Fewest updates applied in one tick that are relayed merged into one frame. Below, merging
+ * costs the room more than the frames it saves (Y.mergeUpdates takes about 8 µs per update in
+ * small batches, 2 µs in batches of a hundred).
+ */
+const MERGE_MIN_UPDATES = 16
+
+/** Most updates merged into one frame: beyond a few hundred, merging grows faster than linear. */
+const MERGE_MAX_UPDATES = 256
+
+/** One sync update frame holding every update of `batch`. */
+function mergedFrame(batch: readonly Relayed[]): Uint8Array {
+  if (batch.length === 1) return batch[0]!.frame ?? encodeSyncUpdate(batch[0]!.update)
+  return encodeSyncUpdate(Y.mergeUpdates(batch.map((r) => r.update)))
+}
+
+/**
+ * Resolves once the updates applied so far are relayed: their relay is queued for the end of
+ * the tick ({@link Room}'s `#relay`), and this comes after it.
+ */
+function afterRelay(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve))
+}
+
 /** The stored state of a document cannot be decoded; it is left untouched. */
 export class CorruptDocumentError extends Error {
   override readonly name = 'CorruptDocumentError'
@@ -114,6 +145,8 @@ export class Room {
   readonly #link: RoomLink | undefined
   /** Applies updates in sequence order, whichever server stored them. */
   readonly #sequencer: Sequencer<OwnUpdate>
+  /** Updates applied in this tick and not relayed yet (see {@link #relay}). */
+  #relaying: Relayed[] = []
   /** Peers with an acknowledgement to send at the end of the current commit. */
   readonly #acks = new Set<Peer>()
   #inflight = 0
@@ -420,17 +453,58 @@ export class Room {
    * the peers: how a room catches up after missing other servers' messages. Never rejects.
    */
   catchUp(): Promise<void> {
-    return this.#sequencer.catchUp()
+    return this.#sequencer.catchUp().then(afterRelay)
   }
 
   /** Adds update `seq` (the next one) to the state and relays it. */
   #apply(seq: number, update: Uint8Array, own: OwnUpdate | undefined): void {
     this.#state.push(update, seq)
-    if (own) {
-      this.#broadcast(own.frame, own.from ?? undefined)
-      this.history.edited(own.from)
-    } else if (this.#peers.size > 0) {
-      this.#broadcast(encodeSyncUpdate(update))
+    if (this.#peers.size > 0) {
+      if (this.#relaying.length === 0) process.nextTick(this.#relay)
+      this.#relaying.push({ update, frame: own?.frame ?? null, from: own?.from ?? null })
+    }
+    if (own) this.history.edited(own.from)
+  }
+
+  /**
+   * Relays the updates applied in this tick, in order, when it ends: one by one if they are
+   * few, else merged so that each peer gets one frame holding every update it did not send
+   * (a receiver applies one update instead of hundreds, and the room sends one frame per peer).
+   */
+  readonly #relay = (): void => {
+    const batch = this.#relaying
+    if (batch.length === 0) return
+    this.#relaying = []
+    if (batch.length < MERGE_MIN_UPDATES) {
+      for (const r of batch) this.#broadcast(r.frame ?? encodeSyncUpdate(r.update), r.from)
+      return
+    }
+    for (let i = 0; i < batch.length; i += MERGE_MAX_UPDATES) {
+      this.#broadcastMerged(batch.slice(i, i + MERGE_MAX_UPDATES))
+    }
+  }
+
+  /** Sends each peer the merge of the updates of `batch` that it did not send itself. */
+  #broadcastMerged(batch: Relayed[]): void {
+    const senders = new Set<Peer>()
+    for (const r of batch) if (r.from && this.#peers.has(r.from)) senders.add(r.from)
+    let merged: Uint8Array | null = null
+    try {
+      const now = Date.now()
+      for (const [peer, info] of this.#peers) {
+        if (senders.has(peer)) continue
+        merged ??= mergedFrame(batch)
+        this.#send(peer, info, merged, now)
+      }
+      for (const sender of senders) {
+        const others = batch.filter((r) => r.from !== sender)
+        if (others.length > 0)
+          this.#send(sender, this.#peers.get(sender)!, mergedFrame(others), now)
+      }
+    } catch (err) {
+      // Every update was validated, so this is not expected; relay them one by one instead.
+      this.#log.error({ err, updates: batch.length }, 'merging updates to relay failed')
+      for (const r of batch) this.#broadcast(r.frame ?? encodeSyncUpdate(r.update), r.from)
     }
   }
 
@@ -500,8 +574,12 @@ export class Room {
     peer.send(frame)
   }
 
-  /** Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it is quiet. */
-  #broadcast(frame: Uint8Array, from?: Peer, echoIfQuiet = false): void {
+  /**
+   * Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it is quiet.
+   * Updates of this tick not yet relayed go first, so that peers see messages in order.
+   */
+  #broadcast(frame: Uint8Array, from?: Peer | null, echoIfQuiet = false): void {
+    if (this.#relaying.length > 0) this.#relay()
     const now = Date.now()
     for (const [peer, info] of this.#peers) {
       if (peer === from && !(echoIfQuiet && now - info.lastSentMs >= this.#options.quietEchoMs)) {
@@ -516,10 +594,10 @@ export class Room {
     peer.close(code, closeReason[code])
   }
 
-  /** Resolves once every update received so far is stored (or has failed). */
+  /** Resolves once every update received so far is stored (or has failed) and relayed. */
   flush(): Promise<void> {
-    if (this.#inflight === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#drained.push(resolve))
+    if (this.#inflight === 0) return afterRelay()
+    return new Promise<void>((resolve) => this.#drained.push(resolve)).then(afterRelay)
   }
 
   /**
@@ -587,6 +665,8 @@ export class Room {
     this.#closed = true
     if (this.#quietTimer) clearTimeout(this.#quietTimer)
     await this.flush()
+    // What was applied last reaches the peers before their close frames.
+    this.#relay()
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
     await this.history.close()
     await this.compact()
