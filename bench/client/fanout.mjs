@@ -2,19 +2,22 @@
 // by `receivers` raw clients (decode, no Y.Doc). Latency = arrival at a receiver − the moment
 // the writer made the edit; keystroke i has Yjs clock i of the writer, which is how arrivals are
 // matched (a batch that carries several keystrokes counts each one). For the raw floor the
-// writer is raw too and frames carry their index.
+// writer is raw too and frames carry their index. The first `warmup` keystrokes are typed the
+// same way but not measured: they time a server's first pass through its code (V8 compiling it
+// on the same pinned core), which no steady figure should include.
 import * as Y from 'yjs'
 import { latencyPercentiles } from '../lib/stats.mjs'
 import { openAll, RawClient, stockProvider, waitFor } from './protocol.mjs'
 
 /**
  * @param {import('./protocol.mjs').Target} target
- * @param {{ receivers: number, keystrokes: number, intervalMs: number, room: string, flood?: boolean }} params
+ * @param {{ receivers: number, keystrokes: number, warmup?: number, intervalMs: number, room: string, flood?: boolean }} params
  * @param {import('./worker.mjs').Harness} harness
  */
 export async function run(target, params, harness) {
-  const { receivers: count, keystrokes, intervalMs, room, flood = false } = params
-  const sentAt = new Float64Array(keystrokes)
+  const { receivers: count, keystrokes, warmup = 0, intervalMs, room, flood = false } = params
+  const typed = warmup + keystrokes
+  const sentAt = new Float64Array(typed)
   const latencies = new Float64Array(count * keystrokes)
   let samples = 0
   let got = 0
@@ -22,7 +25,7 @@ export async function run(target, params, harness) {
 
   /** @param {number} index @param {number} atMs */
   const record = (index, atMs) => {
-    if (index < 0 || index >= keystrokes || sentAt[index] === 0) return
+    if (index < warmup || index >= typed || sentAt[index] === 0) return
     latencies[samples++] = atMs - sentAt[index]
     got++
   }
@@ -79,7 +82,7 @@ export async function run(target, params, harness) {
 
   await harness.mark('start')
   const started = performance.now()
-  for (let i = 0; i < keystrokes; i++) {
+  for (let i = 0; i < typed; i++) {
     const due = started + i * intervalMs
     const wait = due - performance.now()
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))

@@ -39,7 +39,13 @@ export function buildCases({ quick, tracesDir }) {
       title: `one writer typing every 10 ms, ${receivers} receivers`,
       scenario: 'fanout',
       servers: WITH_DURABILITY,
-      params: ({ room }) => ({ receivers, keystrokes: quick ? 100 : 300, intervalMs: 10, room }),
+      params: ({ room }) => ({
+        receivers,
+        keystrokes: quick ? 100 : 300,
+        warmup: 50,
+        intervalMs: 10,
+        room,
+      }),
       metrics: [
         { key: 'p50Ms', label: `${receivers} receivers: p50 (ms)`, better: 'lower', digits: 2 },
         { key: 'p95Ms', label: `${receivers} receivers: p95 (ms)`, better: 'lower', digits: 2 },
@@ -61,6 +67,7 @@ export function buildCases({ quick, tracesDir }) {
       params: ({ room }) => ({
         receivers: 10,
         keystrokes: quick ? 100 : 300,
+        warmup: 50,
         intervalMs: 10,
         room,
         flood,

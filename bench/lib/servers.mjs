@@ -183,6 +183,7 @@ export function startServer(kind, dataDir, { core, niceness = 0, startTimeoutMs 
       String(core),
       process.execPath,
       '--expose-gc',
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits.
       ...(process.env.BENCH_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
