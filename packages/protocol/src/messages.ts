@@ -1,8 +1,9 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import * as Y from 'yjs'
 import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
+
+export { validateUpdate } from './validate-update.js'
 
 /**
  * Top-level message types of the y-websocket protocol. The numbers are y-websocket's own, so
@@ -200,54 +201,6 @@ export function encodeAuthDenied(reason: string): Uint8Array {
   encoding.writeVarUint(encoder, AuthKind.PermissionDenied)
   encoding.writeVarString(encoder, reason)
   return encoding.toUint8Array(encoder)
-}
-
-/**
- * Checks that `update` is a well-formed Yjs update (v1 encoding) by decoding all of it. Throws
- * {@link ProtocolError} `invalid-update` otherwise. Decoding is linear in the update's size and
- * allocates nothing that outlives the call.
- */
-export function validateUpdate(update: Uint8Array): void {
-  let structs: ReturnType<typeof Y.decodeUpdate>['structs']
-  try {
-    ;({ structs } = Y.decodeUpdate(update))
-  } catch (err) {
-    throw new ProtocolError(
-      'invalid-update',
-      `update does not decode: ${err instanceof Error ? err.message : String(err)}`,
-      CloseCode.InvalidPayload,
-    )
-  }
-  for (const struct of structs) {
-    if (!(struct instanceof Y.Item)) continue
-    const problem = itemProblem(struct)
-    if (problem) {
-      throw new ProtocolError(
-        'invalid-update',
-        `item ${struct.id.client}:${struct.id.clock} ${problem}`,
-        CloseCode.InvalidPayload,
-      )
-    }
-  }
-}
-
-/**
- * What is impossible about an item's neighbours, or `null`. A client inserts relative to content
- * that existed when it typed: its own earlier items, never later ones, and never the same item
- * on both sides. Integrating such an item depends on the order updates arrive in, so peers
- * that received them differently would end up with different text.
- */
-function itemProblem(item: Y.Item): string | null {
-  const { origin, rightOrigin, id } = item
-  if (origin && rightOrigin && Y.compareIDs(origin, rightOrigin)) {
-    return 'has the same item on both sides'
-  }
-  for (const neighbour of [origin, rightOrigin]) {
-    if (neighbour && neighbour.client === id.client && neighbour.clock >= id.clock) {
-      return 'is placed next to an item its client wrote later'
-    }
-  }
-  return null
 }
 
 /**

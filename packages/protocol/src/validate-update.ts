@@ -1,0 +1,311 @@
+import * as decoding from 'lib0/decoding'
+import * as Y from 'yjs'
+import { CloseCode } from './close-codes.js'
+import { ProtocolError } from './errors.js'
+
+// validateUpdate walks a v1 update the way Y.decodeUpdate reads it, but without building Item,
+// ID or Content objects: the sync server checks every update it receives, and those objects were
+// most of its garbage. It accepts exactly what Y.decodeUpdate followed by itemProblem accepts
+// (validateUpdateByDecoding below, which test/validate-update.test.ts compares it with). Integers
+// and payload lengths are read with lib0's own functions, so overlong, inexact and NaN varUints
+// behave as they do in Yjs. Strings are checked in place as the fatal TextDecoder that lib0
+// uses would check them. JSON, Embed, Format and Any contents are read with the same lib0 and
+// JSON.parse calls Yjs makes (they allocate, but editor keystrokes do not carry them); an update
+// holding a subdocument (ContentDoc, whose options Yjs hands to `new Doc`) is decoded by Yjs.
+
+/** Returned by {@link scanUpdate} when the update holds content that only Yjs can judge. */
+const DECODE_WITH_YJS = 'decode with Yjs'
+
+/**
+ * Checks that `update` is a well-formed Yjs update (v1 encoding) by reading all of it: every
+ * struct and the delete set. Throws {@link ProtocolError} `invalid-update` otherwise, and also
+ * for an item placed next to a later item of its own client or with the same item on both sides.
+ * Bytes after the delete set are ignored, as Yjs ignores them. Linear in the update's size.
+ */
+export function validateUpdate(update: Uint8Array): void {
+  let problem: string | null
+  try {
+    problem = scanUpdate(update)
+  } catch (err) {
+    throw doesNotDecode(err)
+  }
+  if (problem === DECODE_WITH_YJS) validateUpdateByDecoding(update)
+  else if (problem !== null) {
+    throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+  }
+}
+
+/**
+ * The definition {@link validateUpdate} follows: decode with Yjs, then look at each item's
+ * neighbours. Slower, since it builds every struct.
+ */
+export function validateUpdateByDecoding(update: Uint8Array): void {
+  let structs: ReturnType<typeof Y.decodeUpdate>['structs']
+  try {
+    ;({ structs } = Y.decodeUpdate(update))
+  } catch (err) {
+    throw doesNotDecode(err)
+  }
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue
+    const problem = itemProblem(struct)
+    if (problem) {
+      throw new ProtocolError(
+        'invalid-update',
+        `item ${struct.id.client}:${struct.id.clock} ${problem}`,
+        CloseCode.InvalidPayload,
+      )
+    }
+  }
+}
+
+function doesNotDecode(err: unknown): ProtocolError {
+  return new ProtocolError(
+    'invalid-update',
+    `update does not decode: ${err instanceof Error ? err.message : String(err)}`,
+    CloseCode.InvalidPayload,
+  )
+}
+
+const SAME_ITEM_ON_BOTH_SIDES = 'has the same item on both sides'
+const LATER_NEIGHBOUR = 'is placed next to an item its client wrote later'
+
+/**
+ * What is impossible about an item's neighbours, or `null`. A client inserts relative to content
+ * that existed when it typed: its own earlier items, never later ones, and never the same item
+ * on both sides. Integrating such an item depends on the order updates arrive in, so peers
+ * that received them differently would end up with different text.
+ */
+function itemProblem(item: Y.Item): string | null {
+  const { origin, rightOrigin, id } = item
+  if (origin && rightOrigin && Y.compareIDs(origin, rightOrigin)) {
+    return SAME_ITEM_ON_BOTH_SIDES
+  }
+  for (const neighbour of [origin, rightOrigin]) {
+    if (neighbour && neighbour.client === id.client && neighbour.clock >= id.clock) {
+      return LATER_NEIGHBOUR
+    }
+  }
+  return null
+}
+
+class DecodeError extends Error {}
+
+// Info byte of a struct (yjs: lazyStructReaderGenerator).
+const HAS_ORIGIN = 0x80
+const HAS_RIGHT_ORIGIN = 0x40
+const HAS_PARENT_SUB = 0x20
+const CONTENT_REF = 0x1f
+const SKIP = 10
+
+// Content refs (yjs: contentRefs).
+const DELETED = 1
+const JSON_ = 2
+const BINARY = 3
+const STRING = 4
+const EMBED = 5
+const FORMAT = 6
+const TYPE = 7
+const ANY = 8
+const DOC = 9
+
+// Type refs that carry a name (yjs: typeRefs, readYXmlElement, readYXmlHook).
+const XML_ELEMENT = 3
+const XML_HOOK = 5
+const LAST_TYPE_REF = 6
+
+/**
+ * Reads `update` as Y.decodeUpdate does. Returns null if it decodes and every item's neighbours
+ * are possible, the problem if one is not, or {@link DECODE_WITH_YJS}. Throws where Yjs throws.
+ */
+function scanUpdate(update: Uint8Array): string | null {
+  const decoder = decoding.createDecoder(update)
+  const numOfStateUpdates = decoding.readVarUint(decoder)
+  for (let i = 0; i < numOfStateUpdates; i++) {
+    const numberOfStructs = decoding.readVarUint(decoder)
+    const client = decoding.readVarUint(decoder)
+    let clock = decoding.readVarUint(decoder)
+    for (let j = 0; j < numberOfStructs; j++) {
+      // lib0's readUint8 does not check bounds; past the end Yjs reads a GC length and throws.
+      const info = update[decoder.pos++]
+      if (info === undefined) throw new DecodeError('Unexpected end of array')
+      if (info === SKIP) {
+        clock += decoding.readVarUint(decoder)
+        continue
+      }
+      if ((info & CONTENT_REF) === 0) {
+        clock += decoding.readVarUint(decoder) // GC
+        continue
+      }
+      const hasOrigin = (info & HAS_ORIGIN) !== 0
+      const hasRightOrigin = (info & HAS_RIGHT_ORIGIN) !== 0
+      let originClient = 0
+      let originClock = 0
+      let rightClient = 0
+      let rightClock = 0
+      if (hasOrigin) {
+        originClient = decoding.readVarUint(decoder)
+        originClock = decoding.readVarUint(decoder)
+      }
+      if (hasRightOrigin) {
+        rightClient = decoding.readVarUint(decoder)
+        rightClock = decoding.readVarUint(decoder)
+      }
+      if (!hasOrigin && !hasRightOrigin) {
+        // The parent: a root type's name or the ID of the item that holds the type.
+        if (decoding.readVarUint(decoder) === 1) skipString(decoder)
+        else {
+          decoding.readVarUint(decoder)
+          decoding.readVarUint(decoder)
+        }
+        if ((info & HAS_PARENT_SUB) !== 0) skipString(decoder)
+      }
+      let length = 1
+      switch (info & CONTENT_REF) {
+        case DELETED:
+          length = decoding.readVarUint(decoder)
+          break
+        case JSON_: {
+          // The length is the number of values read, which for a NaN count is 0.
+          const count = decoding.readVarUint(decoder)
+          for (length = 0; length < count; length++) {
+            const json = decoding.readVarString(decoder)
+            if (json !== 'undefined') JSON.parse(json)
+          }
+          break
+        }
+        case BINARY:
+          skipBytes(decoder)
+          break
+        case STRING:
+          length = skipString(decoder)
+          break
+        case EMBED:
+          JSON.parse(decoding.readVarString(decoder))
+          break
+        case FORMAT:
+          skipString(decoder)
+          JSON.parse(decoding.readVarString(decoder))
+          break
+        case TYPE: {
+          const typeRef = decoding.readVarUint(decoder)
+          if (typeRef === XML_ELEMENT || typeRef === XML_HOOK) skipString(decoder)
+          else if (!(typeRef >= 0 && typeRef <= LAST_TYPE_REF)) {
+            throw new DecodeError(`unknown type ref ${typeRef}`)
+          }
+          break
+        }
+        case ANY: {
+          const count = decoding.readVarUint(decoder)
+          for (length = 0; length < count; length++) decoding.readAny(decoder)
+          break
+        }
+        case DOC:
+          return DECODE_WITH_YJS
+        default:
+          throw new DecodeError(`unknown content ref ${info & CONTENT_REF}`)
+      }
+      if (
+        hasOrigin &&
+        hasRightOrigin &&
+        originClient === rightClient &&
+        originClock === rightClock
+      ) {
+        return `item ${client}:${clock} ${SAME_ITEM_ON_BOTH_SIDES}`
+      }
+      if (
+        (hasOrigin && originClient === client && originClock >= clock) ||
+        (hasRightOrigin && rightClient === client && rightClock >= clock)
+      ) {
+        return `item ${client}:${clock} ${LATER_NEIGHBOUR}`
+      }
+      clock += length
+    }
+  }
+  // The delete set. Yjs ignores any bytes after it.
+  const numClients = decoding.readVarUint(decoder)
+  for (let i = 0; i < numClients; i++) {
+    decoding.readVarUint(decoder) // client
+    const numberOfDeletes = decoding.readVarUint(decoder)
+    for (let j = 0; j < numberOfDeletes; j++) {
+      decoding.readVarUint(decoder) // clock
+      decoding.readVarUint(decoder) // length
+    }
+  }
+  return null
+}
+
+/**
+ * Skips a varUint-prefixed byte array and returns its start. lib0 refuses a length past the end;
+ * a NaN length (from a varUint of 147 or more bytes) it lets through, but the position becomes
+ * NaN and Yjs's next read, which always comes, throws.
+ */
+function skipBytes(decoder: decoding.Decoder): number {
+  const len = decoding.readVarUint(decoder)
+  const start = decoder.pos
+  if (!(start + len <= decoder.arr.length)) throw new DecodeError('Unexpected end of array')
+  decoder.pos = start + len
+  return start
+}
+
+/**
+ * Skips a varString and returns its length in UTF-16 code units, as lib0's readVarString would
+ * decode it: with a TextDecoder that is fatal (invalid UTF-8 throws) and keeps a BOM.
+ */
+function skipString(decoder: decoding.Decoder): number {
+  const start = skipBytes(decoder)
+  const arr = decoder.arr
+  const end = decoder.pos
+  let i = start
+  while (i < end && (arr[i] as number) < 0x80) i++
+  let units = i - start
+  while (i < end) {
+    const b = arr[i] as number
+    if (b < 0x80) {
+      i += 1
+      units += 1
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      if (i + 1 >= end || !isContinuation(arr[i + 1] as number)) throw notUtf8()
+      i += 2
+      units += 1
+    } else if (b >= 0xe0 && b <= 0xef) {
+      // E0 needs A0..BF next (no overlong form); ED needs 80..9F (no surrogates).
+      const b1 = arr[i + 1] as number
+      if (
+        i + 2 >= end ||
+        b1 < (b === 0xe0 ? 0xa0 : 0x80) ||
+        b1 > (b === 0xed ? 0x9f : 0xbf) ||
+        !isContinuation(arr[i + 2] as number)
+      ) {
+        throw notUtf8()
+      }
+      i += 3
+      units += 1
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      // F0 needs 90..BF next (no overlong form); F4 needs 80..8F (nothing above U+10FFFF).
+      const b1 = arr[i + 1] as number
+      if (
+        i + 3 >= end ||
+        b1 < (b === 0xf0 ? 0x90 : 0x80) ||
+        b1 > (b === 0xf4 ? 0x8f : 0xbf) ||
+        !isContinuation(arr[i + 2] as number) ||
+        !isContinuation(arr[i + 3] as number)
+      ) {
+        throw notUtf8()
+      }
+      i += 4
+      units += 2 // a surrogate pair
+    } else {
+      throw notUtf8()
+    }
+  }
+  return units
+}
+
+function isContinuation(b: number): boolean {
+  return (b & 0xc0) === 0x80
+}
+
+function notUtf8(): DecodeError {
+  return new DecodeError('The encoded data was not valid for encoding utf-8')
+}
