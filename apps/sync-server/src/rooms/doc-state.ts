@@ -120,6 +120,8 @@ export class DocState {
 
   /** What a peer whose state vector is `stateVector` lacks. */
   diff(stateVector: Uint8Array): Uint8Array {
+    // A peer that has nothing (a new tab, a cold load) lacks all of it: no need to re-encode.
+    if (stateVector.length === 1 && stateVector[0] === 0) return this.update
     return Y.diffUpdate(this.update, stateVector)
   }
 
