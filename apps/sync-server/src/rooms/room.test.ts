@@ -98,9 +98,11 @@ describe('Room', () => {
     docs[0]!.clientID = 1
     docs[1]!.clientID = 2
     const frames: [TestPeer, Uint8Array][] = []
-    docs.forEach((doc, i) =>
-      doc.on('update', (u: Uint8Array) => frames.push([i === 0 ? a : b, encodeSyncUpdate(u)])),
-    )
+    for (const [i, doc] of docs.entries()) {
+      doc.on('update', (u: Uint8Array) => {
+        frames.push([i === 0 ? a : b, encodeSyncUpdate(u)])
+      })
+    }
     for (let k = 0; k < 20; k++) {
       docs[0]!.getText('codemirror').insert(k, 'a')
       docs[1]!.getText('codemirror').insert(0, 'b')
