@@ -30,5 +30,6 @@ export {
   SyncStep,
   validateStateVector,
   validateUpdate,
+  validateUpdateWithStateVector,
 } from './messages.js'
 export { minimalEdit, replaceText, TEXT_NAME, type TextEdit } from './text.js'

@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
 
-export { validateUpdate } from './validate-update.js'
+export { validateUpdate, validateUpdateWithStateVector } from './validate-update.js'
 
 /**
  * Top-level message types of the y-websocket protocol. The numbers are y-websocket's own, so

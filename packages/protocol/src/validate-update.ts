@@ -1,4 +1,5 @@
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
@@ -32,6 +33,75 @@ export function validateUpdate(update: Uint8Array): void {
   if (problem === DECODE_WITH_YJS) validateUpdateByDecoding(update)
   else if (problem !== null) {
     throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+  }
+}
+
+/**
+ * {@link validateUpdate}, and the update's state vector from the same pass: the bytes
+ * `Y.encodeStateVectorFromUpdate(update)` returns, without building a struct. For a stored
+ * document, whose whole state a server checks when it loads it and whose state vector it then
+ * sends every joining client.
+ */
+export function validateUpdateWithStateVector(update: Uint8Array): Uint8Array {
+  const stateVector = new StateVectorWriter()
+  let problem: string | null
+  try {
+    problem = scanUpdate(update, stateVector)
+  } catch (err) {
+    throw doesNotDecode(err)
+  }
+  if (problem === DECODE_WITH_YJS) {
+    validateUpdateByDecoding(update)
+    return Y.encodeStateVectorFromUpdate(update)
+  }
+  if (problem !== null) throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+  return stateVector.finish()
+}
+
+/**
+ * Builds a state vector from the structs of an update in the order they are read, exactly as
+ * yjs's `encodeStateVectorFromUpdateV2` does: per run of one client's structs, the clock after
+ * its last struct, counted only while the run is contiguous from clock 0 (a run that starts
+ * later, or a Skip, stops the count); runs that counted nothing are left out.
+ */
+class StateVectorWriter {
+  readonly #encoder = encoding.createEncoder()
+  #entries = 0
+  #started = false
+  #client = 0
+  #clock = 0
+  #stopCounting = false
+
+  struct(client: number, clock: number, length: number, skip: boolean): void {
+    if (!this.#started) {
+      // Yjs counts the very first struct before it looks at whether it is a Skip.
+      this.#started = true
+      this.#client = client
+      this.#stopCounting = clock !== 0
+      this.#clock = this.#stopCounting ? 0 : clock + length
+    } else if (client !== this.#client) {
+      this.#write()
+      this.#client = client
+      this.#clock = 0
+      this.#stopCounting = clock !== 0
+    }
+    if (skip) this.#stopCounting = true
+    if (!this.#stopCounting) this.#clock = clock + length
+  }
+
+  finish(): Uint8Array {
+    if (this.#started) this.#write()
+    const out = encoding.createEncoder()
+    encoding.writeVarUint(out, this.#entries)
+    encoding.writeUint8Array(out, encoding.toUint8Array(this.#encoder))
+    return encoding.toUint8Array(out)
+  }
+
+  #write(): void {
+    if (this.#clock === 0) return
+    this.#entries++
+    encoding.writeVarUint(this.#encoder, this.#client)
+    encoding.writeVarUint(this.#encoder, this.#clock)
   }
 }
 
@@ -118,7 +188,7 @@ const LAST_TYPE_REF = 6
  * Reads `update` as Y.decodeUpdate does. Returns null if it decodes and every item's neighbours
  * are possible, the problem if one is not, or {@link DECODE_WITH_YJS}. Throws where Yjs throws.
  */
-function scanUpdate(update: Uint8Array): string | null {
+function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string | null {
   const decoder = decoding.createDecoder(update)
   const numOfStateUpdates = decoding.readVarUint(decoder)
   for (let i = 0; i < numOfStateUpdates; i++) {
@@ -130,11 +200,15 @@ function scanUpdate(update: Uint8Array): string | null {
       const info = update[decoder.pos++]
       if (info === undefined) throw new DecodeError('Unexpected end of array')
       if (info === SKIP) {
-        clock += decoding.readVarUint(decoder)
+        const length = decoding.readVarUint(decoder)
+        stateVector?.struct(client, clock, length, true)
+        clock += length
         continue
       }
       if ((info & CONTENT_REF) === 0) {
-        clock += decoding.readVarUint(decoder) // GC
+        const length = decoding.readVarUint(decoder) // GC
+        stateVector?.struct(client, clock, length, false)
+        clock += length
         continue
       }
       const hasOrigin = (info & HAS_ORIGIN) !== 0
@@ -219,6 +293,7 @@ function scanUpdate(update: Uint8Array): string | null {
       ) {
         return `item ${client}:${clock} ${LATER_NEIGHBOUR}`
       }
+      stateVector?.struct(client, clock, length, false)
       clock += length
     }
   }

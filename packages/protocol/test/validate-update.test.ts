@@ -9,7 +9,11 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode, decodeMessage, ProtocolError } from '../src/index.js'
-import { validateUpdate, validateUpdateByDecoding } from '../src/validate-update.js'
+import {
+  validateUpdate,
+  validateUpdateByDecoding,
+  validateUpdateWithStateVector,
+} from '../src/validate-update.js'
 import { concat } from './helpers.js'
 
 const runs = (numRuns: number) => ({ seed: 42, numRuns })
@@ -28,14 +32,30 @@ function outcome(validate: (u: Uint8Array) => void, update: Uint8Array): Outcome
   }
 }
 
-/** Asserts that both implementations agree on `update`; returns their answer. */
+/**
+ * Asserts that both implementations agree on `update`, and that the state vector read in the
+ * same pass is Yjs's byte for byte (or is refused alike); returns their answer.
+ */
 function agree(update: Uint8Array): Outcome {
   const expected = outcome(validateUpdateByDecoding, update)
   const actual = outcome(validateUpdate, update)
   if (actual !== expected) {
     throw new Error(`validateUpdate ${actual}, Yjs ${expected}: ${Array.from(update).join(',')}`)
   }
+  let stateVector: Uint8Array | null = null
+  expect(
+    outcome((u) => {
+      stateVector = validateUpdateWithStateVector(u)
+    }, update),
+  ).toBe(actual)
+  if (stateVector !== null && !equalBytes(stateVector, Y.encodeStateVectorFromUpdate(update))) {
+    throw new Error(`state vector differs from Yjs's: ${Array.from(update).join(',')}`)
+  }
   return actual
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }
 
 /** Edits in several documents exchanging updates; returns every update seen and the states. */

@@ -1,3 +1,4 @@
+import { validateUpdateWithStateVector } from '@tandem/protocol'
 import * as Y from 'yjs'
 
 /** The encoding of an empty document: no structs, no deletions. */
@@ -110,6 +111,17 @@ export class DocState {
       this.#pending = []
     }
     return this.#base
+  }
+
+  /**
+   * Reads the whole state once, throwing `ProtocolError` if it does not decode, and learns its
+   * state vector in the same pass (cheaper than `Y.encodeStateVectorFromUpdate`, which builds
+   * every struct of a large document again).
+   */
+  validate(): void {
+    const update = this.update
+    const stateVector = validateUpdateWithStateVector(update)
+    this.#stateVector ??= stateVector
   }
 
   /** The document's state vector. */

@@ -218,8 +218,7 @@ export class Room {
         state = new DocState(stored?.snapshot ?? null, stored?.updates ?? [], stored?.lastSeq ?? 0)
         // Decode all of it now (a single stored update is not even parsed by merging), so that
         // a corrupt document is refused here instead of failing a client later.
-        validateUpdate(state.update)
-        void state.stateVector
+        state.validate()
       } catch (err) {
         throw new CorruptDocumentError(
           `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,
