@@ -109,7 +109,7 @@ export const configSchema = z.object({
     .min(16, 'must have at least 16 characters')
     .optional()
     .describe(
-      'Bearer key for the server-wide API (list, compact) and any document (also `ADMIN_KEY_FILE`). Unset: open mode allows them, token mode refuses.',
+      'Bearer key for the server-wide API (list, compact, trash) and any document (also `ADMIN_KEY_FILE`). Unset: open mode allows them, token mode refuses.',
     ),
   ALLOWED_ORIGINS: z
     .string()
