@@ -17,7 +17,7 @@ import type {
   VersionInfo,
   VersionKind,
 } from './store.js'
-import { trashKey } from './trash.js'
+import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 4
 
@@ -211,7 +211,7 @@ function statements(schema: string | undefined, sequence: string): Statements {
              COALESCE(octet_length(d.snapshot), 0)
                + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
                AS stored_bytes
-      FROM ${trash} t LEFT JOIN ${documents} d ON d.name = '%trash/' || t.id
+      FROM ${trash} t LEFT JOIN ${documents} d ON d.name = $1::text || t.id
       ORDER BY t.deleted_at_ms DESC, t.id DESC`,
     takeTrashBefore: `DELETE FROM ${trash} WHERE deleted_at_ms < $1 RETURNING id`,
     deleteTrash: `DELETE FROM ${trash} WHERE id = $1`,
@@ -537,7 +537,7 @@ export class PostgresStore implements DocStore {
       deleted_at_ms: string
       updated_at_ms: string | null
       stored_bytes: string
-    }>(this.#sql.listTrash)
+    }>(this.#sql.listTrash, [TRASH_KEY_PREFIX])
     return rows.map((r) => ({
       name: r.name,
       deletedAtMs: toNumber(r.deleted_at_ms),

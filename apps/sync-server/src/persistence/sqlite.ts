@@ -19,7 +19,7 @@ import type {
   VersionInfo,
   VersionKind,
 } from './store.js'
-import { trashKey } from './trash.js'
+import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 4
 
@@ -390,10 +390,10 @@ export class SqliteStore implements DocStore {
                 COALESCE(length(d.snapshot), 0)
                   + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
                   AS stored_bytes
-         FROM trash t LEFT JOIN documents d ON d.name = '%trash/' || t.id
+         FROM trash t LEFT JOIN documents d ON d.name = ? || t.id
          ORDER BY t.deleted_at_ms DESC, t.id DESC`,
       )
-      .all() as {
+      .all(TRASH_KEY_PREFIX) as {
       id: number
       name: string
       deleted_at_ms: number

@@ -3,13 +3,16 @@ import type { DocStore } from './store.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
+/** What every {@link trashKey} starts with; the stores' queries join on it too. */
+export const TRASH_KEY_PREFIX = '%trash/'
+
 /**
  * The name a deleted document's rows are kept under in the store's tables while it is in the
  * trash. It starts with `%`, which the document-name rules reserve, so no document can have it
  * and `list` leaves it out.
  */
 export function trashKey(id: number): string {
-  return `%trash/${id}`
+  return `${TRASH_KEY_PREFIX}${id}`
 }
 
 /** What the trash keeps: deleted documents are purged once older than `retentionDays`. */

@@ -78,9 +78,14 @@ const MERGE_MIN_UPDATES = 16
 /** Most updates merged into one frame: beyond a few hundred, merging grows faster than linear. */
 const MERGE_MAX_UPDATES = 256
 
+/** The frame that relays `r` alone: as received if it came as a sync update frame. */
+function frameOf(r: Relayed): Uint8Array {
+  return r.frame ?? encodeSyncUpdate(r.update)
+}
+
 /** One sync update frame holding every update of `batch`. */
 function mergedFrame(batch: readonly Relayed[]): Uint8Array {
-  if (batch.length === 1) return batch[0]!.frame ?? encodeSyncUpdate(batch[0]!.update)
+  if (batch.length === 1) return frameOf(batch[0]!)
   return encodeSyncUpdate(Y.mergeUpdates(batch.map((r) => r.update)))
 }
 
@@ -475,7 +480,7 @@ export class Room {
     if (batch.length === 0) return
     this.#relaying = []
     if (batch.length < MERGE_MIN_UPDATES) {
-      for (const r of batch) this.#broadcast(r.frame ?? encodeSyncUpdate(r.update), r.from)
+      this.#broadcastEach(batch)
       return
     }
     for (let i = 0; i < batch.length; i += MERGE_MAX_UPDATES) {
@@ -503,8 +508,13 @@ export class Room {
     } catch (err) {
       // Every update was validated, so this is not expected; relay them one by one instead.
       this.#log.error({ err, updates: batch.length }, 'merging updates to relay failed')
-      for (const r of batch) this.#broadcast(r.frame ?? encodeSyncUpdate(r.update), r.from)
+      this.#broadcastEach(batch)
     }
+  }
+
+  /** Relays each update of `batch` in its own frame, to every peer but its sender. */
+  #broadcastEach(batch: readonly Relayed[]): void {
+    for (const r of batch) this.#broadcast(frameOf(r), r.from)
   }
 
   /**
