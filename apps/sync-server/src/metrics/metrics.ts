@@ -101,7 +101,7 @@ export class Metrics {
   })
   readonly appendSeconds = new Histogram({
     name: 'tandem_store_append_seconds',
-    help: 'Time from receiving an update to its commit (group commit included).',
+    help: 'Time from handing an update to the store to its commit (group commit included).',
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   })

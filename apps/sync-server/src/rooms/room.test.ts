@@ -3,6 +3,7 @@ import {
   decodeMessage,
   encodeAwareness,
   encodeAwarenessUpdate,
+  encodeSavedRequest,
   encodeSyncStep1,
   encodeSyncUpdate,
   type Message,
@@ -77,18 +78,106 @@ describe('Room', () => {
     const [a, b] = [new TestPeer('a'), new TestPeer('b')]
     room.join(a)
     room.join(b)
-    const appended = vi.spyOn(store, 'append')
+    // What b had been sent when the update was handed to the store, and when it committed.
+    const seenByB: number[] = []
+    const append = store.append.bind(store)
+    vi.spyOn(store, 'append').mockImplementation(async (name, update) => {
+      seenByB.push(b.updates().length)
+      const seq = await append(name, update)
+      seenByB.push(b.updates().length)
+      return seq
+    })
     room.receive(a, encodeSyncUpdate(insert('hi')))
-    // Not relayed before the store has committed it.
     expect(b.updates()).toHaveLength(0)
-    expect(appended).toHaveBeenCalledTimes(1)
     await room.flush()
+    // Not relayed before the store has committed it.
+    expect(seenByB).toEqual([0, 0])
     expect(b.updates().map(textOf)).toEqual(['hi'])
     expect(a.updates()).toHaveLength(0)
     expect(textOf((await store.load('doc'))!.updates[0]!)).toBe('hi')
   })
 
-  it('S8: a burst of updates in one turn reaches each peer as one frame without its own', async () => {
+  it('S8: updates applied in one turn reach each peer as one frame without its own', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, watcher] = [new TestPeer('a'), new TestPeer('w')]
+    room.join(a)
+    room.join(watcher)
+    // Twenty keystrokes from twenty typists: one turn's commits hold twenty updates.
+    const frames = Array.from({ length: 20 }, (_, k) => {
+      const doc = new Y.Doc()
+      doc.clientID = k + 1
+      doc.getText('codemirror').insert(0, String.fromCharCode(97 + k))
+      return encodeSyncUpdate(Y.encodeStateAsUpdate(doc))
+    })
+    const typists = frames.map((_, k) => new TestPeer(`t${k}`))
+    for (const t of typists) room.join(t)
+    const before = new Map([a, watcher, ...typists].map((p) => [p, p.received.length]))
+    for (const [k, frame] of frames.entries()) room.receive(typists[k]!, frame)
+    await room.flush()
+    const since = (p: TestPeer) => p.received.slice(before.get(p))
+    expect(since(watcher)).toHaveLength(1)
+    expect(since(a)).toHaveLength(1)
+    const text = (p: TestPeer) => {
+      const doc = new Y.Doc()
+      for (const m of since(p)) if (m.type === 'sync-update') Y.applyUpdate(doc, m.update)
+      return [...doc.getText('codemirror').toString()].sort().join('')
+    }
+    expect(text(watcher)).toBe('abcdefghijklmnopqrst')
+    // Each typist gets one frame with everyone's keystrokes but its own.
+    expect(since(typists[0]!)).toHaveLength(1)
+    expect(text(typists[0]!)).toBe('bcdefghijklmnopqrst')
+  })
+
+  it('S9: a burst of one peer in one turn is stored and relayed as one merged update', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    room.receive(a, encodeSavedRequest())
+    const doc = new Y.Doc()
+    const sent: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => sent.push(u))
+    for (let k = 0; k < 300; k++) doc.getText('codemirror').insert(k, 'x')
+    const before = b.received.length
+    for (const u of sent) room.receive(a, encodeSyncUpdate(u))
+    await room.flush()
+    // 300 frames: merged 256 at a time, so two rows, two frames, one acknowledgement of all.
+    const stored = (await store.load('doc'))!
+    expect(stored.updates).toHaveLength(2)
+    expect(stored.lastSeq).toBe(2)
+    expect(b.received.length - before).toBe(2)
+    expect(textOf(Y.mergeUpdates(stored.updates))).toBe('x'.repeat(300))
+    expect(textOf(room.update)).toBe('x'.repeat(300))
+    const saved = a.received.filter((m) => m.type === 'saved')
+    expect(saved.at(-1)).toEqual({ type: 'saved', updateFrames: 300 })
+    // In the next turn, a few more are stored one by one, as received.
+    for (let k = 0; k < 3; k++) doc.getText('codemirror').insert(0, 'y')
+    for (const u of sent.slice(300)) room.receive(a, encodeSyncUpdate(u))
+    await room.flush()
+    expect((await store.load('doc'))!.updates).toHaveLength(5)
+    expect(b.updates().slice(-3)).toEqual(sent.slice(300))
+  })
+
+  it('S9: updates of a peer that leaves in the turn it sent them are still stored', async () => {
+    const store = new MemoryStore()
+    const room = await Room.load('doc', store, options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    const doc = new Y.Doc()
+    const sent: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => sent.push(u))
+    for (let k = 0; k < 20; k++) doc.getText('codemirror').insert(k, 'z')
+    for (const u of sent) room.receive(a, encodeSyncUpdate(u))
+    room.leave(a)
+    await room.flush()
+    expect(textOf(Y.mergeUpdates((await store.load('doc'))!.updates))).toBe('z'.repeat(20))
+    expect(b.updates().map(textOf)).toEqual(['z'.repeat(20)])
+  })
+
+  it('S8, S9: two typists’ bursts in one turn reach each peer without its own', async () => {
     const store = new MemoryStore()
     const room = await Room.load('doc', store, options, log)
     const [a, b, watcher] = [new TestPeer('a'), new TestPeer('b'), new TestPeer('w')]
@@ -111,10 +200,12 @@ describe('Room', () => {
     for (const [peer, frame] of frames) room.receive(peer, frame)
     await room.flush()
     const since = (p: TestPeer) => p.received.slice(before.get(p))
-    expect([a, b, watcher].map((p) => since(p).length)).toEqual([1, 1, 1])
+    // Each typist's burst is stored and relayed as one update (S9); the watcher gets both.
+    expect([a, b, watcher].map((p) => since(p).length)).toEqual([1, 1, 2])
+    expect((await store.load('doc'))!.updates).toHaveLength(2)
     const texts = (p: TestPeer) =>
       since(p).map((x) => (x.type === 'sync-update' ? textOf(x.update) : ''))
-    expect(texts(watcher)).toEqual([textOf(room.update)])
+    expect(texts(watcher)).toEqual(['a'.repeat(20), 'b'.repeat(20)])
     expect(textOf(room.update)).toMatch(/^(?=.*a{20})(?=.*b{20})/)
     // Each typist gets only the other's keystrokes.
     expect(texts(a)).toEqual(['b'.repeat(20)])

@@ -61,6 +61,16 @@ interface OwnUpdate {
   from: Peer | null
 }
 
+/** An update frame received from a peer in this event-loop turn, not yet handed to the store. */
+interface Received {
+  /** The update: a view into `frame`. */
+  update: Uint8Array
+  /** The frame to relay it in: as received for a sync update, re-encoded for a step 2. */
+  frame: Uint8Array
+  /** Which of the peer's update frames it is (see {@link PeerInfo.updateFrames}). */
+  index: number
+}
+
 /** An applied update waiting to be relayed: its frame if received as one, and its sender. */
 interface Relayed {
   update: Uint8Array
@@ -69,13 +79,13 @@ interface Relayed {
 }
 
 /**
- * Fewest updates applied in one tick that are relayed merged into one frame. Below, merging
- * costs the room more than the frames it saves (Y.mergeUpdates takes about 8 µs per update in
- * small batches, 2 µs in batches of a hundred).
+ * Fewest updates of one turn that are merged: stored as one (a peer's, SPEC S9) or relayed in
+ * one frame (S8). Below, merging costs the room more than the rows and frames it saves
+ * (Y.mergeUpdates takes about 8 µs per update in small batches, 2 µs in batches of a hundred).
  */
 const MERGE_MIN_UPDATES = 16
 
-/** Most updates merged into one frame: beyond a few hundred, merging grows faster than linear. */
+/** Most updates merged into one: beyond a few hundred, merging grows faster than linear. */
 const MERGE_MAX_UPDATES = 256
 
 /** The frame that relays `r` alone: as received if it came as a sync update frame. */
@@ -109,8 +119,10 @@ interface PeerInfo {
   updateFrames: number
   /** How many of those are stored: every one up to this count. */
   storedFrames: number
-  /** Appends of this peer's updates not yet committed. */
+  /** This peer's update frames not yet committed (received this turn, or being stored). */
   appending: number
+  /** Update frames received this turn, stored at its end (see {@link Room}'s `#storeReceived`). */
+  received: Received[]
   /** The last empty update frame received while appends were pending (stored with them). */
   emptyFrame: number
   /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
@@ -150,6 +162,11 @@ export class Room {
   readonly #link: RoomLink | undefined
   /** Applies updates in sequence order, whichever server stored them. */
   readonly #sequencer: Sequencer<OwnUpdate>
+  /**
+   * Peers with updates received in this turn and not yet handed to the store, even if they
+   * have left since (see {@link #storeReceived}).
+   */
+  #receivedFrom: [Peer, PeerInfo][] = []
   /** Updates applied in this tick and not relayed yet (see {@link #relay}). */
   #relaying: Relayed[] = []
   /** Peers with an acknowledgement to send at the end of the current commit. */
@@ -264,6 +281,7 @@ export class Room {
       updateFrames: 0,
       storedFrames: 0,
       appending: 0,
+      received: [],
       emptyFrame: 0,
       wantsSaved: false,
       savedSent: 0,
@@ -380,14 +398,68 @@ export class Room {
   }
 
   /**
-   * Stores `update` (the `index`th update frame of `from`), then adds it to the state, relays
-   * `frame` to everyone but `from` and acknowledges it to `from` if asked.
+   * Takes `update` (the `index`th update frame of `from`) to be stored at the end of the turn
+   * with the others `from` sends in it (see {@link #storeReceived}).
    */
   #accept(from: Peer, info: PeerInfo, index: number, update: Uint8Array, frame: Uint8Array): void {
     info.appending++
+    if (info.received.length === 0) {
+      if (this.#receivedFrom.length === 0) process.nextTick(this.#storeReceived)
+      this.#receivedFrom.push([from, info])
+    }
+    info.received.push({ update, frame, index })
+  }
+
+  /**
+   * Hands the updates received in this turn to the store, each peer's in the order it sent
+   * them. A peer's burst of {@link MERGE_MIN_UPDATES} or more is merged and stored as one
+   * update (at most {@link MERGE_MAX_UPDATES} per merge, SPEC S9): one row, one sequence
+   * number, one frame to relay, and one update for compaction to apply instead of hundreds.
+   * Fewer are stored one by one, as received.
+   */
+  readonly #storeReceived = (): void => {
+    const senders = this.#receivedFrom
+    if (senders.length === 0) return
+    this.#receivedFrom = []
+    for (const [from, info] of senders) {
+      const received = info.received
+      info.received = []
+      if (received.length < MERGE_MIN_UPDATES) {
+        for (const r of received) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
+        continue
+      }
+      for (let i = 0; i < received.length; i += MERGE_MAX_UPDATES) {
+        const batch = received.slice(i, i + MERGE_MAX_UPDATES)
+        let merged: Uint8Array
+        try {
+          merged = Y.mergeUpdates(batch.map((r) => r.update))
+        } catch (err) {
+          // Every update was validated, so this is not expected; store them one by one instead.
+          this.#log.error({ err, updates: batch.length }, 'merging received updates failed')
+          for (const r of batch) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
+          continue
+        }
+        this.#storeFrom(from, info, batch, merged, encodeSyncUpdate(merged))
+      }
+    }
+  }
+
+  /**
+   * Stores `update` (owned bytes holding the updates of `frames`, frames of `from`), then adds
+   * it to the state, relays `frame` to everyone but `from` and acknowledges `frames` to `from`
+   * if asked.
+   */
+  #storeFrom(
+    from: Peer,
+    info: PeerInfo,
+    frames: readonly Received[],
+    update: Uint8Array,
+    frame: Uint8Array,
+  ): void {
+    const index = frames[frames.length - 1]!.index
     this.#commit(update, frame, from).then(
       () => {
-        info.appending--
+        info.appending -= frames.length
         this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
         this.#options.onChange?.(this, from)
       },
@@ -408,18 +480,16 @@ export class Room {
     if (this.#closed) throw new Error('room is closed')
     validateUpdate(update)
     if (isEmptyUpdate(update)) return
-    await this.#commit(update, encodeSyncUpdate(update), null)
+    await this.#commit(update.slice(), encodeSyncUpdate(update), null)
     this.#options.onChange?.(this, null, author)
   }
 
   /**
-   * Stores `update`, then adds it to the state and sends `frame` to every peer but `from`.
-   * Resolves once the update is in the state: if other servers stored updates before it that
-   * have not arrived yet, after those.
+   * Stores `owned` (bytes nothing else holds: the state keeps them), then adds it to the state
+   * and sends `frame` to every peer but `from`. Resolves once the update is in the state: if
+   * other servers stored updates before it that have not arrived yet, after those.
    */
-  #commit(update: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
-    // `update` may be a view into a received frame; the state keeps a copy of just the update.
-    const owned = update.slice()
+  #commit(owned: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
     this.#inflight++
     return this.#store
       .append(this.name, owned)
@@ -605,6 +675,7 @@ export class Room {
 
   /** Resolves once every update received so far is stored (or has failed) and relayed. */
   flush(): Promise<void> {
+    this.#storeReceived()
     if (this.#inflight === 0) return afterRelay()
     return new Promise<void>((resolve) => this.#drained.push(resolve)).then(afterRelay)
   }
