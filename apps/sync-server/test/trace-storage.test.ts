@@ -15,7 +15,7 @@ function storedBytes(dataDir: string, doc: string): { bytes: number; updates: nu
   try {
     const row = db
       .prepare(
-        `SELECT COALESCE((SELECT length(snapshot) FROM documents WHERE name = ?), 0)
+        `SELECT COALESCE((SELECT length(data) FROM snapshots WHERE doc = ?), 0)
                 + COALESCE((SELECT SUM(length(data)) FROM updates WHERE doc = ?), 0) AS bytes,
                 (SELECT COUNT(*) FROM updates WHERE doc = ?) AS updates`,
       )

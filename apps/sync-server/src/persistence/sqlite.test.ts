@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -44,7 +44,7 @@ describe('SqliteStore schema', () => {
   })
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('migrates a version 1 database to version 4, keeping its documents', async () => {
+  it('migrates a version 1 database to version 5, keeping its documents', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old
@@ -55,7 +55,7 @@ describe('SqliteStore schema', () => {
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(4)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(5)
       expect((await store.load('doc'))?.updates.map((u) => [...u])).toEqual([[0, 0]])
       expect(await store.append('doc', new Uint8Array([0, 0]))).toBe(2)
       const version = await store.saveVersion('doc', {
@@ -76,7 +76,7 @@ describe('SqliteStore schema', () => {
     }
   })
 
-  it('migrates a version 2 database to version 4, numbering each document’s updates from 1', async () => {
+  it('migrates a version 2 database to version 5, numbering each document’s updates from 1', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old.exec(`CREATE TABLE versions (
@@ -115,6 +115,12 @@ describe('SqliteStore schema', () => {
       expect(plain.lastSeq).toBe(2)
       expect(await store.append('compacted', Buffer.from('c3'))).toBe(5)
       expect(await store.append('plain', Buffer.from('p3'))).toBe(3)
+      // Version 5: the snapshot moved to its own table, counted in the stored size (with the
+      // rows it covers, which the next compaction deletes).
+      const sizes = new Map((await store.list()).map((d) => [d.name, d.storedBytes]))
+      expect(sizes.get('compacted')).toBe('snap'.length + 'oldc1c2c3'.length)
+      expect(await store.compact('compacted', Buffer.from('snap2'), 5)).toBe(true)
+      expect(Buffer.from((await store.load('compacted'))!.snapshot!).toString()).toBe('snap2')
     } finally {
       await store.close()
     }
@@ -122,12 +128,32 @@ describe('SqliteStore schema', () => {
 
   it('refuses a database written by a newer server, and leaves it as it was', () => {
     const newer = new Database(file)
-    newer.pragma('user_version = 5')
+    newer.pragma('user_version = 6')
     newer.close()
-    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 5; this server knows 4/)
+    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 6; this server knows 5/)
     const after = new Database(file)
-    expect(after.pragma('user_version', { simple: true })).toBe(5)
+    expect(after.pragma('user_version', { simple: true })).toBe(6)
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
+  })
+  it('an append writes a few pages, not the document’s snapshot again', async () => {
+    const store = SqliteStore.open(dataDir)
+    try {
+      // A snapshot of 200 KB: about 50 pages of 4 KB, in overflow pages.
+      const snapshot = new Uint8Array(200_000).fill(7)
+      await store.append('doc', new Uint8Array([0, 0]))
+      await store.compact('doc', snapshot, 1)
+      store.database.pragma('wal_checkpoint(TRUNCATE)')
+      await store.append('doc', new Uint8Array([0, 0]))
+      // The WAL holds what the commit wrote: a 32-byte header, then a 24-byte header and a
+      // page per frame.
+      const pageSize = store.database.pragma('page_size', { simple: true }) as number
+      const frames = (statSync(`${file}-wal`).size - 32) / (24 + pageSize)
+      expect(frames).toBeGreaterThan(0)
+      expect(frames).toBeLessThanOrEqual(4)
+      expect(new Uint8Array((await store.load('doc'))!.snapshot!)).toEqual(snapshot)
+    } finally {
+      await store.close()
+    }
   })
 })
