@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -105,7 +106,14 @@ function tandemBuild() {
     changedFiles:
       git(['status', '--porcelain', '--', '../apps', '../packages'])?.split('\n').filter(Boolean)
         .length ?? null,
-    distBuiltAt: statSync(path.join(dist, 'main.js')).mtime.toISOString(),
+    // The newest file of the build: an incremental build rewrites only what changed.
+    distBuiltAt: new Date(
+      Math.max(
+        ...readdirSync(dist, { recursive: true, encoding: 'utf8' })
+          .filter((file) => file.endsWith('.js'))
+          .map((file) => statSync(path.join(dist, file)).mtimeMs),
+      ),
+    ).toISOString(),
   }
 }
 
