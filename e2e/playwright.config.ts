@@ -11,7 +11,9 @@ export default defineConfig({
   retries: 0,
   workers: 2,
   fullyParallel: true,
-  timeout: 30_000,
+  // A test opens two or three browser contexts and a server; with two workers on a 2-core
+  // machine that is slow to start, a page can take several seconds to connect.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list'], ['json', { outputFile: '.artifacts/results.json' }]],
   outputDir: '.artifacts/test-results',
