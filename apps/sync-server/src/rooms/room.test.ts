@@ -59,6 +59,24 @@ function awareness(clientId: number, clock: number, state: object | null): Uint8
   )
 }
 
+/** A room of a fresh memory store with peers `a` and `b` joined. */
+async function roomOfTwo(): Promise<{ store: MemoryStore; room: Room; a: TestPeer; b: TestPeer }> {
+  const store = new MemoryStore()
+  const room = await Room.load('doc', store, options, log)
+  const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+  room.join(a)
+  room.join(b)
+  return { store, room, a, b }
+}
+
+/** A client's text, and every update its edits make (one per keystroke unless batched). */
+function typist(): { text: Y.Text; sent: Uint8Array[] } {
+  const doc = new Y.Doc()
+  const sent: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => sent.push(u))
+  return { text: doc.getText('codemirror'), sent }
+}
+
 describe('Room', () => {
   it('S4: greets a joining peer with its state vector first', async () => {
     const store = new MemoryStore()
@@ -73,11 +91,7 @@ describe('Room', () => {
   })
 
   it('S5: stores an update before relaying it, and never echoes it to its sender', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
-    room.join(a)
-    room.join(b)
+    const { store, room, a, b } = await roomOfTwo()
     // What b had been sent when the update was handed to the store, and when it committed.
     const seenByB: number[] = []
     const append = store.append.bind(store)
@@ -130,16 +144,10 @@ describe('Room', () => {
   })
 
   it('S9: a burst of one peer in one turn is stored and relayed as one merged update', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
-    room.join(a)
-    room.join(b)
+    const { store, room, a, b } = await roomOfTwo()
     room.receive(a, encodeSavedRequest())
-    const doc = new Y.Doc()
-    const sent: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => sent.push(u))
-    for (let k = 0; k < 300; k++) doc.getText('codemirror').insert(k, 'x')
+    const { text, sent } = typist()
+    for (let k = 0; k < 300; k++) text.insert(k, 'x')
     const before = b.received.length
     for (const u of sent) room.receive(a, encodeSyncUpdate(u))
     await room.flush()
@@ -153,7 +161,7 @@ describe('Room', () => {
     const saved = a.received.filter((m) => m.type === 'saved')
     expect(saved.at(-1)).toEqual({ type: 'saved', updateFrames: 300 })
     // In the next turn, a few more are stored one by one, as received.
-    for (let k = 0; k < 3; k++) doc.getText('codemirror').insert(0, 'y')
+    for (let k = 0; k < 3; k++) text.insert(0, 'y')
     for (const u of sent.slice(300)) room.receive(a, encodeSyncUpdate(u))
     await room.flush()
     expect((await store.load('doc'))!.updates).toHaveLength(5)
@@ -161,15 +169,9 @@ describe('Room', () => {
   })
 
   it('S9: updates of a peer that leaves in the turn it sent them are still stored', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
-    room.join(a)
-    room.join(b)
-    const doc = new Y.Doc()
-    const sent: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => sent.push(u))
-    for (let k = 0; k < 20; k++) doc.getText('codemirror').insert(k, 'z')
+    const { store, room, a, b } = await roomOfTwo()
+    const { text, sent } = typist()
+    for (let k = 0; k < 20; k++) text.insert(k, 'z')
     for (const u of sent) room.receive(a, encodeSyncUpdate(u))
     room.leave(a)
     await room.flush()
@@ -213,15 +215,9 @@ describe('Room', () => {
   })
 
   it('S8: a few updates in one turn are relayed one frame each, as received', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
-    room.join(a)
-    room.join(b)
-    const doc = new Y.Doc()
-    const sent: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => sent.push(u))
-    for (let k = 0; k < 3; k++) doc.getText('codemirror').insert(k, 'x')
+    const { room, a, b } = await roomOfTwo()
+    const { text, sent } = typist()
+    for (let k = 0; k < 3; k++) text.insert(k, 'x')
     const before = b.received.length
     for (const u of sent) room.receive(a, encodeSyncUpdate(u))
     await room.flush()
