@@ -339,39 +339,31 @@ function skipString(decoder: decoding.Decoder): number {
     if (b < 0x80) {
       i += 1
       units += 1
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      if (i + 1 >= end || !isContinuation(arr[i + 1] as number)) throw notUtf8()
-      i += 2
-      units += 1
-    } else if (b >= 0xe0 && b <= 0xef) {
-      // E0 needs A0..BF next (no overlong form); ED needs 80..9F (no surrogates).
-      const b1 = arr[i + 1] as number
-      if (
-        i + 2 >= end ||
-        b1 < (b === 0xe0 ? 0xa0 : 0x80) ||
-        b1 > (b === 0xed ? 0x9f : 0xbf) ||
-        !isContinuation(arr[i + 2] as number)
-      ) {
-        throw notUtf8()
-      }
-      i += 3
-      units += 1
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      // F0 needs 90..BF next (no overlong form); F4 needs 80..8F (nothing above U+10FFFF).
-      const b1 = arr[i + 1] as number
-      if (
-        i + 3 >= end ||
-        b1 < (b === 0xf0 ? 0x90 : 0x80) ||
-        b1 > (b === 0xf4 ? 0x8f : 0xbf) ||
-        !isContinuation(arr[i + 2] as number) ||
-        !isContinuation(arr[i + 3] as number)
-      ) {
-        throw notUtf8()
-      }
-      i += 4
-      units += 2 // a surrogate pair
     } else {
-      throw notUtf8()
+      // The lead byte gives the length. The second byte's range also refuses overlong forms
+      // (E0 needs A0..BF, F0 needs 90..BF), surrogates (ED needs 80..9F) and code points above
+      // U+10FFFF (F4 needs 80..8F).
+      let len: number
+      let lo = 0x80
+      let hi = 0xbf
+      if (b >= 0xc2 && b <= 0xdf) {
+        len = 2
+      } else if (b >= 0xe0 && b <= 0xef) {
+        len = 3
+        if (b === 0xe0) lo = 0xa0
+        else if (b === 0xed) hi = 0x9f
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4
+        if (b === 0xf0) lo = 0x90
+        else if (b === 0xf4) hi = 0x8f
+      } else {
+        throw notUtf8()
+      }
+      const b1 = arr[i + 1] as number
+      if (i + len > end || b1 < lo || b1 > hi) throw notUtf8()
+      for (let k = 2; k < len; k++) if (!isContinuation(arr[i + k] as number)) throw notUtf8()
+      i += len
+      units += len === 4 ? 2 : 1 // four bytes make a surrogate pair
     }
   }
   return units

@@ -92,8 +92,9 @@ CREATE INDEX trash_by_time ON trash (deleted_at_ms);
   // 4 → 5: fewer pages written per commit. Snapshots get a table of their own: kept beside the
   // counter and timestamp every append advances, a snapshot's overflow pages were read and
   // compared by every append to its document, and written again whenever the row changed size
-  // (the first append after a compaction). The log is keyed by (doc, doc_seq) alone: the global AUTOINCREMENT number that
-  // version 3 replaced cost an index page and a sqlite_sequence page in every commit.
+  // (the first append after a compaction). The log is keyed by (doc, doc_seq) alone: the
+  // global AUTOINCREMENT number that version 3 replaced cost an index page and a
+  // sqlite_sequence page in every commit.
   `
 CREATE TABLE snapshots (
   doc  TEXT PRIMARY KEY,

@@ -59,14 +59,15 @@ function awareness(clientId: number, clock: number, state: object | null): Uint8
   )
 }
 
-/** A room of a fresh memory store with peers `a` and `b` joined. */
-async function roomOfTwo(): Promise<{ store: MemoryStore; room: Room; a: TestPeer; b: TestPeer }> {
+/** A room of a fresh memory store, with a peer joined for each of `ids`, in order. */
+async function roomWith<Ids extends string[]>(
+  ...ids: Ids
+): Promise<{ store: MemoryStore; room: Room; peers: { [K in keyof Ids]: TestPeer } }> {
   const store = new MemoryStore()
   const room = await Room.load('doc', store, options, log)
-  const [a, b] = [new TestPeer('a'), new TestPeer('b')]
-  room.join(a)
-  room.join(b)
-  return { store, room, a, b }
+  const peers = ids.map((id) => new TestPeer(id))
+  for (const peer of peers) room.join(peer)
+  return { store, room, peers: peers as { [K in keyof Ids]: TestPeer } }
 }
 
 /** A client's text, and every update its edits make (one per keystroke unless batched). */
@@ -91,7 +92,11 @@ describe('Room', () => {
   })
 
   it('S5: stores an update before relaying it, and never echoes it to its sender', async () => {
-    const { store, room, a, b } = await roomOfTwo()
+    const {
+      store,
+      room,
+      peers: [a, b],
+    } = await roomWith('a', 'b')
     // What b had been sent when the update was handed to the store, and when it committed.
     const seenByB: number[] = []
     const append = store.append.bind(store)
@@ -112,11 +117,10 @@ describe('Room', () => {
   })
 
   it('S8: updates applied in one turn reach each peer as one frame without its own', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [a, watcher] = [new TestPeer('a'), new TestPeer('w')]
-    room.join(a)
-    room.join(watcher)
+    const {
+      room,
+      peers: [a, watcher],
+    } = await roomWith('a', 'w')
     // Twenty keystrokes from twenty typists: one turn's commits hold twenty updates.
     const frames = Array.from({ length: 20 }, (_, k) => {
       const doc = new Y.Doc()
@@ -144,7 +148,11 @@ describe('Room', () => {
   })
 
   it('S9: a burst of one peer in one turn is stored and relayed as one merged update', async () => {
-    const { store, room, a, b } = await roomOfTwo()
+    const {
+      store,
+      room,
+      peers: [a, b],
+    } = await roomWith('a', 'b')
     room.receive(a, encodeSavedRequest())
     const { text, sent } = typist()
     for (let k = 0; k < 300; k++) text.insert(k, 'x')
@@ -169,7 +177,11 @@ describe('Room', () => {
   })
 
   it('S9: updates of a peer that leaves in the turn it sent them are still stored', async () => {
-    const { store, room, a, b } = await roomOfTwo()
+    const {
+      store,
+      room,
+      peers: [a, b],
+    } = await roomWith('a', 'b')
     const { text, sent } = typist()
     for (let k = 0; k < 20; k++) text.insert(k, 'z')
     for (const u of sent) room.receive(a, encodeSyncUpdate(u))
@@ -215,7 +227,10 @@ describe('Room', () => {
   })
 
   it('S8: a few updates in one turn are relayed one frame each, as received', async () => {
-    const { room, a, b } = await roomOfTwo()
+    const {
+      room,
+      peers: [a, b],
+    } = await roomWith('a', 'b')
     const { text, sent } = typist()
     for (let k = 0; k < 3; k++) text.insert(k, 'x')
     const before = b.received.length
@@ -240,11 +255,11 @@ describe('Room', () => {
   })
 
   it('S7: a malformed update closes its sender with 1007 and changes nothing', async () => {
-    const store = new MemoryStore()
-    const room = await Room.load('doc', store, options, log)
-    const [bad, good] = [new TestPeer('bad'), new TestPeer('good')]
-    room.join(bad)
-    room.join(good)
+    const {
+      store,
+      room,
+      peers: [bad, good],
+    } = await roomWith('bad', 'good')
     const garbage = encodeSyncUpdate(new Uint8Array([1, 200, 3, 4, 5, 6, 7]))
     room.receive(bad, garbage)
     await room.flush()

@@ -88,6 +88,12 @@ const MERGE_MIN_UPDATES = 16
 /** Most updates merged into one: beyond a few hundred, merging grows faster than linear. */
 const MERGE_MAX_UPDATES = 256
 
+/** `items` in runs of at most {@link MERGE_MAX_UPDATES}. */
+function* mergeRuns<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += MERGE_MAX_UPDATES)
+    yield items.slice(i, i + MERGE_MAX_UPDATES)
+}
+
 /** The frame that relays `r` alone: as received if it came as a sync update frame. */
 function frameOf(r: Relayed): Uint8Array {
   return r.frame ?? encodeSyncUpdate(r.update)
@@ -121,8 +127,6 @@ interface PeerInfo {
   storedFrames: number
   /** This peer's update frames not yet committed (received this turn, or being stored). */
   appending: number
-  /** Update frames received this turn, stored at its end (see {@link Room}'s `#storeReceived`). */
-  received: Received[]
   /** The last empty update frame received while appends were pending (stored with them). */
   emptyFrame: number
   /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
@@ -163,10 +167,10 @@ export class Room {
   /** Applies updates in sequence order, whichever server stored them. */
   readonly #sequencer: Sequencer<OwnUpdate>
   /**
-   * Peers with updates received in this turn and not yet handed to the store, even if they
-   * have left since (see {@link #storeReceived}).
+   * Update frames received in this turn and not yet handed to the store, by sender in the order
+   * they first sent, kept even if they have left since (see {@link #storeReceived}).
    */
-  #receivedFrom: [Peer, PeerInfo][] = []
+  #received = new Map<Peer, { info: PeerInfo; frames: Received[] }>()
   /** Updates applied in this tick and not relayed yet (see {@link #relay}). */
   #relaying: Relayed[] = []
   /** Peers with an acknowledgement to send at the end of the current commit. */
@@ -281,7 +285,6 @@ export class Room {
       updateFrames: 0,
       storedFrames: 0,
       appending: 0,
-      received: [],
       emptyFrame: 0,
       wantsSaved: false,
       savedSent: 0,
@@ -403,11 +406,13 @@ export class Room {
    */
   #accept(from: Peer, info: PeerInfo, index: number, update: Uint8Array, frame: Uint8Array): void {
     info.appending++
-    if (info.received.length === 0) {
-      if (this.#receivedFrom.length === 0) process.nextTick(this.#storeReceived)
-      this.#receivedFrom.push([from, info])
+    if (this.#received.size === 0) process.nextTick(this.#storeReceived)
+    let pending = this.#received.get(from)
+    if (!pending) {
+      pending = { info, frames: [] }
+      this.#received.set(from, pending)
     }
-    info.received.push({ update, frame, index })
+    pending.frames.push({ update, frame, index })
   }
 
   /**
@@ -418,29 +423,27 @@ export class Room {
    * Fewer are stored one by one, as received.
    */
   readonly #storeReceived = (): void => {
-    const senders = this.#receivedFrom
-    if (senders.length === 0) return
-    this.#receivedFrom = []
-    for (const [from, info] of senders) {
-      const received = info.received
-      info.received = []
-      if (received.length < MERGE_MIN_UPDATES) {
-        for (const r of received) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
-        continue
+    if (this.#received.size === 0) return
+    const received = this.#received
+    this.#received = new Map()
+    for (const [from, { info, frames }] of received) {
+      const runs = frames.length < MERGE_MIN_UPDATES ? frames.map((r) => [r]) : mergeRuns(frames)
+      for (const run of runs) {
+        const merged = run.length > 1 ? this.#merge(run) : null
+        if (merged) this.#storeFrom(from, info, run, merged, encodeSyncUpdate(merged))
+        else for (const r of run) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
       }
-      for (let i = 0; i < received.length; i += MERGE_MAX_UPDATES) {
-        const batch = received.slice(i, i + MERGE_MAX_UPDATES)
-        let merged: Uint8Array
-        try {
-          merged = Y.mergeUpdates(batch.map((r) => r.update))
-        } catch (err) {
-          // Every update was validated, so this is not expected; store them one by one instead.
-          this.#log.error({ err, updates: batch.length }, 'merging received updates failed')
-          for (const r of batch) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
-          continue
-        }
-        this.#storeFrom(from, info, batch, merged, encodeSyncUpdate(merged))
-      }
+    }
+  }
+
+  /** The merge of `run`'s updates, or `null` (logged) if they do not merge. */
+  #merge(run: readonly { update: Uint8Array }[]): Uint8Array | null {
+    try {
+      return Y.mergeUpdates(run.map((r) => r.update))
+    } catch (err) {
+      // Every update was validated, so this is not expected; the caller goes one by one.
+      this.#log.error({ err, updates: run.length }, 'merging updates failed')
+      return null
     }
   }
 
@@ -553,9 +556,7 @@ export class Room {
       this.#broadcastEach(batch)
       return
     }
-    for (let i = 0; i < batch.length; i += MERGE_MAX_UPDATES) {
-      this.#broadcastMerged(batch.slice(i, i + MERGE_MAX_UPDATES))
-    }
+    for (const run of mergeRuns(batch)) this.#broadcastMerged(run)
   }
 
   /** Sends each peer the merge of the updates of `batch` that it did not send itself. */
