@@ -20,10 +20,22 @@ export const CloseCode = {
   TryAgainLater: 1013,
   /** The connection's token expired; connect again with a new one. */
   TokenExpired: 4401,
+  /**
+   * A well-formed update the document refuses: it nests shared types deeper than the server
+   * allows, names too many deletions, or writes outside the document's schema. Nothing of it is
+   * stored; resending it would be refused again.
+   */
+  UpdateRefused: 4413,
   /** The document is quarantined: its stored state cannot be decoded. Permanent until an operator acts. */
   DocumentCorrupt: 4422,
   /** The document's storage is failing; the server is retrying. */
   StorageUnavailable: 4503,
+  /**
+   * An update waited too long for content it depends on (an item it is placed next to, or
+   * deletions of clocks the document lacks); it was dropped. Reconnect and resync: the sync
+   * handshake sends whatever the server lacks.
+   */
+  DependenciesMissing: 4512,
 } as const
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
@@ -43,6 +55,8 @@ export const closeReason: Readonly<Record<CloseCode, string>> = {
   [CloseCode.InternalError]: 'internal error',
   [CloseCode.TryAgainLater]: 'try again later',
   [CloseCode.TokenExpired]: 'token expired',
+  [CloseCode.UpdateRefused]: 'update refused',
   [CloseCode.DocumentCorrupt]: 'document is quarantined',
   [CloseCode.StorageUnavailable]: 'storage unavailable',
+  [CloseCode.DependenciesMissing]: 'update dependencies missing',
 }
