@@ -8,6 +8,7 @@ const problems: DocNameProblem[] = [
   'too-long',
   'bad-encoding',
   'control-character',
+  'format-character',
   'reserved-character',
   'bad-segment',
 ]
@@ -44,6 +45,37 @@ describe('validateDocName', () => {
     // 128 astral characters are 256 UTF-16 code units, and still 128 code points.
     expect(validateDocName('🦊'.repeat(max)).ok).toBe(true)
     expect(validateDocName('🦊'.repeat(max + 1))).toEqual({ ok: false, problem: 'too-long' })
+  })
+
+  it.each([
+    'a\u202eb',
+    '\u200b',
+    'team\u200b/notes',
+    'a\u200db',
+    'no\ufefftes',
+    'x\u00ady',
+    'a\u2066b\u2069',
+    'flag\u{e0067}',
+  ])('refuses Unicode format characters (\\p{Cf}): %j', (name) => {
+    expect(validateDocName(name)).toEqual({ ok: false, problem: 'format-character' })
+    expect(parseDocName(encodeURIComponent(name))).toEqual({
+      ok: false,
+      problem: 'format-character',
+    })
+  })
+
+  it('returns the name in NFC: "café" composed and decomposed is one name', () => {
+    const composed = 'caf\u00e9'
+    const decomposed = 'cafe\u0301'
+    expect(validateDocName(decomposed)).toEqual({ ok: true, name: composed })
+    expect(validateDocName(composed)).toEqual({ ok: true, name: composed })
+    expect(parseDocName(encodeURIComponent(decomposed))).toEqual({ ok: true, name: composed })
+    expect(parseDocName(`team/${encodeURIComponent(decomposed)}`)).toEqual({
+      ok: true,
+      name: `team/${composed}`,
+    })
+    // Measured after normalization: 128 decomposed characters are 128 code points in NFC.
+    expect(validateDocName('e\u0301'.repeat(defaultLimits.maxDocNameChars)).ok).toBe(true)
   })
 
   it('takes a different maximum', () => {
@@ -178,7 +210,7 @@ describe('document names (properties)', () => {
   const segment = fc.string({ unit: char, minLength: 0, maxLength: 10 })
   const name = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'))
 
-  it('never throw, and either accept the name unchanged or name a problem', () => {
+  it('never throw, and either accept the name in NFC or name a problem', () => {
     fc.assert(
       fc.property(fc.oneof(name, fc.string({ unit: 'binary' })), (input) => {
         for (const result of [validateDocName(input), parseDocName(input)]) {
@@ -186,7 +218,8 @@ describe('document names (properties)', () => {
           else expect(problems).toContain(result.problem)
         }
         const validated = validateDocName(input)
-        if (validated.ok) expect(validated.name).toBe(input)
+        if (validated.ok) expect(validated.name).toBe(input.normalize('NFC'))
+        if (validated.ok) expect(validateDocName(validated.name)).toEqual(validated)
       }),
       { seed: 42, numRuns: 2000 },
     )
@@ -195,7 +228,7 @@ describe('document names (properties)', () => {
   it('valid names survive encodeDocName, the URL parser and parseDocName unchanged', () => {
     fc.assert(
       fc.property(name, (n) => {
-        if (!validateDocName(n).ok) return
+        if (!validateDocName(n).ok || n !== n.normalize('NFC')) return
         const encoded = encodeDocName(n)
         expect(new URL(`ws://localhost/${encoded}`).pathname).toBe(`/${encoded}`)
         expect(parseDocName(encoded)).toEqual({ ok: true, name: n })
@@ -209,7 +242,7 @@ describe('document names (properties)', () => {
     // the WebSocket URL parser percent-encodes what it must. The rules keep that lossless.
     fc.assert(
       fc.property(name, (n) => {
-        if (!validateDocName(n).ok) return
+        if (!validateDocName(n).ok || n !== n.normalize('NFC')) return
         const path = new URL(`ws://localhost:1234/${n}`).pathname
         expect(parseDocName(path.slice(1))).toEqual({ ok: true, name: n })
       }),

@@ -6,6 +6,7 @@ export type DocNameProblem =
   | 'too-long'
   | 'bad-encoding'
   | 'control-character'
+  | 'format-character'
   | 'reserved-character'
   | 'bad-segment'
 
@@ -14,11 +15,15 @@ export type DocNameResult = { ok: true; name: string } | { ok: false; problem: D
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u
 const RESERVED = /[?#\\%]/u
+/** Invisible characters that change how text around them shows (U+202E, U+200B, U+200D, …). */
+const FORMAT = /\p{Cf}/u
 
 /**
  * Checks a document name as it appears in a URL path (`/<name>`, percent-encoded). A valid name
- * is 1–128 code points of printable Unicode without `?`, `#`, `%` or `\`; it may use `/` to
- * form segments (`team/notes`), but no segment may be empty, `.` or `..`.
+ * is 1–128 code points of printable Unicode without `?`, `#`, `%` or `\` and without invisible
+ * format characters (`\p{Cf}`: bidi overrides, zero-width spaces and joiners); it may use `/` to
+ * form segments (`team/notes`), but no segment may be empty, `.` or `..`. The name it returns is
+ * in Unicode normalization form C, so "café" typed either way is one document.
  */
 export function parseDocName(
   encoded: string,
@@ -33,13 +38,14 @@ export function parseDocName(
   return validateDocName(name, maxChars)
 }
 
-/** Checks an already decoded document name; see {@link parseDocName}. */
+/** Checks an already decoded document name and returns it in NFC; see {@link parseDocName}. */
 export function validateDocName(
-  name: string,
+  given: string,
   maxChars: number = defaultLimits.maxDocNameChars,
 ): DocNameResult {
-  if (name.length === 0) return { ok: false, problem: 'empty' }
-  if (!name.isWellFormed()) return { ok: false, problem: 'bad-encoding' }
+  if (given.length === 0) return { ok: false, problem: 'empty' }
+  if (!given.isWellFormed()) return { ok: false, problem: 'bad-encoding' }
+  const name = given.normalize('NFC')
   if ([...name].length > maxChars) return { ok: false, problem: 'too-long' }
   if (CONTROL.test(name)) return { ok: false, problem: 'control-character' }
   if (RESERVED.test(name)) return { ok: false, problem: 'reserved-character' }
@@ -48,6 +54,7 @@ export function validateDocName(
       return { ok: false, problem: 'bad-segment' }
     }
   }
+  if (FORMAT.test(name)) return { ok: false, problem: 'format-character' }
   return { ok: true, name }
 }
 

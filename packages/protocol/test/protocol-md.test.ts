@@ -46,6 +46,7 @@ const docNameProblems: Record<DocNameProblem, true> = {
   'too-long': true,
   'bad-encoding': true,
   'control-character': true,
+  'format-character': true,
   'reserved-character': true,
   'bad-segment': true,
 }

@@ -18,6 +18,8 @@ export function describeDocNameProblem(problem: DocNameProblem): string {
       return 'The name contains characters that cannot be used in a link.'
     case 'control-character':
       return 'A name cannot contain line breaks or other control characters.'
+    case 'format-character':
+      return 'A name cannot contain invisible formatting characters (such as zero-width spaces or text-direction marks).'
     case 'reserved-character':
       return 'A name cannot contain ?, #, % or \\.'
     case 'bad-segment':
