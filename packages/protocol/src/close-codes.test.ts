@@ -41,8 +41,13 @@ describe('isPermanentClose', () => {
 
   it('classifies each CloseCode as intended', () => {
     const permanent = codes.filter(isPermanentClose)
-    expect(permanent).toEqual([CloseCode.TokenExpired, CloseCode.DocumentCorrupt])
+    expect(permanent).toEqual([
+      CloseCode.TokenExpired,
+      CloseCode.UpdateRefused,
+      CloseCode.DocumentCorrupt,
+    ])
     expect(isPermanentClose(CloseCode.StorageUnavailable)).toBe(false)
+    expect(isPermanentClose(CloseCode.DependenciesMissing)).toBe(false)
     expect(isPermanentClose(CloseCode.TryAgainLater)).toBe(false)
     expect(isPermanentClose(CloseCode.GoingAway)).toBe(false)
   })

@@ -3,7 +3,14 @@ import * as encoding from 'lib0/encoding'
 import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
 
-export { validateUpdate, validateUpdateWithStateVector } from './validate-update.js'
+export {
+  inspectUpdate,
+  type StructInfo,
+  StructKind,
+  type UpdateVisitor,
+  validateUpdate,
+  validateUpdateWithStateVector,
+} from './validate-update.js'
 
 /**
  * Top-level message types of the y-websocket protocol. The numbers are y-websocket's own, so

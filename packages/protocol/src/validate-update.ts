@@ -36,6 +36,79 @@ export function validateUpdate(update: Uint8Array): void {
   }
 }
 
+/** What a {@link StructInfo} describes. */
+export const StructKind = { GC: 0, Skip: 1, Item: 2 } as const
+export type StructKind = (typeof StructKind)[keyof typeof StructKind]
+
+/**
+ * One struct of an update, as {@link inspectUpdate} reads it. IDs are split into client and
+ * clock; a clock of -1 means the ID is absent. The object is reused: it is valid only during
+ * the {@link UpdateVisitor.struct} call that receives it.
+ */
+export interface StructInfo {
+  kind: StructKind
+  client: number
+  clock: number
+  length: number
+  /** The item to the left at insertion (`origin`), or clock -1. */
+  originClient: number
+  originClock: number
+  /** The item to the right at insertion (`rightOrigin`), or clock -1. */
+  rightClient: number
+  rightClock: number
+  /** The root type the item is in, when the update names it (no origins); else `null`. */
+  parentRoot: string | null
+  /** The item holding the type the item is in, when the update names it; else clock -1. */
+  parentClient: number
+  parentClock: number
+  /** Whether the item's content is a shared type (Y.Map, Y.Array, Y.Text, XML). */
+  isType: boolean
+}
+
+/** Receives the structure of an update from {@link inspectUpdate}, in the update's order. */
+export interface UpdateVisitor {
+  struct(info: StructInfo): void
+  deleteRange(client: number, clock: number, length: number): void
+}
+
+/**
+ * {@link validateUpdate}, telling `visitor` every struct and every range of the delete set as it
+ * reads them (one pass), so that a server can judge what a well-formed update would do to a
+ * document: how deep it nests types, which content it depends on, how much it deletes. Throws
+ * {@link ProtocolError} `invalid-update` as {@link validateUpdate} does; the visitor may have
+ * seen part of the update by then.
+ */
+export function inspectUpdate(update: Uint8Array, visitor: UpdateVisitor): void {
+  let problem: string | null
+  try {
+    problem = scanUpdate(update, visitor)
+  } catch (err) {
+    throw doesNotDecode(err)
+  }
+  // The visitor has seen every struct; Yjs judges the subdocument's options.
+  if (problem === DECODE_WITH_YJS) validateUpdateByDecoding(update)
+  else if (problem !== null) {
+    throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+  }
+}
+
+function newStructInfo(): StructInfo {
+  return {
+    kind: StructKind.GC,
+    client: 0,
+    clock: 0,
+    length: 0,
+    originClient: 0,
+    originClock: -1,
+    rightClient: 0,
+    rightClock: -1,
+    parentRoot: null,
+    parentClient: 0,
+    parentClock: -1,
+    isType: false,
+  }
+}
+
 /**
  * {@link validateUpdate}, and the update's state vector from the same pass: the bytes
  * `Y.encodeStateVectorFromUpdate(update)` returns, without building a struct. For a stored
@@ -64,7 +137,7 @@ export function validateUpdateWithStateVector(update: Uint8Array): Uint8Array {
  * its last struct, counted only while the run is contiguous from clock 0 (a run that starts
  * later, or a Skip, stops the count); runs that counted nothing are left out.
  */
-class StateVectorWriter {
+class StateVectorWriter implements UpdateVisitor {
   readonly #encoder = encoding.createEncoder()
   #entries = 0
   #started = false
@@ -72,7 +145,8 @@ class StateVectorWriter {
   #clock = 0
   #stopCounting = false
 
-  struct(client: number, clock: number, length: number, skip: boolean): void {
+  struct({ client, clock, length, kind }: StructInfo): void {
+    const skip = kind === StructKind.Skip
     if (!this.#started) {
       // Yjs counts the very first struct before it looks at whether it is a Skip.
       this.#started = true
@@ -88,6 +162,8 @@ class StateVectorWriter {
     if (skip) this.#stopCounting = true
     if (!this.#stopCounting) this.#clock = clock + length
   }
+
+  deleteRange(): void {}
 
   finish(): Uint8Array {
     if (this.#started) this.#write()
@@ -188,8 +264,10 @@ const LAST_TYPE_REF = 6
  * Reads `update` as Y.decodeUpdate does. Returns null if it decodes and every item's neighbours
  * are possible, the problem if one is not, or {@link DECODE_WITH_YJS}. Throws where Yjs throws.
  */
-function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string | null {
+function scanUpdate(update: Uint8Array, visitor?: UpdateVisitor): string | null {
   const decoder = decoding.createDecoder(update)
+  const struct = visitor ? newStructInfo() : null
+  let needsYjs = false
   const numOfStateUpdates = decoding.readVarUint(decoder)
   for (let i = 0; i < numOfStateUpdates; i++) {
     const numberOfStructs = decoding.readVarUint(decoder)
@@ -199,15 +277,15 @@ function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string
       // lib0's readUint8 does not check bounds; past the end Yjs reads a GC length and throws.
       const info = update[decoder.pos++]
       if (info === undefined) throw new DecodeError('Unexpected end of array')
-      if (info === SKIP) {
-        const length = decoding.readVarUint(decoder)
-        stateVector?.struct(client, clock, length, true)
-        clock += length
-        continue
-      }
-      if ((info & CONTENT_REF) === 0) {
-        const length = decoding.readVarUint(decoder) // GC
-        stateVector?.struct(client, clock, length, false)
+      if (info === SKIP || (info & CONTENT_REF) === 0) {
+        const length = decoding.readVarUint(decoder) // Skip or GC
+        if (visitor && struct) {
+          struct.kind = info === SKIP ? StructKind.Skip : StructKind.GC
+          struct.client = client
+          struct.clock = clock
+          struct.length = length
+          visitor.struct(struct)
+        }
         clock += length
         continue
       }
@@ -225,12 +303,22 @@ function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string
         rightClient = decoding.readVarUint(decoder)
         rightClock = decoding.readVarUint(decoder)
       }
+      let parentRoot: string | null = null
+      let parentClient = 0
+      let parentClock = -1
       if (!hasOrigin && !hasRightOrigin) {
         // The parent: a root type's name or the ID of the item that holds the type.
-        if (decoding.readVarUint(decoder) === 1) skipString(decoder)
-        else {
-          decoding.readVarUint(decoder)
-          decoding.readVarUint(decoder)
+        if (decoding.readVarUint(decoder) === 1) {
+          const start = decoder.pos
+          skipString(decoder)
+          if (visitor) {
+            parentRoot = decoding.readVarString(
+              decoding.createDecoder(update.subarray(start, decoder.pos)),
+            )
+          }
+        } else {
+          parentClient = decoding.readVarUint(decoder)
+          parentClock = decoding.readVarUint(decoder)
         }
         if ((info & HAS_PARENT_SUB) !== 0) skipString(decoder)
       }
@@ -275,7 +363,12 @@ function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string
           break
         }
         case DOC:
-          return DECODE_WITH_YJS
+          if (!visitor) return DECODE_WITH_YJS
+          // Read as Yjs reads it (guid, then options), and judged by Yjs once all is visited.
+          decoding.readVarString(decoder)
+          decoding.readAny(decoder)
+          needsYjs = true
+          break
         default:
           throw new DecodeError(`unknown content ref ${info & CONTENT_REF}`)
       }
@@ -293,21 +386,36 @@ function scanUpdate(update: Uint8Array, stateVector?: StateVectorWriter): string
       ) {
         return `item ${client}:${clock} ${LATER_NEIGHBOUR}`
       }
-      stateVector?.struct(client, clock, length, false)
+      if (visitor && struct) {
+        struct.kind = StructKind.Item
+        struct.client = client
+        struct.clock = clock
+        struct.length = length
+        struct.originClient = originClient
+        struct.originClock = hasOrigin ? originClock : -1
+        struct.rightClient = rightClient
+        struct.rightClock = hasRightOrigin ? rightClock : -1
+        struct.parentRoot = parentRoot
+        struct.parentClient = parentClient
+        struct.parentClock = parentClock
+        struct.isType = (info & CONTENT_REF) === TYPE
+        visitor.struct(struct)
+      }
       clock += length
     }
   }
   // The delete set. Yjs ignores any bytes after it.
   const numClients = decoding.readVarUint(decoder)
   for (let i = 0; i < numClients; i++) {
-    decoding.readVarUint(decoder) // client
+    const client = decoding.readVarUint(decoder)
     const numberOfDeletes = decoding.readVarUint(decoder)
     for (let j = 0; j < numberOfDeletes; j++) {
-      decoding.readVarUint(decoder) // clock
-      decoding.readVarUint(decoder) // length
+      const clock = decoding.readVarUint(decoder)
+      const length = decoding.readVarUint(decoder)
+      visitor?.deleteRange(client, clock, length)
     }
   }
-  return null
+  return needsYjs ? DECODE_WITH_YJS : null
 }
 
 /**

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode, decodeMessage, ProtocolError } from '../src/index.js'
 import {
+  inspectUpdate,
+  type StructInfo,
+  StructKind,
   validateUpdate,
   validateUpdateByDecoding,
   validateUpdateWithStateVector,
@@ -353,5 +356,81 @@ describe('validateUpdate agrees with Y.decodeUpdate and the neighbour check', ()
     )
     const both = handUpdate([rootItem(4, str('ab')), concat(raw(0xc4), u(7), u(0), u(7), u(0))])
     expect(() => validateUpdate(concat(both, str('v')))).toThrow(/same item on both sides/)
+  })
+})
+
+/** Every struct and delete range of `update`, one line each, read by `inspectUpdate`. */
+function inspected(update: Uint8Array): string[] {
+  const lines: string[] = []
+  inspectUpdate(update, {
+    struct: (s) => lines.push(structLine(s)),
+    deleteRange: (client, clock, length) => lines.push(`delete ${client}:${clock}+${length}`),
+  })
+  return lines
+}
+
+/** The same lines from the structs Yjs decodes. */
+function decoded(update: Uint8Array): string[] {
+  const { structs, ds } = Y.decodeUpdate(update)
+  const lines = structs.map((struct) => {
+    const s: StructInfo = {
+      kind: struct instanceof Y.Item ? StructKind.Item : struct instanceof Y.GC ? 0 : 1,
+      client: struct.id.client,
+      clock: struct.id.clock,
+      length: struct.length,
+      originClient: 0,
+      originClock: -1,
+      rightClient: 0,
+      rightClock: -1,
+      parentRoot: null,
+      parentClient: 0,
+      parentClock: -1,
+      isType: false,
+    }
+    if (struct instanceof Y.Item) {
+      if (struct.origin) [s.originClient, s.originClock] = [struct.origin.client, struct.origin.clock]
+      if (struct.rightOrigin) {
+        ;[s.rightClient, s.rightClock] = [struct.rightOrigin.client, struct.rightOrigin.clock]
+      }
+      const parent = struct.parent as unknown
+      if (typeof parent === 'string') s.parentRoot = parent
+      else if (parent instanceof Y.ID) [s.parentClient, s.parentClock] = [parent.client, parent.clock]
+      s.isType = struct.content instanceof Y.ContentType
+    }
+    return structLine(s)
+  })
+  for (const [client, ranges] of ds.clients) {
+    for (const r of ranges) lines.push(`delete ${client}:${r.clock}+${r.len}`)
+  }
+  return lines
+}
+
+function structLine(s: StructInfo): string {
+  const id = (client: number, clock: number) => (clock < 0 ? '-' : `${client}:${clock}`)
+  return [
+    s.kind,
+    id(s.client, s.clock),
+    s.length,
+    id(s.originClient, s.originClock),
+    id(s.rightClient, s.rightClock),
+    s.parentRoot ?? id(s.parentClient, s.parentClock),
+    s.isType,
+  ].join(' ')
+}
+
+describe('inspectUpdate', () => {
+  it('reports every struct and delete range as Y.decodeUpdate reads them', () => {
+    let compared = 0
+    for (const update of corpus) {
+      if (outcome(validateUpdate, update) === 'refused') {
+        expect(outcome((u) => inspectUpdate(u, { struct() {}, deleteRange() {} }), update)).toBe(
+          'refused',
+        )
+        continue
+      }
+      expect(inspected(update)).toEqual(decoded(update))
+      compared++
+    }
+    expect(compared).toBeGreaterThan(400)
   })
 })
