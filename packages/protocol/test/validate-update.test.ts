@@ -388,13 +388,15 @@ function decoded(update: Uint8Array): string[] {
       isType: false,
     }
     if (struct instanceof Y.Item) {
-      if (struct.origin) [s.originClient, s.originClock] = [struct.origin.client, struct.origin.clock]
+      if (struct.origin)
+        [s.originClient, s.originClock] = [struct.origin.client, struct.origin.clock]
       if (struct.rightOrigin) {
         ;[s.rightClient, s.rightClock] = [struct.rightOrigin.client, struct.rightOrigin.clock]
       }
       const parent = struct.parent as unknown
       if (typeof parent === 'string') s.parentRoot = parent
-      else if (parent instanceof Y.ID) [s.parentClient, s.parentClock] = [parent.client, parent.clock]
+      else if (parent instanceof Y.ID)
+        [s.parentClient, s.parentClock] = [parent.client, parent.clock]
       s.isType = struct.content instanceof Y.ContentType
     }
     return structLine(s)
