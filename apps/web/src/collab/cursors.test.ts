@@ -29,6 +29,24 @@ describe('cursorRange', () => {
     expect(cursorRange({ cursor: null }, text)).toBeNull()
     expect(cursorRange({ cursor: { anchor: elsewhere, head: elsewhere } }, text)).toBeNull()
     expect(cursorRange({ cursor: { anchor: 'x', head: 42 } }, text)).toBeNull()
+    expect(cursorRange({ cursor: { anchor: null, head: {} } }, text)).toBeNull()
+    const bogus = { type: null, tname: 'codemirror', item: { client: 'x', clock: {} }, assoc: 0 }
+    expect(cursorRange({ cursor: { anchor: bogus, head: bogus } }, text)).toBeNull()
+    doc.destroy()
+  })
+
+  it('never defines a root type a remote position names', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('codemirror')
+    const position = (tname: string) => ({ type: null, tname, item: null, assoc: 0 })
+    for (let i = 0; i < 100; i++) {
+      const state = { cursor: { anchor: position(`x${i}`), head: position(`x${i}`) } }
+      expect(cursorRange(state, text)).toBeNull()
+    }
+    expect([...doc.share.keys()]).toEqual(['codemirror'])
+    const end = { cursor: { anchor: position('codemirror'), head: position('codemirror') } }
+    text.insert(0, 'abc')
+    expect(cursorRange(end, text)).toEqual({ anchor: 3, head: 3 })
     doc.destroy()
   })
 })

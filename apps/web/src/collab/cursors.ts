@@ -17,7 +17,11 @@ export function cursorRange(
   const doc = text.doc
   const cursor = state?.cursor as { anchor?: unknown; head?: unknown } | null | undefined
   if (doc === null || cursor?.anchor == null || cursor.head == null) return null
+  const rootName = rootNameOf(text)
   const index = (relative: unknown) => {
+    // A position naming another root type would make Yjs define that type in this document.
+    const tname = (relative as { tname?: unknown } | null)?.tname
+    if (tname != null && tname !== rootName) return null
     let position: Y.AbsolutePosition | null
     try {
       position = Y.createAbsolutePositionFromRelativePosition(
@@ -40,4 +44,11 @@ export function cursorRange(
 export function cursorKey(state: Record<string, unknown> | undefined): string {
   const cursor = state?.cursor
   return cursor == null ? '' : JSON.stringify(cursor)
+}
+
+/** The name under which `text` is a root type of its document, if it is one. */
+function rootNameOf(text: Y.Text): string | null {
+  if (text.doc === null || text._item !== null) return null
+  for (const [name, type] of text.doc.share) if ((type as unknown) === text) return name
+  return null
 }

@@ -82,7 +82,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const trackedSave = useSave(session?.saveIndicator ?? null)
   // A view-only connection's frames are never stored, so its indicator says "up to date".
   const save = viewOnly ? (connection.state === 'connected' ? upToDate : notUpToDate) : trackedSave
-  const people = usePresence(session?.awareness ?? null)
+  const presence = usePresence(session?.awareness ?? null)
   const viewRef = useRef<EditorView | null>(null)
   const [following, setFollowingState] = useState<number | null>(null)
   const [shareOpen, setShareOpen] = useState(false)
@@ -102,8 +102,8 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   }, [store, name, token])
 
   useEffect(() => {
-    document.title = docTitle(name, people.length)
-  }, [name, people.length])
+    document.title = docTitle(name, presence.total)
+  }, [name, presence.total])
 
   const togglePreview = () => {
     writeJson(store, PREVIEW_KEY, !previewOpen)
@@ -130,7 +130,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
     },
     [session],
   )
-  const followedPerson = people.find((person) => person.clientId === following) ?? null
+  const followedPerson = following === null ? null : (presence.get(following) ?? null)
 
   // A file dropped anywhere else on the page would make the browser open it instead of the app.
   useEffect(() => {
@@ -254,7 +254,13 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           <ConnectionStatus connection={connection} save={save} viewOnly={viewOnly} />
         </div>
         <div className="topbar-end">
-          <Presence people={people} following={following} onShow={showPerson} onFollow={follow} />
+          <Presence
+            people={presence.listed}
+            total={presence.total}
+            following={following}
+            onShow={showPerson}
+            onFollow={follow}
+          />
           <DisplayNameInput />
           <div className="topbar-actions">
             <button
@@ -310,7 +316,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
             style={{ backgroundColor: followedPerson.color }}
             aria-hidden="true"
           />
-          Following {followedPerson.name}
+          Following <bdi>{followedPerson.name}</bdi>
           <button
             type="button"
             className="button subtle"

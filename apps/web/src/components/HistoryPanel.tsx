@@ -1,4 +1,5 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
+import { type FormEvent, Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react'
+import { remoteDisplayName } from '../collab/remote-user'
 import type { History } from '../hooks/useHistory'
 import type { Version, VersionKind } from '../lib/history-api'
 import { describeTime, fullTime } from '../lib/time'
@@ -15,10 +16,22 @@ export function versionTitle(version: Version): string {
   return version.label ?? kindLabels[version.kind]
 }
 
-function describeAuthors(authors: readonly string[]): string {
+/** Who wrote a version: up to three names, each isolated (`<bdi>`) and cleaned like presence. */
+function describeAuthors(authors: readonly string[]): ReactNode {
   if (authors.length === 0) return 'No one named'
-  if (authors.length <= 3) return authors.join(', ')
-  return `${authors.slice(0, 2).join(', ')} and ${authors.length - 2} more`
+  const shown = authors.length <= 3 ? authors : authors.slice(0, 2)
+  return (
+    <>
+      {shown.map((author, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the list is fixed for a version.
+        <Fragment key={i}>
+          {i > 0 && ', '}
+          <bdi>{remoteDisplayName(author)}</bdi>
+        </Fragment>
+      ))}
+      {authors.length > shown.length && ` and ${authors.length - shown.length} more`}
+    </>
+  )
 }
 
 export interface HistoryPanelProps {

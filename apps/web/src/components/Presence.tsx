@@ -1,8 +1,12 @@
 import type { Person } from '../collab/presence'
+import { isolated } from '../collab/remote-user'
 import { initials } from '../lib/identity'
 
 export interface PresenceProps {
+  /** The people to show by name (a bounded number), yourself first. */
   people: readonly Person[]
+  /** How many people are present in all; those beyond `people` are only counted. */
+  total: number
   /** Whom the editor follows (an awareness client id), if anyone. */
   following: number | null
   /** Scrolls to the person's caret. */
@@ -12,19 +16,22 @@ export interface PresenceProps {
 }
 
 /**
- * Everyone with the document open: an avatar (initials in their cursor colour) and their name.
- * Someone else's avatar is a button that scrolls to their caret; beside it, an eye toggles
- * "follow", which keeps their caret in view.
+ * Everyone with the document open: an avatar (initials in their cursor colour) and their name,
+ * for the first `people`; the others are counted ("and 212 more"). Someone else's avatar is a
+ * button that scrolls to their caret; beside it, an eye toggles "follow", which keeps their
+ * caret in view. Names are isolated (`<bdi>`, FSI … PDI) so that none reorders the text around it.
  */
-export function Presence({ people, following, onShow, onFollow }: PresenceProps) {
+export function Presence({ people, total, following, onShow, onFollow }: PresenceProps) {
+  const more = Math.max(0, total - people.length)
   return (
     <ul
-      className={people.length > 2 ? 'presence compact' : 'presence'}
+      className={total > 2 ? 'presence compact' : 'presence'}
       data-testid="presence"
-      aria-label={`${people.length} ${people.length === 1 ? 'person' : 'people'} here`}
+      aria-label={`${total} ${total === 1 ? 'person' : 'people'} here`}
     >
       {people.map((person) => {
         const followed = following === person.clientId
+        const name = isolated(person.name)
         const avatar = (
           <span
             className="avatar"
@@ -43,13 +50,13 @@ export function Presence({ people, following, onShow, onFollow }: PresenceProps)
             data-name={person.name}
             data-self={String(person.self)}
             data-client-id={person.clientId}
-            title={person.self ? `${person.name} (you)` : person.name}
+            title={person.self ? `${name} (you)` : name}
           >
             {person.self ? (
               <span className="person-main">
                 {avatar}
                 <span className="person-name">
-                  {person.name}
+                  <bdi>{person.name}</bdi>
                   <span className="you"> (you)</span>
                 </span>
               </span>
@@ -59,19 +66,21 @@ export function Presence({ people, following, onShow, onFollow }: PresenceProps)
                   type="button"
                   className="person-main"
                   data-testid="presence-show"
-                  aria-label={`Show where ${person.name} is`}
+                  aria-label={`Show where ${name} is`}
                   onClick={() => onShow(person.clientId)}
                 >
                   {avatar}
-                  <span className="person-name">{person.name}</span>
+                  <span className="person-name">
+                    <bdi>{person.name}</bdi>
+                  </span>
                 </button>
                 <button
                   type="button"
                   className="follow-button"
                   data-testid="presence-follow"
                   aria-pressed={followed}
-                  aria-label={followed ? `Stop following ${person.name}` : `Follow ${person.name}`}
-                  title={followed ? `Stop following ${person.name}` : `Follow ${person.name}`}
+                  aria-label={followed ? `Stop following ${name}` : `Follow ${name}`}
+                  title={followed ? `Stop following ${name}` : `Follow ${name}`}
                   onClick={() => onFollow(followed ? null : person.clientId)}
                 >
                   <span aria-hidden="true">{followed ? '◉' : '◎'}</span>
@@ -81,6 +90,11 @@ export function Presence({ people, following, onShow, onFollow }: PresenceProps)
           </li>
         )
       })}
+      {more > 0 && (
+        <li className="person presence-more" data-testid="presence-more">
+          and {more} more
+        </li>
+      )}
     </ul>
   )
 }

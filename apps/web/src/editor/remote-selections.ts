@@ -9,13 +9,19 @@ import {
 } from '@codemirror/view'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { cursorKey } from '../collab/cursors'
+import { cursorKey, cursorRange } from '../collab/cursors'
+import { type HexColor, remoteUser } from '../collab/remote-user'
 
-const DEFAULT_COLOR = '#30bced'
 const remoteChange = Annotation.define<true>()
 
 /** How long a name label stays after its person last moved or typed, by default, in ms. */
 export const DEFAULT_LABEL_IDLE_MS = 5_000
+
+/**
+ * The most remote carets (and their selections) drawn at once: those of the people who moved,
+ * typed or were renamed most recently. Everyone else is still in awareness, just not drawn.
+ */
+export const MAX_REMOTE_CARETS = 50
 
 /** Shows the name label of the person with this awareness client id again, as if they moved. */
 export const revealLabel = StateEffect.define<number>()
@@ -27,7 +33,7 @@ export const revealLabel = StateEffect.define<number>()
  */
 class RemoteCaretWidget extends WidgetType {
   constructor(
-    readonly color: string,
+    readonly color: HexColor,
     readonly name: string,
     /** Whether the person has been still for a while: the label fades (CSS). */
     readonly idle: boolean,
@@ -42,6 +48,7 @@ class RemoteCaretWidget extends WidgetType {
     dot.className = 'cm-ySelectionCaretDot'
     const info = document.createElement('div')
     info.className = 'cm-ySelectionInfo'
+    info.dir = 'auto'
     // Word joiners keep the caret from becoming a line-break opportunity.
     caret.append('\u2060', dot, '\u2060', info, '\u2060')
     this.#paint(caret, info)
@@ -68,23 +75,32 @@ class RemoteCaretWidget extends WidgetType {
   }
 
   #paint(caret: HTMLElement, info: HTMLElement): void {
-    caret.style.backgroundColor = this.color
-    caret.style.borderColor = this.color
+    // One property at a time, through the CSSOM, with a checked #rrggbb.
+    caret.style.setProperty('background-color', this.color)
+    caret.style.setProperty('border-color', this.color)
     caret.classList.toggle('cm-ySelectionCaret-idle', this.idle)
     info.textContent = this.name
   }
 }
 
-function selectionMark(colorLight: string): Decoration {
+/**
+ * The one place a style attribute is written for someone else's selection: from a checked
+ * colour only (`#rrggbb33`, made by `remoteUser`), never from awareness text.
+ */
+function selectionStyle(colorLight: HexColor): string {
+  return `background-color: ${colorLight}`
+}
+
+function selectionMark(colorLight: HexColor): Decoration {
   return Decoration.mark({
-    attributes: { style: `background-color: ${colorLight}` },
+    attributes: { style: selectionStyle(colorLight) },
     class: 'cm-ySelection',
   })
 }
 
-function selectionLine(colorLight: string): Decoration {
+function selectionLine(colorLight: HexColor): Decoration {
   return Decoration.line({
-    attributes: { style: `background-color: ${colorLight}`, class: 'cm-yLineSelection' },
+    attributes: { style: selectionStyle(colorLight), class: 'cm-yLineSelection' },
   })
 }
 
@@ -93,19 +109,24 @@ interface RemoteSelectionsConfig {
   awareness: Awareness
   /** How long a name label stays after its person last moved, typed or was renamed, in ms. */
   labelIdleMs?: number
+  /** The most people whose caret and selection are drawn at once. */
+  maxCarets?: number
 }
 
 /**
  * Publishes this editor's selection in awareness (`cursor: { anchor, head }` as Yjs relative
  * positions, the y-codemirror.next format) and draws everyone else's selection and caret in their
- * `user.color` / `user.colorLight` with their `user.name`. A name label fades once its person
- * has been still for `labelIdleMs` (class `cm-ySelectionCaret-idle`) and comes back when they
- * move, type or are renamed, or on {@link revealLabel}.
+ * `user.color` with their `user.name`, both checked by `remoteUser` (the light selection colour
+ * is derived, never read). At most {@link MAX_REMOTE_CARETS} people are drawn, the most recently
+ * active; an awareness change costs work for the clients it names only. A name label fades once
+ * its person has been still for `labelIdleMs` (class `cm-ySelectionCaret-idle`) and comes back
+ * when they move, type or are renamed, or on {@link revealLabel}.
  */
 export function remoteSelections({
   text,
   awareness,
   labelIdleMs = DEFAULT_LABEL_IDLE_MS,
+  maxCarets = MAX_REMOTE_CARETS,
 }: RemoteSelectionsConfig): Extension {
   if (text.doc === null) throw new Error('remoteSelections needs a Y.Text that belongs to a Y.Doc')
   const doc: Y.Doc = text.doc
@@ -120,6 +141,8 @@ export function remoteSelections({
       }) => void
       /** Per remote client: what it last showed (selection and name) and since when, in ms. */
       readonly #activity = new Map<number, { key: string; since: number }>()
+      /** The clients drawn, least recently active first: at most `maxCarets`, all with a cursor. */
+      readonly #shown: number[] = []
       #timer: ReturnType<typeof setTimeout> | null = null
       readonly #view: EditorView
 
@@ -127,21 +150,41 @@ export function remoteSelections({
         this.#view = view
         const now = Date.now()
         awareness.getStates().forEach((state, clientId) => {
-          if (clientId !== doc.clientID)
-            this.#activity.set(clientId, { key: activityKey(state), since: now })
+          if (clientId === doc.clientID) return
+          this.#activity.set(clientId, { key: activityKey(state), since: now })
+          if (hasCursor(state) && this.#shown.length < maxCarets) this.#shown.push(clientId)
         })
         this.#onChange = ({ added, updated, removed }) => {
-          const clients = [...added, ...updated, ...removed]
-          if (!clients.some((id) => id !== doc.clientID)) return
           const states = awareness.getStates()
           const at = Date.now()
-          for (const id of removed) this.#activity.delete(id)
-          for (const id of [...added, ...updated]) {
-            if (id === doc.clientID) continue
-            const key = activityKey(states.get(id))
-            if (this.#activity.get(id)?.key !== key) this.#activity.set(id, { key, since: at })
+          // Whether a drawn client stopped being drawn: then a free place may be filled.
+          let hidden = false
+          let redraw = false
+          for (const id of removed) {
+            this.#activity.delete(id)
+            hidden = this.#hide(id) || hidden
           }
-          view.dispatch({ annotations: remoteChange.of(true) })
+          for (const ids of [added, updated]) {
+            for (const id of ids) {
+              if (id === doc.clientID) continue
+              const state = states.get(id)
+              const key = activityKey(state)
+              const known = this.#activity.get(id)
+              if (!hasCursor(state)) {
+                if (known === undefined) this.#activity.set(id, { key, since: at })
+                else known.key = key
+                hidden = this.#hide(id) || hidden
+              } else if (known?.key !== key) {
+                this.#activity.set(id, { key, since: at })
+                this.#show(id)
+                redraw = true
+              } else if (this.#shown.includes(id)) {
+                redraw = true
+              }
+            }
+          }
+          if (hidden) this.#refill(states)
+          if (redraw || hidden) view.dispatch({ annotations: remoteChange.of(true) })
         }
         awareness.on('change', this.#onChange)
       }
@@ -151,13 +194,51 @@ export function remoteSelections({
         if (this.#timer !== null) clearTimeout(this.#timer)
       }
 
+      /** Draws `clientId` as the most recently active, dropping the least recent beyond the cap. */
+      #show(clientId: number) {
+        const at = this.#shown.indexOf(clientId)
+        if (at !== -1) this.#shown.splice(at, 1)
+        this.#shown.push(clientId)
+        if (this.#shown.length > maxCarets) this.#shown.shift()
+      }
+
+      /** Stops drawing `clientId`; whether it was drawn. */
+      #hide(clientId: number): boolean {
+        const at = this.#shown.indexOf(clientId)
+        if (at === -1) return false
+        this.#shown.splice(at, 1)
+        return true
+      }
+
+      /**
+       * Fills free places with the most recently active of those not drawn (one pass over the
+       * clients, only after a drawn one left or lost its cursor).
+       */
+      #refill(states: Map<number, Record<string, unknown>>): void {
+        const free = maxCarets - this.#shown.length
+        if (free <= 0) return
+        const shown = new Set(this.#shown)
+        const best: { id: number; since: number }[] = []
+        for (const [id, { since }] of this.#activity) {
+          if (shown.has(id) || !hasCursor(states.get(id))) continue
+          if (best.length === free && (best[0]?.since ?? 0) >= since) continue
+          best.push({ id, since })
+          best.sort((a, b) => a.since - b.since)
+          if (best.length > free) best.shift()
+        }
+        // Older than everyone drawn (those were all active later): they go first.
+        this.#shown.unshift(...best.map(({ id }) => id))
+      }
+
       update(update: ViewUpdate) {
         this.#publishCursor(update)
         for (const tr of update.transactions) {
           for (const effect of tr.effects) {
             if (!effect.is(revealLabel)) continue
             const known = this.#activity.get(effect.value)
-            if (known) known.since = Date.now()
+            if (known === undefined) continue
+            known.since = Date.now()
+            if (hasCursor(awareness.getStates().get(effect.value))) this.#show(effect.value)
           }
         }
         this.decorations = this.#draw(update)
@@ -170,7 +251,9 @@ export function remoteSelections({
         this.#timer = null
         const now = Date.now()
         let next = Number.POSITIVE_INFINITY
-        for (const { since } of this.#activity.values()) {
+        for (const id of this.#shown) {
+          const since = this.#activity.get(id)?.since
+          if (since === undefined) continue
           const fadeAt = since + labelIdleMs
           if (fadeAt > now) next = Math.min(next, fadeAt)
         }
@@ -206,30 +289,14 @@ export function remoteSelections({
         const ranges: Range<Decoration>[] = []
         const now = Date.now()
         const lines = update.state.doc
-        awareness.getStates().forEach((state, clientId) => {
-          if (clientId === doc.clientID) return
-          const cursor = state.cursor as { anchor?: unknown; head?: unknown } | null | undefined
-          if (cursor?.anchor == null || cursor.head == null) return
-          const anchor = Y.createAbsolutePositionFromRelativePosition(
-            Y.createRelativePositionFromJSON(cursor.anchor),
-            doc,
-          )
-          const head = Y.createAbsolutePositionFromRelativePosition(
-            Y.createRelativePositionFromJSON(cursor.head),
-            doc,
-          )
-          if (anchor === null || head === null || anchor.type !== text || head.type !== text) return
-          const anchorIndex = Math.min(anchor.index, lines.length)
-          const headIndex = Math.min(head.index, lines.length)
-
-          const user = (state.user ?? {}) as {
-            name?: unknown
-            color?: unknown
-            colorLight?: unknown
-          }
-          const color = typeof user.color === 'string' ? user.color : DEFAULT_COLOR
-          const name = typeof user.name === 'string' ? user.name : 'Anonymous'
-          const colorLight = typeof user.colorLight === 'string' ? user.colorLight : `${color}33`
+        const states = awareness.getStates()
+        for (const clientId of this.#shown) {
+          const state = states.get(clientId)
+          const range = cursorRange(state, text)
+          if (range === null) continue
+          const anchorIndex = Math.min(range.anchor, lines.length)
+          const headIndex = Math.min(range.head, lines.length)
+          const { name, color, colorLight } = remoteUser(clientId, state)
 
           const start = Math.min(anchorIndex, headIndex)
           const end = Math.max(anchorIndex, headIndex)
@@ -256,12 +323,17 @@ export function remoteSelections({
               ),
             }).range(headIndex),
           )
-        })
+        }
         return Decoration.set(ranges, true)
       }
     },
     { decorations: (plugin) => plugin.decorations },
   )
+}
+
+/** Whether an awareness state publishes a selection at all. */
+function hasCursor(state: Record<string, unknown> | undefined): boolean {
+  return state?.cursor != null
 }
 
 /** What counts as a person's activity: their selection and their name. */

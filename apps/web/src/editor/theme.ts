@@ -61,6 +61,12 @@ export function tandemTheme(): Extension {
       lineHeight: '1.4',
       letterSpacing: '0.01em',
       pointerEvents: 'none',
+      // A name is at most 64 code points (remote-user.ts): cut it to the width of a label, and
+      // keep it from reordering anything around it.
+      maxWidth: '16em',
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+      unicodeBidi: 'isolate',
       transition: 'opacity 0.6s ease',
       transitionDelay: '0s',
     },

@@ -1,16 +1,16 @@
 import { useMemo, useSyncExternalStore } from 'react'
 import type { Awareness } from 'y-protocols/awareness'
-import { type Person, presenceStore } from '../collab/presence'
+import { type PresenceSnapshot, presenceStore } from '../collab/presence'
 
-const nobody: readonly Person[] = []
+const nobody: PresenceSnapshot = { listed: [], total: 0, get: () => undefined }
 const getNobody = () => nobody
 const subscribeToNothing = () => () => {}
 
 /**
- * Everyone in `awareness`, yourself first; re-renders only when someone joins, leaves or
- * changes. Empty while there is no awareness yet.
+ * Who is in `awareness`: the first few (yourself first), how many in all, and anyone by client
+ * id; re-renders only when someone joins, leaves or changes. Nobody while there is no awareness.
  */
-export function usePresence(awareness: Awareness | null): readonly Person[] {
+export function usePresence(awareness: Awareness | null): PresenceSnapshot {
   const store = useMemo(() => (awareness ? presenceStore(awareness) : null), [awareness])
   return useSyncExternalStore(
     store?.subscribe ?? subscribeToNothing,

@@ -37,6 +37,15 @@ export function lightColor(color: string): string {
   return `${color}33`
 }
 
+/**
+ * A palette colour chosen by an awareness client id: what someone is shown in when they publish
+ * no usable colour of their own. The same id always gets the same colour.
+ */
+export function colorForClientId(clientId: number): string {
+  const index = Number.isSafeInteger(clientId) ? Math.abs(clientId) % palette.length : 0
+  return palette[index] ?? palette[0]
+}
+
 /** A random display name such as `Curious Heron`. */
 export function randomDisplayName(random: Random = Math.random): string {
   return `${capitalize(pick(adjectives, random))} ${capitalize(pick(animals, random))}`
