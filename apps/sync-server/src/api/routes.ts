@@ -13,6 +13,7 @@ import {
 import { ApiError } from './errors.js'
 import { sendError, sendJson } from './http.js'
 import { createLinks } from './links.js'
+import { listSetAside } from './set-aside.js'
 import { listTrash, restoreFromTrash } from './trash.js'
 import { createVersion, getVersion, listVersions, restoreVersion } from './versions.js'
 
@@ -57,6 +58,7 @@ const routes: readonly Route[] = [
     handle: restoreVersion,
   },
   { method: 'POST', path: '/api/docs/{name}/links', needs: 'edit', handle: createLinks },
+  { method: 'GET', path: '/api/docs/{name}/set-aside', needs: 'admin', handle: listSetAside },
   { method: 'GET', path: '/api/trash', needs: 'admin', handle: listTrash },
   { method: 'POST', path: '/api/trash/{name}/restore', needs: 'edit', handle: restoreFromTrash },
 ]

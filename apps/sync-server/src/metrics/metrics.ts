@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { DocStore } from '../persistence/store.js'
+import type { DocStore, SetAsideUpdate } from '../persistence/store.js'
 
 /** Names of the y-websocket message types, for the `type` label. */
 const messageTypes: Record<number, string> = {
@@ -105,6 +105,11 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   })
+  readonly updatesSetAside = new Counter({
+    name: 'tandem_updates_set_aside_total',
+    help: 'Stored updates (or snapshots) set aside because applying them threw; each counted once, when first kept apart.',
+    registers: [this.registry],
+  })
   readonly compactionSeconds = new Histogram({
     name: 'tandem_store_compaction_seconds',
     help: 'Time to store a compacted snapshot.',
@@ -156,9 +161,9 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
   }
 
-  /** `store` with its appends and compactions timed. */
+  /** `store` with its appends and compactions timed, and what it sets aside counted. */
   instrument(store: DocStore): DocStore {
-    const { appendSeconds, compactionSeconds } = this
+    const { appendSeconds, compactionSeconds, updatesSetAside } = this
     return new Proxy(store, {
       get(target, property) {
         if (property === 'append') {
@@ -168,9 +173,21 @@ export class Metrics {
           }
         }
         if (property === 'compact') {
-          return (name: string, snapshot: Uint8Array, throughSeq: number) => {
+          return (
+            name: string,
+            snapshot: Uint8Array,
+            throughSeq: number,
+            setAside?: readonly SetAsideUpdate[],
+          ) => {
             const done = compactionSeconds.startTimer()
-            return target.compact(name, snapshot, throughSeq).finally(done)
+            return target.compact(name, snapshot, throughSeq, setAside).finally(done)
+          }
+        }
+        if (property === 'setAside') {
+          return async (name: string, entries: readonly SetAsideUpdate[]) => {
+            const added = await target.setAside(name, entries)
+            updatesSetAside.inc(added)
+            return added
           }
         }
         const value: unknown = Reflect.get(target, property)

@@ -4,6 +4,7 @@ import type {
   DocumentInfo,
   MoveOutcome,
   NewVersion,
+  SetAsideUpdate,
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
@@ -26,12 +27,14 @@ interface Trashed {
   deletedAtMs: number
   entry: Entry | undefined
   versions: Version[]
+  setAside: SetAsideUpdate[]
 }
 
 /** A store that keeps nothing across restarts: for tests and benchmarks of the relay alone. */
 export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
   readonly #versions = new Map<string, Version[]>()
+  readonly #setAside = new Map<string, SetAsideUpdate[]>()
   /** Oldest deletion first. */
   #trash: Trashed[] = []
   #versionId = 0
@@ -76,13 +79,44 @@ export class MemoryStore implements DocStore {
     return seq
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+  async compact(
+    name: string,
+    snapshot: Uint8Array,
+    throughSeq: number,
+    setAside: readonly SetAsideUpdate[] = [],
+  ): Promise<boolean> {
+    this.#keepApart(name, setAside)
     const entry = this.#docs.get(name)
     if (!entry || entry.snapshotSeq > throughSeq) return true
     entry.snapshot = snapshot.slice()
     entry.snapshotSeq = throughSeq
     entry.updates = entry.updates.filter((u) => u.seq > throughSeq)
     return true
+  }
+
+  async setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number> {
+    return this.#keepApart(name, entries)
+  }
+
+  #keepApart(name: string, entries: readonly SetAsideUpdate[]): number {
+    if (entries.length === 0) return 0
+    let kept = this.#setAside.get(name)
+    if (!kept) {
+      kept = []
+      this.#setAside.set(name, kept)
+    }
+    let added = 0
+    for (const e of entries) {
+      if (kept.some((k) => k.seq === e.seq && k.kind === e.kind)) continue
+      kept.push({ ...e, bytes: e.bytes.slice() })
+      added++
+    }
+    kept.sort(bySetAsideOrder)
+    return added
+  }
+
+  async listSetAside(name: string): Promise<SetAsideUpdate[]> {
+    return (this.#setAside.get(name) ?? []).map((e) => ({ ...e, bytes: e.bytes.slice() }))
   }
 
   async list(): Promise<DocumentInfo[]> {
@@ -139,15 +173,21 @@ export class MemoryStore implements DocStore {
   }
 
   /** Removes and returns everything stored as `name`. */
-  #take(name: string): { entry: Entry | undefined; versions: Version[] } {
-    const taken = { entry: this.#docs.get(name), versions: this.#versions.get(name) ?? [] }
+  #take(name: string): Omit<Trashed, 'name' | 'deletedAtMs'> {
+    const taken = {
+      entry: this.#docs.get(name),
+      versions: this.#versions.get(name) ?? [],
+      setAside: this.#setAside.get(name) ?? [],
+    }
     this.#docs.delete(name)
     this.#versions.delete(name)
+    this.#setAside.delete(name)
     return taken
   }
 
-  #put(name: string, { entry, versions }: { entry: Entry | undefined; versions: Version[] }): void {
+  #put(name: string, { entry, versions, setAside }: Omit<Trashed, 'name' | 'deletedAtMs'>): void {
     if (entry) this.#docs.set(name, entry)
+    if (setAside.length > 0) this.#setAside.set(name, setAside)
     if (versions.length > 0)
       this.#versions.set(
         name,
@@ -199,6 +239,11 @@ export class MemoryStore implements DocStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** By sequence number; a snapshot before an update of the same number. */
+export function bySetAsideOrder(a: SetAsideUpdate, b: SetAsideUpdate): number {
+  return a.seq - b.seq || (a.kind === b.kind ? 0 : a.kind === 'snapshot' ? -1 : 1)
 }
 
 function storedBytes(e: Entry): number {

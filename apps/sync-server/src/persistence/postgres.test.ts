@@ -126,11 +126,11 @@ describe('PostgresStore', () => {
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
     await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
-      /schema version 5; this server knows 4/,
+      /schema version 6; this server knows 5/,
     )
   })
 
-  it('migrates a version 1 database to version 4, keeping its documents', async () => {
+  it('migrates a version 1 database to version 5, keeping its documents', async () => {
     const s = escapeIdentifier(schema)
     // The tables a schema-version-1 server created, as it created them.
     await admin.query(`
@@ -147,7 +147,7 @@ describe('PostgresStore', () => {
       INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
     const [one, two] = await Promise.all([open(), open()])
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 4 }])
+    expect(rows).toEqual([{ version: 5 }])
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
     expect(await two.append('doc', bytes('new'))).toBe(2)
     const version = await two.saveVersion('doc', {
@@ -163,9 +163,48 @@ describe('PostgresStore', () => {
     expect(await one.trash('doc', 9)).toBe(true)
     expect(await two.restore('doc')).toBe('moved')
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old', 'new'])
+    // Version 5: set-aside updates.
+    const entry = {
+      seq: 1,
+      kind: 'update' as const,
+      bytes: bytes('old'),
+      reason: 'x',
+      setAsideAtMs: 2,
+    }
+    expect(await one.compact('doc', bytes('snap'), 1, [entry])).toBe(true)
+    expect((await two.listSetAside('doc')).map((e) => [e.seq, text(e.bytes)])).toEqual([[1, 'old']])
   })
 
-  it('migrates a version 2 database to version 4, numbering each document’s updates from 1', async () => {
+  it('migrates a version 4 database to version 5: its documents stay, set-aside updates can be kept', async () => {
+    const old = await open()
+    await old.append('doc', bytes('u1'))
+    await old.compact('doc', bytes('snap'), 1)
+    await old.append('doc', bytes('u2'))
+    const s = escapeIdentifier(schema)
+    // What a version-4 server left: the same tables, without the set-aside one.
+    await admin.query(
+      `DROP TABLE ${s}.tandem_set_aside; UPDATE ${s}.tandem_schema_version SET version = 4`,
+    )
+    const store = await open()
+    const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
+    expect(rows).toEqual([{ version: 5 }])
+    const loaded = (await store.load('doc'))!
+    expect(text(loaded.snapshot!)).toBe('snap')
+    expect(loaded.updates.map(text)).toEqual(['u2'])
+    const entry = {
+      seq: 2,
+      kind: 'update' as const,
+      bytes: bytes('u2'),
+      reason: 'x',
+      setAsideAtMs: 3,
+    }
+    expect(await store.compact('doc', bytes('snap2'), 2, [entry])).toBe(true)
+    expect((await store.listSetAside('doc')).map((e) => [e.seq, text(e.bytes)])).toEqual([
+      [2, 'u2'],
+    ])
+  })
+
+  it('migrates a version 2 database to version 5, numbering each document’s updates from 1', async () => {
     const s = escapeIdentifier(schema)
     await admin.query(`
       CREATE SCHEMA ${s};

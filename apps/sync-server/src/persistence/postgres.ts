@@ -10,6 +10,7 @@ import type {
   DocumentInfo,
   MoveOutcome,
   NewVersion,
+  SetAsideUpdate,
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
@@ -19,7 +20,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 4
+const SCHEMA_VERSION = 5
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -82,6 +83,10 @@ interface Statements {
   purgeDocuments: string
   purgeUpdates: string
   purgeVersions: string
+  insertSetAside: string
+  listSetAside: string
+  moveSetAside: string
+  purgeSetAside: string
 }
 
 interface VersionRow {
@@ -117,6 +122,7 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const updates = qualify('tandem_updates')
   const versions = qualify('tandem_versions')
   const trash = qualify('tandem_trash')
+  const setAside = qualify('tandem_set_aside')
   const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
     // Locks each document's row, in a fixed order, until the commit: appends to one document
@@ -218,6 +224,17 @@ function statements(schema: string | undefined, sequence: string): Statements {
     purgeDocuments: `DELETE FROM ${documents} WHERE name = ANY($1::text[])`,
     purgeUpdates: `DELETE FROM ${updates} WHERE doc = ANY($1::text[])`,
     purgeVersions: `DELETE FROM ${versions} WHERE doc = ANY($1::text[])`,
+    insertSetAside: `
+      INSERT INTO ${setAside} (doc, seq, kind, set_aside_at_ms, reason, data)
+      SELECT $1, t.seq, t.kind, t.at, t.reason, t.data
+      FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bytea[])
+        AS t(seq, kind, at, reason, data)
+      ON CONFLICT (doc, seq, kind) DO NOTHING`,
+    listSetAside: `
+      SELECT seq, kind, set_aside_at_ms, reason, data FROM ${setAside} WHERE doc = $1
+      ORDER BY seq, kind = 'update'`,
+    moveSetAside: `UPDATE ${setAside} SET doc = $2 WHERE doc = $1`,
+    purgeSetAside: `DELETE FROM ${setAside} WHERE doc = ANY($1::text[])`,
   }
 }
 
@@ -287,6 +304,17 @@ function migrations(schema: string | undefined): string[] {
     );
     CREATE INDEX tandem_trash_by_name ON ${qualify('tandem_trash')} (name, id);
     CREATE INDEX tandem_trash_by_time ON ${qualify('tandem_trash')} (deleted_at_ms);`,
+    // 4 → 5: stored updates that a fold could not apply, kept apart (see DocStore.setAside).
+    `
+    CREATE TABLE ${qualify('tandem_set_aside')} (
+      doc             TEXT NOT NULL,
+      seq             BIGINT NOT NULL,
+      kind            TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
+      set_aside_at_ms BIGINT NOT NULL,
+      reason          TEXT NOT NULL,
+      data            BYTEA NOT NULL,
+      PRIMARY KEY (doc, seq, kind)
+    );`,
   ]
 }
 
@@ -431,8 +459,14 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+  async compact(
+    name: string,
+    snapshot: Uint8Array,
+    throughSeq: number,
+    setAside: readonly SetAsideUpdate[] = [],
+  ): Promise<boolean> {
     return this.#transaction(async (client) => {
+      await this.#keepApart(client, name, setAside)
       const { rows } = await client.query<{ locked: boolean }>(this.#sql.tryCompactLock, [
         `tandem:compact:${this.#schema ?? ''}:${name}`,
       ])
@@ -441,6 +475,46 @@ export class PostgresStore implements DocStore {
       await client.query(this.#sql.deleteUpdatesThrough, [name, throughSeq])
       return true
     })
+  }
+
+  async setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number> {
+    if (entries.length === 0) return 0
+    return this.#transaction((client) => this.#keepApart(client, name, entries))
+  }
+
+  /** Inserts the entries not kept yet, in the caller's transaction; returns how many. */
+  async #keepApart(
+    client: PoolClient,
+    name: string,
+    entries: readonly SetAsideUpdate[],
+  ): Promise<number> {
+    if (entries.length === 0) return 0
+    const { rowCount } = await client.query(this.#sql.insertSetAside, [
+      name,
+      entries.map((e) => e.seq),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.setAsideAtMs),
+      entries.map((e) => e.reason),
+      entries.map((e) => e.bytes),
+    ])
+    return rowCount ?? 0
+  }
+
+  async listSetAside(name: string): Promise<SetAsideUpdate[]> {
+    const { rows } = await this.#pool.query<{
+      seq: string
+      kind: SetAsideUpdate['kind']
+      set_aside_at_ms: string
+      reason: string
+      data: Buffer
+    }>(this.#sql.listSetAside, [name])
+    return rows.map((r) => ({
+      seq: toNumber(r.seq),
+      kind: r.kind,
+      bytes: r.data,
+      reason: r.reason,
+      setAsideAtMs: toNumber(r.set_aside_at_ms),
+    }))
   }
 
   async list(): Promise<DocumentInfo[]> {
@@ -503,6 +577,7 @@ export class PostgresStore implements DocStore {
     await client.query(this.#sql.moveDocument, [from, to])
     await client.query(this.#sql.moveUpdates, [from, to])
     await client.query(this.#sql.moveVersions, [from, to])
+    await client.query(this.#sql.moveSetAside, [from, to])
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -574,6 +649,7 @@ export class PostgresStore implements DocStore {
       await client.query(this.#sql.purgeDocuments, [keys])
       await client.query(this.#sql.purgeUpdates, [keys])
       await client.query(this.#sql.purgeVersions, [keys])
+      await client.query(this.#sql.purgeSetAside, [keys])
       return rows.length
     })
   }

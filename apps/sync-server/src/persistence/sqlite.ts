@@ -12,6 +12,7 @@ import type {
   DocumentInfo,
   MoveOutcome,
   NewVersion,
+  SetAsideUpdate,
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
@@ -21,7 +22,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 5
+const SCHEMA_VERSION = 6
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
 const migrations = [
@@ -111,6 +112,18 @@ CREATE TABLE updates_by_doc (
 INSERT INTO updates_by_doc (doc, doc_seq, data) SELECT doc, doc_seq, data FROM updates;
 DROP TABLE updates;
 ALTER TABLE updates_by_doc RENAME TO updates;
+`,
+  // 5 → 6: stored updates that a fold could not apply, kept apart (see DocStore.setAside).
+  `
+CREATE TABLE set_aside (
+  doc             TEXT NOT NULL,
+  seq             INTEGER NOT NULL,
+  kind            TEXT NOT NULL CHECK (kind IN ('update', 'snapshot')),
+  set_aside_at_ms INTEGER NOT NULL,
+  reason          TEXT NOT NULL,
+  data            BLOB NOT NULL
+);
+CREATE UNIQUE INDEX set_aside_by_doc ON set_aside (doc, seq, kind);
 `,
 ]
 
@@ -209,6 +222,11 @@ export class SqliteStore implements DocStore {
   readonly #deleteSnapshot: Database.Statement<[string]>
   readonly #deleteUpdates: Database.Statement<[string]>
   readonly #deleteVersions: Database.Statement<[string]>
+  readonly #insertSetAside: Database.Statement<[string, number, string, number, string, Uint8Array]>
+  readonly #moveSetAside: Database.Statement<[string, string]>
+  readonly #deleteSetAside: Database.Statement<[string]>
+  /** Keeps entries apart in one transaction (nested in the caller's, if any). */
+  readonly #keepApart: (name: string, entries: readonly SetAsideUpdate[]) => number
 
   /** Opens (creating if needed) `tandem.db` in `dataDir`. */
   static open(dataDir: string, options: Partial<StoreOptions> = {}): SqliteStore {
@@ -283,6 +301,26 @@ export class SqliteStore implements DocStore {
     this.#deleteSnapshot = this.#db.prepare('DELETE FROM snapshots WHERE doc = ?')
     this.#deleteUpdates = this.#db.prepare('DELETE FROM updates WHERE doc = ?')
     this.#deleteVersions = this.#db.prepare('DELETE FROM versions WHERE doc = ?')
+    this.#insertSetAside = this.#db.prepare(
+      `INSERT INTO set_aside (doc, seq, kind, set_aside_at_ms, reason, data)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc, seq, kind) DO NOTHING`,
+    )
+    this.#moveSetAside = this.#db.prepare('UPDATE set_aside SET doc = ? WHERE doc = ?')
+    this.#deleteSetAside = this.#db.prepare('DELETE FROM set_aside WHERE doc = ?')
+    this.#keepApart = this.#db.transaction((name: string, entries: readonly SetAsideUpdate[]) => {
+      let added = 0
+      for (const e of entries) {
+        added += this.#insertSetAside.run(
+          name,
+          e.seq,
+          e.kind,
+          e.setAsideAtMs,
+          e.reason,
+          e.bytes,
+        ).changes
+      }
+      return added
+    })
     const commit = this.#db.transaction((batch: Append[]): number[] => {
       const now = Date.now()
       const counts = new Map<string, number>()
@@ -352,8 +390,14 @@ export class SqliteStore implements DocStore {
     }
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+  async compact(
+    name: string,
+    snapshot: Uint8Array,
+    throughSeq: number,
+    setAside: readonly SetAsideUpdate[] = [],
+  ): Promise<boolean> {
     this.#db.transaction(() => {
+      this.#keepApart(name, setAside)
       const now = Date.now()
       // An older compaction than the stored snapshot's changes nothing.
       if (this.#advanceSnapshot.run(name, throughSeq, throughSeq, now, now).changes === 0) return
@@ -361,6 +405,32 @@ export class SqliteStore implements DocStore {
       this.#deleteUpdatesThrough.run(name, throughSeq)
     })()
     return true
+  }
+
+  async setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number> {
+    return entries.length === 0 ? 0 : this.#keepApart(name, entries)
+  }
+
+  async listSetAside(name: string): Promise<SetAsideUpdate[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT seq, kind, set_aside_at_ms, reason, data FROM set_aside WHERE doc = ?
+         ORDER BY seq, kind = 'update'`,
+      )
+      .all(name) as {
+      seq: number
+      kind: SetAsideUpdate['kind']
+      set_aside_at_ms: number
+      reason: string
+      data: Buffer
+    }[]
+    return rows.map((r) => ({
+      seq: r.seq,
+      kind: r.kind,
+      bytes: r.data,
+      reason: r.reason,
+      setAsideAtMs: r.set_aside_at_ms,
+    }))
   }
 
   async list(): Promise<DocumentInfo[]> {
@@ -391,6 +461,7 @@ export class SqliteStore implements DocStore {
     this.#moveSnapshot.run(to, from)
     this.#moveUpdates.run(to, from)
     this.#moveVersions.run(to, from)
+    this.#moveSetAside.run(to, from)
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -469,6 +540,7 @@ export class SqliteStore implements DocStore {
           this.#deleteSnapshot.run(key)
           this.#deleteUpdates.run(key)
           this.#deleteVersions.run(key)
+          this.#deleteSetAside.run(key)
           this.#db.prepare('DELETE FROM trash WHERE id = ?').run(id)
         }
         return doomed.length

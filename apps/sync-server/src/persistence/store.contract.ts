@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { defaultRetention, versionsToPrune } from './retention.js'
-import type { DocStore, NewVersion } from './store.js'
+import type { DocStore, NewVersion, SetAsideUpdate } from './store.js'
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
 function updateInserting(text: string): Uint8Array {
@@ -24,6 +24,22 @@ function versionOf(text: string, createdAtMs: number, extra: Partial<NewVersion>
     bytes: updateInserting(text),
     ...extra,
   }
+}
+
+/** An entry to set aside: `text`'s update as if stored as number `seq`. */
+function setAsideOf(seq: number, text: string, kind: SetAsideUpdate['kind'] = 'update') {
+  return {
+    seq,
+    kind,
+    bytes: updateInserting(text),
+    reason: 'RangeError: Maximum call stack size exceeded',
+    setAsideAtMs: 1_700_000_000_000 + seq,
+  } satisfies SetAsideUpdate
+}
+
+/** `entries` comparable with `toEqual` (bytes as plain arrays). */
+function plain(entries: SetAsideUpdate[]) {
+  return entries.map((e) => ({ ...e, bytes: [...e.bytes] }))
 }
 
 function textOf(updates: Uint8Array[]): string {
@@ -257,6 +273,51 @@ export function describeStoreContract(
       expect(await store.listVersions('elsewhere')).toHaveLength(1)
     })
 
+    it('P21: set-aside updates are kept once each, listed by sequence number, per document', async () => {
+      expect(await store.listSetAside('doc')).toEqual([])
+      expect(await store.setAside('doc', [])).toBe(0)
+      const seven = setAsideOf(7, 'seven')
+      const snapshot = setAsideOf(3, 'snapshot', 'snapshot')
+      const three = setAsideOf(3, 'three')
+      expect(await store.setAside('doc', [seven, three])).toBe(2)
+      // Already kept: left as it was, not counted again.
+      expect(await store.setAside('doc', [{ ...seven, reason: 'other' }, snapshot])).toBe(1)
+      await store.setAside('other', [setAsideOf(1, 'elsewhere')])
+      expect(plain(await store.listSetAside('doc'))).toEqual(plain([snapshot, three, seven]))
+      expect(await store.listSetAside('nothing-here')).toEqual([])
+    })
+
+    it('P22: compaction keeps its set-aside updates apart in the same transaction, even when it replaces nothing', async () => {
+      await store.append('doc', updateInserting('good'))
+      const bad = await store.append('doc', updateInserting('bad'))
+      const seq = await store.append('doc', updateInserting(' more'))
+      const entry = setAsideOf(bad, 'bad')
+      expect(await store.compact('doc', updateInserting('good more'), seq, [entry])).toBe(true)
+      expect(plain(await store.listSetAside('doc'))).toEqual(plain([entry]))
+      expect((await store.load('doc'))?.updates).toEqual([])
+      // An older compaction changes no snapshot but still keeps what it was given.
+      const older = setAsideOf(1, 'older')
+      await store.compact('doc', updateInserting('old'), 1, [older])
+      expect(textOf([(await store.load('doc'))!.snapshot!])).toBe('good more')
+      expect((await store.listSetAside('doc')).map((e) => e.seq)).toEqual([1, bad])
+    })
+
+    it('P23: set-aside updates move with rename and trash, and go with a purge', async () => {
+      await store.append('doc', updateInserting('a'))
+      await store.setAside('doc', [setAsideOf(1, 'x')])
+      expect(await store.rename('doc', 'moved')).toBe('moved')
+      expect(await store.listSetAside('doc')).toEqual([])
+      expect((await store.listSetAside('moved')).map((e) => e.seq)).toEqual([1])
+      await store.trash('moved', 1_000)
+      expect(await store.listSetAside('moved')).toEqual([])
+      expect(await store.restore('moved')).toBe('moved')
+      expect((await store.listSetAside('moved')).map((e) => e.seq)).toEqual([1])
+      await store.trash('moved', 1_000)
+      expect(await store.purgeTrash(2_000)).toBe(1)
+      await store.append('moved', updateInserting('new'))
+      expect(await store.listSetAside('moved')).toEqual([])
+    })
+
     /** Text, sequence number and version ids stored as `name` (null text if no document). */
     async function contents(name: string) {
       const loaded = await store.load(name)
@@ -371,6 +432,14 @@ export function describeStoreContract(
         expect((await store.listTrash()).map((t) => [t.name, t.deletedAtMs])).toEqual([['doc', 7]])
         expect(await store.restore('doc')).toBe('moved')
         expect((await contents('doc')).text).toBe('kept')
+      })
+
+      it('P24: set-aside updates are there after the store is closed and reopened', async () => {
+        const entry = setAsideOf(2, 'kept')
+        await store.setAside('doc', [entry])
+        await store.close()
+        store = await reopen()
+        expect(plain(await store.listSetAside('doc'))).toEqual(plain([entry]))
       })
 
       it('P13: versions are there after the store is closed and reopened', async () => {

@@ -71,6 +71,22 @@ export interface TrashedDocumentInfo {
 /** The outcome of {@link DocStore.rename} and {@link DocStore.restore}. */
 export type MoveOutcome = 'moved' | 'not_found' | 'name_taken'
 
+/**
+ * A stored update (or snapshot) that folding a document could not apply (applying it threw,
+ * although it decodes), kept apart from the document so that the rest of it stays readable.
+ */
+export interface SetAsideUpdate {
+  /** The update's sequence number; for a snapshot, the last sequence number it covers. */
+  seq: number
+  kind: 'update' | 'snapshot'
+  /** The update exactly as it was stored. */
+  bytes: Uint8Array
+  /** What applying it threw. */
+  reason: string
+  /** Milliseconds since the epoch when it was first set aside. */
+  setAsideAtMs: number
+}
+
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
 
@@ -102,9 +118,23 @@ export interface DocStore {
   /**
    * Atomically replaces the snapshot and every update with a sequence number up to `throughSeq`
    * by `snapshot`. Updates appended after `throughSeq` are kept. Resolves `false`, changing
-   * nothing, if another server is compacting the document at that moment.
+   * nothing else, if another server is compacting the document at that moment. `setAside` (the
+   * updates the fold that made `snapshot` left out) is stored aside as by {@link setAside} in the
+   * same transaction, whether or not the snapshot is written.
    */
-  compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean>
+  compact(
+    name: string,
+    snapshot: Uint8Array,
+    throughSeq: number,
+    setAside?: readonly SetAsideUpdate[],
+  ): Promise<boolean>
+  /**
+   * Keeps `entries` apart for document `name`, in one transaction. An entry already kept (same
+   * `seq` and `kind`) is left as it was. Resolves with how many were not kept before.
+   */
+  setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number>
+  /** What is kept apart for `name`, by sequence number (a snapshot before an update). */
+  listSetAside(name: string): Promise<SetAsideUpdate[]>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocumentInfo[]>
   /**
@@ -122,15 +152,16 @@ export interface DocStore {
    */
   pruneVersions(name: string, policy: RetentionPolicy, nowMs?: number): Promise<number>
   /**
-   * Gives document `from` the name `to`: its snapshot, log, sequence counter and versions move
-   * together in one transaction. `not_found` if nothing is stored as `from`; `name_taken`, moving
-   * nothing, if something (a document or a version) is stored as `to`.
+   * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions and
+   * set-aside updates move together in one transaction. `not_found` if nothing is stored as
+   * `from`; `name_taken`, moving nothing, if something (a document or a version) is stored as
+   * `to`.
    */
   rename(from: string, to: string): Promise<MoveOutcome>
   /**
-   * Moves document `name` (snapshot, log, sequence counter and versions) to the trash in one
-   * transaction, deleted at `nowMs`: the name is free at once. Resolves `false` if nothing is
-   * stored as `name`. A name may be in the trash several times.
+   * Moves document `name` (snapshot, log, sequence counter, versions and set-aside updates) to
+   * the trash in one transaction, deleted at `nowMs`: the name is free at once. Resolves `false`
+   * if nothing is stored as `name`. A name may be in the trash several times.
    */
   trash(name: string, nowMs?: number): Promise<boolean>
   /** The documents in the trash, most recently deleted first. */

@@ -1,5 +1,6 @@
-import { validateUpdateWithStateVector } from '@tandem/protocol'
+import { validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
 import * as Y from 'yjs'
+import type { SetAsideUpdate } from '../persistence/store.js'
 
 /** The encoding of an empty document: no structs, no deletions. */
 export const EMPTY_UPDATE = new Uint8Array([0, 0])
@@ -20,6 +21,85 @@ export interface Snapshot {
   /** How many stored updates it replaces, and their bytes. */
   updateCount: number
   updateBytes: number
+  /**
+   * Stored updates (or the stored snapshot) it leaves out because applying them threw: the
+   * compaction that stores it must keep them apart in the same transaction.
+   */
+  setAside: readonly SetAsideUpdate[]
+}
+
+/** What {@link fold} folds: a base and the updates after it, with their sequence numbers. */
+export interface FoldInput {
+  base: Uint8Array
+  /** The last sequence number the base covers (0 for none). */
+  baseSeq: number
+  updates: readonly Uint8Array[]
+  /** `seqs[i]` is the sequence number of `updates[i]`. */
+  seqs: readonly number[]
+}
+
+/** Thrown by {@link fold} when a stored update (or the base) does not decode at all. */
+export class UndecodableUpdateError extends Error {
+  override readonly name = 'UndecodableUpdateError'
+  constructor(
+    readonly seq: number,
+    readonly kind: SetAsideUpdate['kind'],
+    message: string,
+  ) {
+    super(`stored ${kind} ${seq} does not decode: ${message}`)
+  }
+}
+
+/**
+ * Folds stored updates into one document: applies `input.base`, then each update in order, to
+ * a scratch `Y.Doc` that lives for this call only, and returns what `read` takes from it (it is
+ * also told what was set aside). This is the one place where stored updates are applied.
+ *
+ * An update that decodes but throws when applied (Yjs deletes and garbage-collects nested types
+ * recursively, so deleting a type thousands of levels deep overflows the stack) is set aside
+ * and everything else is kept: as a throw can leave the document half-changed, it is rebuilt
+ * from a fresh `Y.Doc` without that update, and the fold goes on. Only this fallback costs
+ * anything extra, and only after a throw. An update that does not decode at all throws
+ * {@link UndecodableUpdateError} (the document is corrupt, not poisoned).
+ */
+export function fold<T>(
+  input: FoldInput,
+  read: (doc: Y.Doc, setAside: readonly SetAsideUpdate[]) => T,
+): { value: T; setAside: SetAsideUpdate[] } {
+  const { base, baseSeq, updates, seqs } = input
+  // Part -1 is the base, part i >= 0 is updates[i].
+  const part = (i: number) => (i < 0 ? base : updates[i]!)
+  const setAside: SetAsideUpdate[] = []
+  let doc = new Y.Doc({ gc: true })
+  try {
+    // Once a part was set aside: the document before part `from`. Parts `from` to the current
+    // one were all applied without a throw, so a rebuild applies `checkpoint` and those only.
+    let checkpoint: Uint8Array | null = null
+    let from = -1
+    for (let i = -1; i < updates.length; i++) {
+      try {
+        Y.applyUpdate(doc, part(i))
+      } catch (err) {
+        const kind = i < 0 ? 'snapshot' : 'update'
+        const seq = i < 0 ? baseSeq : seqs[i]!
+        try {
+          validateUpdate(part(i))
+        } catch (invalid) {
+          throw new UndecodableUpdateError(seq, kind, (invalid as Error).message)
+        }
+        setAside.push({ seq, kind, bytes: part(i), reason: String(err), setAsideAtMs: Date.now() })
+        doc.destroy()
+        doc = new Y.Doc({ gc: true })
+        if (checkpoint) Y.applyUpdate(doc, checkpoint)
+        for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
+        checkpoint = Y.encodeStateAsUpdate(doc)
+        from = i + 1
+      }
+    }
+    return { value: read(doc, setAside), setAside }
+  } finally {
+    doc.destroy()
+  }
 }
 
 /** Below this many bytes of log, a document is not compacted for its size alone. */
@@ -38,11 +118,19 @@ const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
  * updates are folded into the base by applying them, in commit order, to a `Y.Doc` that lives
  * for that call only: the same integration every client performs, linear in the number of
  * updates (unlike `Y.mergeUpdates`, whose cost grows with their square), and its encoding
- * garbage-collects deleted content.
+ * garbage-collects deleted content. A stored update that throws when applied is set aside (see
+ * {@link fold}); the state goes on without it.
  */
 export class DocState {
   #base: Uint8Array
+  /** The last sequence number {@link #base} covers. */
+  #baseSeq: number
   #pending: Uint8Array[]
+  /** `#pendingSeqs[i]` is the sequence number of `#pending[i]`. */
+  #pendingSeqs: number[]
+  /** Set aside since the snapshot in storage: the next compaction must keep them apart. */
+  #setAside: SetAsideUpdate[] = []
+  readonly #onSetAside: ((entries: readonly SetAsideUpdate[]) => void) | undefined
   #stateVector: Uint8Array | null = null
   /** Sequence number of the last stored update this state includes. */
   lastSeq: number
@@ -52,10 +140,22 @@ export class DocState {
   /** Bytes of the snapshot in storage. */
   #snapshotBytes: number
 
-  /** Builds the state from stored bytes (see `Room.load` for their validation). */
-  constructor(snapshot: Uint8Array | null, updates: Uint8Array[], lastSeq: number) {
+  /**
+   * Builds the state from stored bytes (see `Room.load` for their validation): `updates` are
+   * numbered up to `lastSeq`, the snapshot covers the numbers before them. `onSetAside` is told
+   * of what a fold sets aside, once each, to store it apart (see `recordSetAside`).
+   */
+  constructor(
+    snapshot: Uint8Array | null,
+    updates: Uint8Array[],
+    lastSeq: number,
+    options: { onSetAside?: (entries: readonly SetAsideUpdate[]) => void } = {},
+  ) {
     this.#base = snapshot ?? EMPTY_UPDATE
+    this.#baseSeq = lastSeq - updates.length
     this.#pending = [...updates]
+    this.#pendingSeqs = updates.map((_, i) => this.#baseSeq + 1 + i)
+    this.#onSetAside = options.onSetAside
     this.lastSeq = lastSeq
     this.updatesSinceSnapshot = updates.length
     this.bytesSinceSnapshot = updates.reduce((sum, u) => sum + u.length, 0)
@@ -90,27 +190,43 @@ export class DocState {
   /** Adds an update that storage has committed with sequence number `seq`. */
   push(update: Uint8Array, seq: number): void {
     this.#pending.push(update)
+    this.#pendingSeqs.push(seq)
     this.#stateVector = null
     this.lastSeq = seq
     this.updatesSinceSnapshot++
     this.bytesSinceSnapshot += update.length
   }
 
-  /** The whole document as one compact update. Throws if the stored bytes do not apply. */
+  /**
+   * The whole document as one compact update, without the stored updates set aside (see
+   * {@link fold}). Throws {@link UndecodableUpdateError} if a stored update does not decode.
+   */
   get update(): Uint8Array {
     if (this.#pending.length > 0) {
-      const doc = new Y.Doc({ gc: true })
-      try {
-        Y.applyUpdate(doc, this.#base)
-        for (const update of this.#pending) Y.applyUpdate(doc, update)
-        this.#base = Y.encodeStateAsUpdate(doc)
-        this.#stateVector = Y.encodeStateVector(doc)
-      } finally {
-        doc.destroy()
-      }
+      const { value, setAside } = fold(
+        {
+          base: this.#base,
+          baseSeq: this.#baseSeq,
+          updates: this.#pending,
+          seqs: this.#pendingSeqs,
+        },
+        (doc) => [Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc)] as const,
+      )
+      ;[this.#base, this.#stateVector] = value
+      this.#baseSeq = this.#pendingSeqs.at(-1)!
       this.#pending = []
+      this.#pendingSeqs = []
+      if (setAside.length > 0) {
+        this.#setAside.push(...setAside)
+        this.#onSetAside?.(setAside)
+      }
     }
     return this.#base
+  }
+
+  /** Stored updates set aside since the snapshot in storage (see {@link Snapshot.setAside}). */
+  get setAside(): readonly SetAsideUpdate[] {
+    return this.#setAside
   }
 
   /**
@@ -144,6 +260,7 @@ export class DocState {
       throughSeq: this.lastSeq,
       updateCount: this.updatesSinceSnapshot,
       updateBytes: this.bytesSinceSnapshot,
+      setAside: [...this.#setAside],
     }
   }
 
@@ -152,5 +269,9 @@ export class DocState {
     this.updatesSinceSnapshot -= snapshot.updateCount
     this.bytesSinceSnapshot -= snapshot.updateBytes
     this.#snapshotBytes = snapshot.bytes.length
+    if (snapshot.setAside.length > 0) {
+      const stored = new Set(snapshot.setAside)
+      this.#setAside = this.#setAside.filter((e) => !stored.has(e))
+    }
   }
 }

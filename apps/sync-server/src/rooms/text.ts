@@ -1,21 +1,20 @@
 import { minimalEdit, TEXT_NAME } from '@tandem/protocol'
-import * as Y from 'yjs'
-import { EMPTY_UPDATE } from './doc-state.js'
+import type * as Y from 'yjs'
+import { EMPTY_UPDATE, fold } from './doc-state.js'
 
 export { TEXT_NAME }
 
 /**
- * Runs `fn` with a scratch `Y.Doc` holding `update` (deleted content garbage-collected), and
- * destroys the document afterwards. Throws if `update` does not decode.
+ * Runs `fn` with a scratch `Y.Doc` holding `update`, one whole state (a fold's result, a
+ * version), with deleted content garbage-collected, and destroys the document afterwards.
+ * Throws if `update` does not decode or does not apply: a single state has nothing to keep
+ * without it.
  */
 export function withDoc<T>(update: Uint8Array, fn: (doc: Y.Doc) => T): T {
-  const doc = new Y.Doc({ gc: true })
-  try {
-    Y.applyUpdate(doc, update)
+  return fold({ base: update, baseSeq: 0, updates: [], seqs: [] }, (doc, setAside) => {
+    if (setAside[0]) throw new Error(`the update does not apply: ${setAside[0].reason}`)
     return fn(doc)
-  } finally {
-    doc.destroy()
-  }
+  }).value
 }
 
 /** The text of the shared `codemirror` text in the document that `update` encodes. */
