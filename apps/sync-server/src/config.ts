@@ -217,12 +217,27 @@ export const configSchema = z.object({
   MAX_MESSAGES_PER_SECOND: positiveInt
     .default(200)
     .describe(
-      'Messages one connection may send per second, averaged over 2 s; more closes it (1008).',
+      'Messages one connection may send per second, averaged over 2 s; beyond it the server stops reading the connection until its allowance refills (TCP holds the sender back).',
     ),
   MAX_BYTES_PER_SECOND: positiveInt
     .default(4 * 1024 * 1024)
     .describe(
-      'Bytes one connection may send per second, averaged over 2 s; more closes it (1008).',
+      'Bytes one connection may send per second, averaged over 2 s; beyond it the connection is held back like `MAX_MESSAGES_PER_SECOND`.',
+    ),
+  MAX_MESSAGES_PER_IP_PER_SECOND: positiveInt
+    .default(2_000)
+    .describe(
+      'Messages all connections of one address may send per second together, averaged over 2 s (a busy office behind one NAT: 64 people typing at once send about 1,000); beyond it the connection that sends is held back.',
+    ),
+  MAX_BYTES_PER_IP_PER_SECOND: positiveInt
+    .default(16 * 1024 * 1024)
+    .describe(
+      'Bytes all connections of one address may send per second together, averaged over 2 s; beyond it the connection that sends is held back.',
+    ),
+  RATE_LIMIT_ABUSE_WINDOW_MS: positiveInt
+    .default(60_000)
+    .describe(
+      'A connection held back by its own message or byte rate for 90% of the last this long (it sends faster than its rate without pause) is closed with 1008.',
     ),
   MAX_CONNECTIONS_PER_IP: positiveInt
     .default(64)
@@ -238,7 +253,7 @@ export const configSchema = z.object({
   RATE_LIMIT_COOLDOWN_MS: nonNegativeInt
     .default(10_000)
     .describe(
-      'After a connection is closed for exceeding its message or byte rate (1008), upgrades from its address get 429 with Retry-After for this long, so that reconnecting does not buy a flooder a fresh allowance. 0 turns it off.',
+      'After a connection with a token is closed for abusing its rate (1008), upgrades with a token of the same user get 429 with Retry-After for this long, so that reconnecting does not buy a fresh allowance; other users of its address are not affected. 0 turns it off.',
     ),
   TRUSTED_PROXY_HOPS: nonNegativeInt
     .default(0)

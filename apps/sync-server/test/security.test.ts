@@ -162,35 +162,25 @@ describe('security', () => {
       b.ws.close()
     })
 
-    it('T9: a connection over its message rate is closed with 1008; others carry on', async () => {
+    it('T9: a connection over its message rate is held back, not closed; every frame is handled; others carry on', async () => {
+      // A burst of 4, then 2 a second; rate-limit.test.ts has the rest of T9.
       const s = await start({ MAX_MESSAGES_PER_SECOND: '2' })
       const calm = connect(s, 'doc')
       const other = connect(s, 'doc')
       await Promise.all([synced(calm), synced(other)])
       const raw = await openRaw(`${wsUrl(s)}/doc`)
-      for (let i = 0; i < 40; i++) raw.ws.send(encodeSyncStep1(new Uint8Array([0])))
-      expect((await raw.closed).code).toBe(1008)
+      let closed = false
+      raw.ws.on('close', () => {
+        closed = true
+      })
+      for (let i = 0; i < 12; i++) raw.ws.send(encodeSyncStep1(new Uint8Array([0])))
       calm.text.insert(0, 'still here')
       await vi.waitFor(() => expect(other.text.toString()).toBe('still here'))
-    })
-
-    it('T9b: after a rate-limit close, its address is refused with 429 for the cooldown', async () => {
-      const s = await start({ MAX_MESSAGES_PER_SECOND: '2', RATE_LIMIT_COOLDOWN_MS: '60000' })
-      const raw = await openRaw(`${wsUrl(s)}/doc`)
-      for (let i = 0; i < 40; i++) raw.ws.send(encodeSyncStep1(new Uint8Array([0])))
-      expect((await raw.closed).code).toBe(1008)
-      const refused = await upgrade(`${wsUrl(s)}/another-doc`)
-      expect(refused.status).toBe(429)
-      expect(Number(refused.retryAfter)).toBeGreaterThan(50)
-      expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60)
-    })
-
-    it('T9c: with RATE_LIMIT_COOLDOWN_MS=0, the address may connect again at once', async () => {
-      const s = await start({ MAX_MESSAGES_PER_SECOND: '2', RATE_LIMIT_COOLDOWN_MS: '0' })
-      const raw = await openRaw(`${wsUrl(s)}/doc`)
-      for (let i = 0; i < 40; i++) raw.ws.send(encodeSyncStep1(new Uint8Array([0])))
-      expect((await raw.closed).code).toBe(1008)
-      expect((await upgrade(`${wsUrl(s)}/doc`)).status).toBe(101)
+      // Each sync step 1 is answered with a sync step 2, in time.
+      const answers = () => raw.received.filter((m) => m[0] === 0 && m[1] === 1).length
+      await vi.waitFor(() => expect(answers()).toBe(12), { timeout: 20_000, interval: 50 })
+      expect(closed).toBe(false)
+      raw.ws.close()
     })
 
     it('T10: a message in too many fragments is refused with 1008', async () => {

@@ -23,6 +23,22 @@ export class TokenBucket {
     return true
   }
 
+  /**
+   * Takes `count` tokens whatever the bucket holds, so it may go into debt (for work already
+   * done, such as a frame already read). Returns whether the bucket is still out of debt.
+   */
+  debit(count: number, nowMs: number = Date.now()): boolean {
+    this.#refill(nowMs)
+    this.#tokens -= count
+    return this.#tokens >= 0
+  }
+
+  /** Tokens held now; negative when in debt. */
+  level(nowMs: number = Date.now()): number {
+    this.#refill(nowMs)
+    return this.#tokens
+  }
+
   /** Milliseconds until `count` tokens will be available. */
   waitMs(count = 1, nowMs: number = Date.now()): number {
     this.#refill(nowMs)
@@ -120,5 +136,90 @@ export class Cooldowns {
   /** Number of keys held (live cooldowns, and expired ones not yet dropped). */
   get size(): number {
     return this.#until.size
+  }
+}
+
+/**
+ * How much of the last `windowMs` something (a connection held back for its rate) spent held,
+ * from the holds it was told of. Holds shorter than `windowMs / maxHolds` may be merged with
+ * their neighbours, so memory stays bounded whatever the pattern of holds.
+ */
+export class HeldTime {
+  /** Finished holds, oldest first, as [startMs, endMs]. */
+  readonly #holds: [number, number][] = []
+  #since: number | null = null
+
+  constructor(
+    readonly windowMs: number,
+    readonly maxHolds = 256,
+  ) {}
+
+  /** Whether a hold is in progress. */
+  get holding(): boolean {
+    return this.#since !== null
+  }
+
+  /** A hold starts (no effect if one is in progress). */
+  hold(nowMs: number = Date.now()): void {
+    if (this.#since === null) this.#since = nowMs
+  }
+
+  /** The hold in progress ends (no effect if none is). */
+  release(nowMs: number = Date.now()): void {
+    if (this.#since === null) return
+    const last = this.#holds.at(-1)
+    if (this.#holds.length >= this.maxHolds && last) {
+      // Merging into the previous hold counts the gap between them as held: a hold this busy
+      // is no less suspicious for the gap.
+      last[1] = nowMs
+    } else {
+      this.#holds.push([this.#since, nowMs])
+    }
+    this.#since = null
+  }
+
+  /** The share (0 to 1) of the last `windowMs` spent held, the hold in progress included. */
+  share(nowMs: number = Date.now()): number {
+    const from = nowMs - this.windowMs
+    while (this.#holds.length > 0 && (this.#holds[0]?.[1] ?? 0) <= from) this.#holds.shift()
+    let heldMs = 0
+    for (const [start, end] of this.#holds) heldMs += end - Math.max(start, from)
+    if (this.#since !== null) heldMs += nowMs - Math.max(this.#since, from)
+    return Math.min(1, heldMs / this.windowMs)
+  }
+}
+
+/**
+ * Values shared by the live users of a key (an address's connections share its budget),
+ * created with the first and forgotten with the last, so it holds no more keys than there are
+ * users.
+ */
+export class Shared<T> {
+  readonly #entries = new Map<string, { value: T; users: number }>()
+
+  constructor(readonly create: () => T) {}
+
+  /** `key`'s value, created if it has no user yet; counts one more user. */
+  acquire(key: string): T {
+    let entry = this.#entries.get(key)
+    if (!entry) {
+      entry = { value: this.create(), users: 0 }
+      this.#entries.set(key, entry)
+    }
+    entry.users++
+    return entry.value
+  }
+
+  /** Counts one user fewer; the value is forgotten with the last. */
+  release(key: string): void {
+    const entry = this.#entries.get(key)
+    if (!entry) return
+    entry.users--
+    if (entry.users <= 0) this.#entries.delete(key)
+  }
+
+  /** Number of keys held. */
+  get size(): number {
+    return this.#entries.size
   }
 }

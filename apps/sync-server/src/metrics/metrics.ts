@@ -99,6 +99,12 @@ export class Metrics {
     labelNames: ['code'],
     registers: [this.registry],
   })
+  readonly rateLimitHolds = new Counter({
+    name: 'tandem_rate_limit_holds_total',
+    help: 'Times a connection was held back (not read) for its rate, by the budget that ran out: its own (connection) or the one its address shares (address).',
+    labelNames: ['budget'],
+    registers: [this.registry],
+  })
   readonly appendSeconds = new Histogram({
     name: 'tandem_store_append_seconds',
     help: 'Time from handing an update to the store to its commit (group commit included).',

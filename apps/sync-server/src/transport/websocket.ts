@@ -3,7 +3,14 @@ import type { Duplex } from 'node:stream'
 import { CloseCode, closeReason, parseDocName } from '@tandem/protocol'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
-import { Cooldowns, Counter, KeyedRateLimiter, TokenBucket } from '../limits/token-bucket.js'
+import {
+  Cooldowns,
+  Counter,
+  HeldTime,
+  KeyedRateLimiter,
+  Shared,
+  TokenBucket,
+} from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { clientAddress, requestUrl } from '../request-url.js'
@@ -18,10 +25,18 @@ export interface WebSocketOptions {
   idleTimeoutMs: number
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
+  /** What all connections of one address may send together. */
+  maxMessagesPerIpPerSecond: number
+  maxBytesPerIpPerSecond: number
+  /**
+   * A connection held back by its own rate for {@link ABUSE_HELD_SHARE} of the last this long
+   * is closed with 1008.
+   */
+  rateLimitAbuseWindowMs: number
   maxConnectionsPerIp: number
   maxConnectionsPerDoc: number
   maxUpgradesPerIpPerMinute: number
-  /** How long an address is refused after one of its connections broke a rate limit. */
+  /** How long a token's user is refused after one of its connections was closed for its rate. */
   rateLimitCooldownMs: number
   maxLoadedDocs: number
   /** Reverse proxies in front whose `X-Forwarded-For` entries are trusted. */
@@ -42,10 +57,56 @@ const CLOSE_TIMEOUT_MS = 2_000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
- * Rates are averaged over this window: a connection may burst this many seconds' worth. Short,
- * so that a flooder gets little done before it is cut off (measured by `pnpm bench`, Flood).
+ * Rates are averaged over this window: a connection (or an address) may burst this many
+ * seconds' worth before it is held back.
  */
 const RATE_WINDOW_SECONDS = 2
+
+/**
+ * A connection held back is read again once each of its budgets holds this many seconds' worth,
+ * so that a sender over its rate is paused and resumed a few times a second, not per message.
+ */
+const RESUME_SECONDS = 0.25
+
+/**
+ * A connection held back by its own budget for this share of the last `rateLimitAbuseWindowMs`
+ * sends faster than its rate without pause: it is closed with 1008.
+ */
+export const ABUSE_HELD_SHARE = 0.9
+
+/** A message and a byte budget, of a connection or of an address. */
+class Budget {
+  readonly messages: TokenBucket
+  readonly bytes: TokenBucket
+  readonly #resumeMessages: number
+  readonly #resumeBytes: number
+
+  constructor(messagesPerSecond: number, bytesPerSecond: number, maxMessageBytes: number) {
+    this.messages = new TokenBucket(messagesPerSecond * RATE_WINDOW_SECONDS, messagesPerSecond)
+    // Room for at least one message of the largest size, or it could never be sent.
+    this.bytes = new TokenBucket(
+      Math.max(maxMessageBytes, bytesPerSecond * RATE_WINDOW_SECONDS),
+      bytesPerSecond,
+    )
+    this.#resumeMessages = Math.max(1, messagesPerSecond * RESUME_SECONDS)
+    this.#resumeBytes = Math.max(1, bytesPerSecond * RESUME_SECONDS)
+  }
+
+  /** Charges one frame of `bytes`; returns whether the budget is still out of debt. */
+  charge(bytes: number, nowMs: number): boolean {
+    const messagesLeft = this.messages.debit(1, nowMs)
+    const bytesLeft = this.bytes.debit(bytes, nowMs)
+    return messagesLeft && bytesLeft
+  }
+
+  /** Milliseconds until a connection held back by this budget may be read again. */
+  resumeInMs(nowMs: number): number {
+    return Math.max(
+      this.messages.waitMs(this.#resumeMessages, nowMs),
+      this.bytes.waitMs(this.#resumeBytes, nowMs),
+    )
+  }
+}
 
 /** Ends a {@link SocketPeer}'s corked stretch: its frames leave in one write. */
 function uncork(socket: Duplex): void {
@@ -58,8 +119,12 @@ class SocketPeer implements Peer {
   lastMessageMs = Date.now()
   /** The code this server closed the connection with, if it did. */
   closedWith: number | undefined
-  readonly messages: TokenBucket
-  readonly bytes: TokenBucket
+  /** What this connection may send. */
+  readonly budget: Budget
+  /** How long this connection was held back by its own budget, lately. */
+  readonly held: HeldTime
+  /** Set while the connection is not read (held back for its rate): when to look again. */
+  resumeTimer: NodeJS.Timeout | undefined
   readonly #ws: WebSocket
   /** The TCP socket under `#ws`, corked while frames are being sent in one tick. */
   readonly #socket: Duplex
@@ -79,14 +144,27 @@ class SocketPeer implements Peer {
     this.#socket = socket
     this.#maxBufferedBytes = options.maxBufferedBytes
     this.#metrics = options.metrics
-    this.messages = new TokenBucket(
-      options.maxMessagesPerSecond * RATE_WINDOW_SECONDS,
+    this.budget = new Budget(
       options.maxMessagesPerSecond,
-    )
-    this.bytes = new TokenBucket(
-      Math.max(options.maxMessageBytes, options.maxBytesPerSecond * RATE_WINDOW_SECONDS),
       options.maxBytesPerSecond,
+      options.maxMessageBytes,
     )
+    this.held = new HeldTime(options.rateLimitAbuseWindowMs)
+  }
+
+  /** Whether the connection is held back (not read) for its rate. */
+  get paused(): boolean {
+    return this.resumeTimer !== undefined
+  }
+
+  /** Stops reading the connection; what it sends waits in the kernel, holding it back. */
+  pause(): void {
+    this.#ws.pause()
+  }
+
+  /** Reads the connection again. */
+  resume(): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.resume()
   }
 
   send(frame: Uint8Array): void {
@@ -166,9 +244,9 @@ function toBytes(data: RawData): Uint8Array {
 
 /**
  * The WebSocket side of the server. Every upgrade is checked before a socket exists, cheapest
- * check first: origin (403), the address's cooldown after a rate-limit close and its upgrade
- * rate (429), document name (400), token (401/403), connection caps (429) and loaded documents
- * (503). Then the socket joins its document's room. The endpoint is `/<document name>`, as for y-websocket.
+ * check first: origin (403), the address's upgrade rate (429), document name (400), token
+ * (401/403), the token user's cooldown after a rate-limit close (429), connection caps (429)
+ * and loaded documents (503). Then the socket joins its document's room. The endpoint is `/<document name>`, as for y-websocket.
  */
 export class WebSocketTransport {
   readonly #wss: WebSocketServer
@@ -181,6 +259,8 @@ export class WebSocketTransport {
   readonly #cooldowns: Cooldowns
   readonly #perIp = new Counter()
   readonly #perDoc = new Counter()
+  /** What all connections of an address may send together, while it has one. */
+  readonly #addressBudgets: Shared<Budget>
   #nextId = 1
 
   constructor(rooms: Rooms, options: WebSocketOptions, log: Logger) {
@@ -194,6 +274,14 @@ export class WebSocketTransport {
       options.maxUpgradesPerIpPerMinute / 60,
     )
     this.#cooldowns = new Cooldowns(options.rateLimitCooldownMs)
+    this.#addressBudgets = new Shared(
+      () =>
+        new Budget(
+          options.maxMessagesPerIpPerSecond,
+          options.maxBytesPerIpPerSecond,
+          options.maxMessageBytes,
+        ),
+    )
     // `closeTimeout` is a ws 8.23 option that @types/ws does not list yet, hence the variable.
     const serverOptions = {
       noServer: true,
@@ -234,12 +322,6 @@ export class WebSocketTransport {
     if (!originAllowed(req, this.#options.allowedOrigins)) {
       return refuse(403, 'origin not allowed')
     }
-    const cooldownMs = this.#cooldowns.remainingMs(ip)
-    if (cooldownMs > 0) {
-      return refuse(429, 'rate limit exceeded recently; try again later', {
-        'Retry-After': String(Math.ceil(cooldownMs / 1000)),
-      })
-    }
     const waitMs = this.#upgrades.take(ip)
     if (waitMs > 0) {
       return refuse(429, 'too many connection attempts', {
@@ -253,6 +335,15 @@ export class WebSocketTransport {
     const name = parsed.name
     const access = await this.#options.authorize(req, name)
     if (!access.ok) return refuse(access.status, access.message)
+    // A token's name identifies its user; without one, the address stands in for the user.
+    const userKey = access.user ? `token:${access.user.name}` : `ip:${ip}`
+    // Only a token's user is held to a cooldown: an address may be a whole office.
+    const cooldownMs = access.user ? this.#cooldowns.remainingMs(userKey) : 0
+    if (cooldownMs > 0) {
+      return refuse(429, 'rate limit abused recently; try again later', {
+        'Retry-After': String(Math.ceil(cooldownMs / 1000)),
+      })
+    }
     if (this.#perIp.get(ip) >= this.#options.maxConnectionsPerIp) {
       return refuse(429, 'too many connections from this address', { 'Retry-After': '10' })
     }
@@ -264,8 +355,6 @@ export class WebSocketTransport {
     }
     if (socket.destroyed) return
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      // A token's name identifies its user; without one, the address stands in for the user.
-      const userKey = access.user ? `token:${access.user.name}` : `ip:${ip}`
       this.#connect(
         ws,
         socket,
@@ -303,6 +392,7 @@ export class WebSocketTransport {
     this.#options.metrics.connections.inc()
     this.#perIp.add(ip)
     this.#perDoc.add(name)
+    const addressBudget = this.#addressBudgets.acquire(ip)
     log.debug({ readOnly }, 'connected')
 
     // Frames that arrive while the room loads wait here; bounded by one maximum-size message.
@@ -323,6 +413,44 @@ export class WebSocketTransport {
     }
     if (expiresAtMs !== undefined) watchExpiry(expiresAtMs)
 
+    // Over its rate, or its address's, a connection is held back: not read (so TCP holds the
+    // sender back) until both budgets have refilled a little. One timer per held connection.
+    // A frame read in a burst of tiny ones can put a budget deep in debt, so look again at least
+    // a few times per abuse window, to close an abuser in time.
+    const lookAtLeastEveryMs = Math.max(1, this.#options.rateLimitAbuseWindowMs / 10)
+    const lookAgainIn = (waitMs: number) => {
+      peer.resumeTimer = setTimeout(lookAgain, Math.max(1, Math.min(waitMs, lookAtLeastEveryMs)))
+    }
+    const holdBack = (budget: 'connection' | 'address', now: number) => {
+      peer.pause()
+      this.#options.metrics.rateLimitHolds.labels(budget).inc()
+      lookAgainIn(Math.max(peer.budget.resumeInMs(now), addressBudget.resumeInMs(now)))
+    }
+    const lookAgain = () => {
+      peer.resumeTimer = undefined
+      if (closed) return
+      const now = Date.now()
+      if (peer.held.holding && peer.held.share(now) >= ABUSE_HELD_SHARE) {
+        log.warn('closing connection: sent faster than its rate for too long')
+        peer.shutOut(CloseCode.PolicyViolation, 'rate limit exceeded')
+        if (identity) this.#cooldowns.start(userKey)
+        closed = true
+        // Its cursor goes now, not when the socket is finally dropped.
+        if (room) this.#rooms.leave(room, peer)
+        return
+      }
+      const ownWaitMs = peer.budget.resumeInMs(now)
+      if (ownWaitMs === 0) peer.held.release(now)
+      const waitMs = Math.max(ownWaitMs, addressBudget.resumeInMs(now))
+      if (waitMs > 0) {
+        lookAgainIn(waitMs)
+        return
+      }
+      // Its last pong may still be unread behind what it sent: it answers the next ping.
+      peer.alive = true
+      peer.resume()
+    }
+
     ws.on('pong', () => {
       peer.alive = true
     })
@@ -337,14 +465,12 @@ export class WebSocketTransport {
       this.#options.metrics.received(frame)
       const now = Date.now()
       peer.lastMessageMs = now
-      if (!peer.messages.take(1, now) || !peer.bytes.take(frame.length, now)) {
-        log.warn('closing connection: rate limit exceeded')
-        peer.shutOut(CloseCode.PolicyViolation, 'rate limit exceeded')
-        this.#cooldowns.start(ip)
-        closed = true
-        // Its cursor goes now, not when the socket is finally dropped.
-        if (room) this.#rooms.leave(room, peer)
-        return
+      // A frame already read is handled whatever the budgets say; they only go into debt.
+      const ownLeft = peer.budget.charge(frame.length, now)
+      const addressLeft = addressBudget.charge(frame.length, now)
+      if (!ownLeft) peer.held.hold(now)
+      if ((!ownLeft || !addressLeft) && !peer.paused) {
+        holdBack(ownLeft ? 'address' : 'connection', now)
       }
       if (room) {
         room.receive(peer, frame)
@@ -366,8 +492,11 @@ export class WebSocketTransport {
       // A peer we stopped reading never answers our close frame: count the code we sent.
       this.#options.metrics.closes.labels(String(peer.closedWith ?? code)).inc()
       clearTimeout(expiry)
+      clearTimeout(peer.resumeTimer)
+      peer.resumeTimer = undefined
       this.#peers.delete(ws)
       this.#perIp.remove(ip)
+      this.#addressBudgets.release(ip)
       this.#perDoc.remove(name)
       if (room) this.#rooms.leave(room, peer)
       log.debug({ code }, 'disconnected')
@@ -400,6 +529,8 @@ export class WebSocketTransport {
   #tick(): void {
     const now = Date.now()
     for (const [ws, peer] of this.#peers) {
+      // A connection held back for its rate is not read, so its pong waits unread too.
+      if (peer.paused) continue
       if (!peer.alive) {
         this.#log.info({ conn: peer.id }, 'dropping connection: no pong')
         ws.terminate()
