@@ -48,7 +48,7 @@ describe('a document poisoned before this server (issue 13, item 1)', () => {
     return client
   }
 
-  it('Q2: opens again with all of its good text; the deleting update is set aside, listed and kept, across a restart', async () => {
+  it('Q2, Q3, R12: opens again with all of its good text; the deleting update is set aside, listed and kept, across a restart', async () => {
     const [chain, deletion] = poisonousPair()
     const hello = textEdit(null, 'hello', 1)
     const world = textEdit(hello, ' world', 2, 5)
@@ -107,7 +107,7 @@ describe('a document poisoned before this server (issue 13, item 1)', () => {
     expect(stored?.updates).toEqual([])
   })
 
-  it('Q1: a document that does not decode is listed as quarantined, not set aside', async () => {
+  it('Q1, R12: a document that does not decode is listed as quarantined, not set aside', async () => {
     const old = SqliteStore.open(dir.path)
     await old.append('broken', textEdit(null, 'fine', 1))
     await old.append('broken', new Uint8Array([3, 250, 7, 1, 9, 9, 9, 200, 1]))
