@@ -10,6 +10,8 @@ const scenarios = {
   memory: () => import('./memory.mjs'),
   coldload: () => import('./coldload.mjs'),
   replay: () => import('./replay.mjs'),
+  fastwriter: () => import('./fastwriter.mjs'),
+  attack: () => import('./attack.mjs'),
 }
 
 // Every stock y-websocket provider adds a process 'exit' listener; hundreds are expected here.

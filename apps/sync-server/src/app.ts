@@ -2,16 +2,19 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createApiHandler } from './api/routes.js'
-import { createAdmin, createAuthorize, originAllowed } from './auth/access.js'
+import { createAdmin, createAuthorize } from './auth/access.js'
+import { HostPolicy } from './auth/hosts.js'
 import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
 import type { Config } from './config.js'
+import { ApiLimits } from './limits/api-limits.js'
 import type { Logger } from './log.js'
 import { Metrics } from './metrics/metrics.js'
 import { MemoryStore } from './persistence/memory.js'
 import { SqliteStore } from './persistence/sqlite.js'
 import type { DocStore } from './persistence/store.js'
 import { startTrashSweeper } from './persistence/trash.js'
+import { clientKey } from './request-url.js'
 import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
@@ -62,7 +65,14 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   store = metrics.instrument(store ?? (await openStore(config, log)))
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
   const authorize = createAuthorize(config.AUTH_MODE, signer, config.ADMIN_KEY)
-  const allowedOrigins = config.ALLOWED_ORIGINS ? new Set(config.ALLOWED_ORIGINS) : null
+  // The port is known once the server listens; the policy asks for it at each request.
+  let boundPort: number | undefined
+  const hosts = new HostPolicy({
+    listenHost: config.HOST,
+    port: () => boundPort,
+    allowedHosts: config.ALLOWED_HOSTS ?? [],
+    allowedOrigins: config.ALLOWED_ORIGINS ?? null,
+  })
   // With REDIS_URL this server is one node of a cluster (config.ts requires DATABASE_URL).
   // The cluster code and ioredis are loaded only then.
   const cluster = config.REDIS_URL
@@ -125,7 +135,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       rateLimitCooldownMs: config.RATE_LIMIT_COOLDOWN_MS,
       maxLoadedDocs: config.MAX_LOADED_DOCS,
       trustedProxyHops: config.TRUSTED_PROXY_HOPS,
-      allowedOrigins,
+      hosts,
       authorize,
       metrics,
     },
@@ -141,6 +151,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         },
         metrics: metrics.registry,
         metricsToken: config.METRICS_TOKEN,
+        hostAllowed: (req) => hosts.hostAllowed(req),
         api: createApiHandler({
           rooms,
           store,
@@ -148,16 +159,16 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
           trashRetentionDays: config.TRASH_RETENTION_DAYS,
           signer,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),
+          authorize,
           // A browser page of another origin may read what its token allows, never change it.
-          authorize: async (req, name) =>
-            req.method === 'GET' || req.method === 'HEAD' || originAllowed(req, allowedOrigins)
-              ? authorize(req, name)
-              : {
-                  ok: false,
-                  status: 403,
-                  code: 'origin_not_allowed',
-                  message: 'origin not allowed',
-                },
+          originAllowed: (req) => hosts.originAllowed(req),
+          limits: new ApiLimits({
+            requestsPerMinutePerIp: config.API_MAX_REQUESTS_PER_IP_PER_MINUTE,
+            requestsPerMinutePerToken: config.API_MAX_REQUESTS_PER_TOKEN_PER_MINUTE,
+            maxConcurrentDocRequests: config.API_MAX_CONCURRENT_DOC_REQUESTS,
+            maxConcurrentDocRequestsPerIp: config.API_MAX_CONCURRENT_DOC_REQUESTS_PER_IP,
+          }),
+          clientKey: (req) => clientKey(req, config.TRUSTED_PROXY_HOPS),
           log,
         }),
       },
@@ -178,6 +189,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     })
   })
   const address = server.address() as AddressInfo
+  boundPort = address.port
+  warnAboutHosts(config, hosts, log)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = new URL(`http://${host}:${address.port}`)
 
@@ -201,5 +214,22 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       })()
       return closing
     },
+  }
+}
+
+/** Says at start what a self-hoster must configure for the `Host` check (SECURITY.md). */
+function warnAboutHosts(config: Config, hosts: HostPolicy, log: Logger): void {
+  if (hosts.anyHost) {
+    log.warn(
+      'ALLOWED_HOSTS=*: every Host name is accepted; pages on other sites can reach this server by DNS rebinding unless a proxy in front checks Host',
+    )
+    return
+  }
+  const loopbackOnly = /^(127\.|::1$|\[::1\]$|localhost$)/.test(config.HOST)
+  if (!loopbackOnly && !hosts.namesConfigured) {
+    log.warn(
+      { host: config.HOST },
+      'ALLOWED_HOSTS is not set: this server answers to IP addresses and localhost only; requests to it by a DNS name get 421. Set ALLOWED_HOSTS to the names users type (e.g. notes.example.com)',
+    )
   }
 }

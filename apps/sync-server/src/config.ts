@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { defaultLimits } from '@tandem/protocol'
 import { z } from 'zod'
+import { parseHostPattern } from './auth/hosts.js'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
@@ -132,6 +133,27 @@ export const configSchema = z.object({
     .optional()
     .describe(
       "Comma-separated browser origins allowed to connect (`https://a.example,https://b.example`). Default: the server's own.",
+    ),
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((list, ctx) => {
+      const hosts = list
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean)
+      for (const host of hosts) {
+        if (host !== '*' && !parseHostPattern(host)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(host)} is not a host name, host:port or *.domain`,
+          })
+        }
+      }
+      return hosts
+    })
+    .optional()
+    .describe(
+      'Comma-separated names users reach the server by (`notes.example.com`, `notes.example.com:8443`, `*.example.com`); other `Host` headers get 421 (DNS rebinding). IP addresses, `localhost` and `HOST` always pass; `*` accepts every name.',
     ),
   METRICS_TOKEN: z
     .string()
@@ -296,6 +318,26 @@ export const configSchema = z.object({
   API_MAX_BODY_BYTES: positiveInt
     .default(10 * 1024 * 1024)
     .describe('Largest HTTP API request body (an imported text); larger gets 413.'),
+  API_MAX_REQUESTS_PER_IP_PER_MINUTE: positiveInt
+    .default(600)
+    .describe(
+      'HTTP API requests one client address may make per minute, at most a sixth of them at once; more get 429 `rate_limited` with Retry-After.',
+    ),
+  API_MAX_REQUESTS_PER_TOKEN_PER_MINUTE: positiveInt
+    .default(600)
+    .describe(
+      'HTTP API requests made with one token (or the admin key) per minute, at most a sixth of them at once; more get 429 with Retry-After.',
+    ),
+  API_MAX_CONCURRENT_DOC_REQUESTS: positiveInt
+    .default(4)
+    .describe(
+      'HTTP API requests whose cost grows with the document (text, versions, import, restore) running at once, server-wide; more get 429 with Retry-After.',
+    ),
+  API_MAX_CONCURRENT_DOC_REQUESTS_PER_IP: positiveInt
+    .default(2)
+    .describe(
+      'Document-sized HTTP API requests (as above) running at once for one client address; more get 429 with Retry-After.',
+    ),
   SHUTDOWN_TIMEOUT_MS: positiveInt
     .default(10_000)
     .describe('Longest a graceful shutdown waits for storage to flush before exiting.'),
