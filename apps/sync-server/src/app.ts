@@ -100,6 +100,15 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     store,
     {
       maxAwarenessStateBytes: config.MAX_AWARENESS_STATE_BYTES,
+      maxAwarenessClientsPerConnection: config.MAX_AWARENESS_CLIENTS_PER_CONNECTION,
+      maxAwarenessClientsPerRoom: config.MAX_AWARENESS_CLIENTS_PER_ROOM,
+      updateLimits: {
+        maxTypeDepth: config.MAX_TYPE_DEPTH,
+        maxDeleteRanges: config.MAX_DELETE_RANGES,
+        rootTypes: config.ROOT_TYPES?.length ? new Set(config.ROOT_TYPES) : null,
+      },
+      pendingTimeoutMs: config.PENDING_UPDATE_TIMEOUT_MS,
+      maxPendingBytes: config.MAX_PENDING_UPDATE_BYTES,
       compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
       compactQuietMs: config.COMPACT_QUIET_MS,
       quietEchoMs: 10_000,

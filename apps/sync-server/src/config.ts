@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { defaultLimits } from '@tandem/protocol'
 import { z } from 'zod'
 import { parseHostPattern } from './auth/hosts.js'
+import { defaultRoomLimits } from './rooms/room.js'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
@@ -236,6 +237,48 @@ export const configSchema = z.object({
   MAX_AWARENESS_STATE_BYTES: positiveInt
     .default(defaultLimits.maxAwarenessStateBytes)
     .describe('Largest awareness (cursor/presence) state of one client; larger closes with 1007.'),
+  MAX_AWARENESS_CLIENTS_PER_CONNECTION: positiveInt
+    .default(defaultRoomLimits.maxAwarenessClientsPerConnection)
+    .describe(
+      'Awareness (presence) client ids one connection may own; a browser tab has one. States for further ids are dropped.',
+    ),
+  MAX_AWARENESS_CLIENTS_PER_ROOM: positiveInt
+    .default(defaultRoomLimits.maxAwarenessClientsPerRoom)
+    .describe(
+      'Awareness client ids one document holds at once; states for further ids are dropped, and a message naming more closes its connection with 1008.',
+    ),
+  MAX_TYPE_DEPTH: positiveInt
+    .default(defaultRoomLimits.updateLimits.maxTypeDepth)
+    .describe(
+      'Deepest nesting of shared types in a document (a root type is depth 1); an update nesting deeper closes its connection with 4413 and is not stored.',
+    ),
+  MAX_DELETE_RANGES: positiveInt
+    .default(defaultRoomLimits.updateLimits.maxDeleteRanges)
+    .describe(
+      "Most ranges one update's delete set may name (a heavily edited 300 KB document has about 3,000); more closes the connection with 4413.",
+    ),
+  ROOT_TYPES: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .optional()
+    .describe(
+      'Comma-separated root types documents may hold (`codemirror` for the web app alone); an update writing another closes its connection with 4413. Unset: any.',
+    ),
+  PENDING_UPDATE_TIMEOUT_MS: positiveInt
+    .default(defaultRoomLimits.pendingTimeoutMs)
+    .describe(
+      "How long an update waits for content it depends on that the document lacks (another server's edit not yet arrived); then its connection is closed with 4512 and resyncs.",
+    ),
+  MAX_PENDING_UPDATE_BYTES: positiveInt
+    .default(defaultRoomLimits.maxPendingBytes)
+    .describe(
+      'Bytes of such waiting updates one document holds; beyond it the sender is closed with 4512.',
+    ),
   MAX_MESSAGES_PER_SECOND: positiveInt
     .default(200)
     .describe(

@@ -17,11 +17,13 @@ export interface AwarenessEntry {
 /**
  * Decodes an awareness update into its entries without parsing states into objects. Throws
  * {@link ProtocolError} `invalid-awareness` if the update is truncated, has trailing bytes, or
- * a state is not valid JSON or is longer than `maxStateBytes` bytes of UTF-8.
+ * a state is not valid JSON or is longer than `maxStateBytes` bytes of UTF-8; and, with close
+ * code 1008 and before reading any entry, if it holds more than `maxEntries` entries.
  */
 export function decodeAwarenessUpdate(
   update: Uint8Array,
   maxStateBytes: number = defaultLimits.maxAwarenessStateBytes,
+  maxEntries: number = Number.POSITIVE_INFINITY,
 ): AwarenessEntry[] {
   const fail = (why: string) =>
     new ProtocolError('invalid-awareness', `awareness update ${why}`, CloseCode.InvalidPayload)
@@ -29,6 +31,13 @@ export function decodeAwarenessUpdate(
   try {
     const decoder = decoding.createDecoder(update)
     const count = decoding.readVarUint(decoder)
+    if (count > maxEntries) {
+      throw new ProtocolError(
+        'invalid-awareness',
+        `awareness update names ${count} clients (at most ${maxEntries})`,
+        CloseCode.PolicyViolation,
+      )
+    }
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder)
       const clock = decoding.readVarUint(decoder)

@@ -13,12 +13,14 @@ import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import type { DocStore } from '../persistence/store.js'
 import type { Peer } from '../rooms/peer.js'
+import { defaultRoomLimits } from '../rooms/room.js'
 import { Rooms, type RoomsOptions } from '../rooms/rooms.js'
 import { Cluster } from './cluster.js'
 import { type MemoryBus, MemoryHub } from './memory-bus.js'
 
 const log = createLogger('silent')
 const roomOptions: RoomsOptions = {
+  ...defaultRoomLimits,
   maxAwarenessStateBytes: 1024,
   compactAfterUpdates: 1000,
   quietEchoMs: 10_000,

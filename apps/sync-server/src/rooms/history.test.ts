@@ -4,11 +4,12 @@ import * as Y from 'yjs'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import type { Peer } from './peer.js'
-import { Room, type RoomOptions } from './room.js'
+import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 import { TEXT_NAME, textOf } from './text.js'
 
 const log = createLogger('silent')
 const options: RoomOptions = {
+  ...defaultRoomLimits,
   maxAwarenessStateBytes: 8 * 1024,
   compactAfterUpdates: 1000,
   quietEchoMs: 10_000,

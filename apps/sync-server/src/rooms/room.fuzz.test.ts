@@ -12,9 +12,14 @@ import * as Y from 'yjs'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import type { Peer } from './peer.js'
-import { Room } from './room.js'
+import { defaultRoomLimits, Room } from './room.js'
 
-const options = { maxAwarenessStateBytes: 1024, compactAfterUpdates: 1000, quietEchoMs: 10_000 }
+const options = {
+  ...defaultRoomLimits,
+  maxAwarenessStateBytes: 1024,
+  compactAfterUpdates: 1000,
+  quietEchoMs: 10_000,
+}
 const log = createLogger('silent')
 
 class FuzzPeer implements Peer {

@@ -13,9 +13,10 @@ import * as Y from 'yjs'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import type { Peer } from './peer.js'
-import { Room, type RoomOptions } from './room.js'
+import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 
 const options: RoomOptions = {
+  ...defaultRoomLimits,
   maxAwarenessStateBytes: 1024,
   compactAfterUpdates: 1000,
   quietEchoMs: 10_000,

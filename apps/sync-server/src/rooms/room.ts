@@ -16,6 +16,7 @@ import {
 } from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { Identity } from '../auth/access.js'
+import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
@@ -24,10 +25,34 @@ import { History, type HistoryOptions } from './history.js'
 import { RemoteOwner, type RoomLink } from './link.js'
 import type { Peer } from './peer.js'
 import { Sequencer } from './sequencer.js'
+import { DocStructure, type UpdateLimits, type Verdict } from './structure.js'
+
+/** Defaults of the room's bounds on hostile input (the configuration's defaults too). */
+export const defaultRoomLimits = {
+  maxAwarenessClientsPerConnection: 4,
+  maxAwarenessClientsPerRoom: 1_000,
+  updateLimits: { maxTypeDepth: 64, maxDeleteRanges: 100_000, rootTypes: null },
+  pendingTimeoutMs: 10_000,
+  maxPendingBytes: 4 * 1024 * 1024,
+} as const satisfies Partial<RoomOptions>
 
 export interface RoomOptions extends Partial<HistoryOptions> {
   /** Largest awareness state of one client, in bytes of JSON. */
   maxAwarenessStateBytes: number
+  /**
+   * Awareness client ids one peer may own (a browser tab has one), and the room may hold; a
+   * message naming more than the room may hold closes its peer with 1008 (SPEC H5).
+   */
+  maxAwarenessClientsPerConnection: number
+  maxAwarenessClientsPerRoom: number
+  /** What a well-formed update may do to the document (SPEC H1–H3). */
+  updateLimits: UpdateLimits
+  /**
+   * How long an update whose dependencies the document lacks is held for them (SPEC H4), and
+   * how many bytes of such updates a room holds at most.
+   */
+  pendingTimeoutMs: number
+  maxPendingBytes: number
   /**
    * Stored updates after which the room compacts its log into a snapshot, once editing pauses
    * for `compactQuietMs`; at 20 times as many (or 20 times the bytes) it compacts at once.
@@ -132,19 +157,46 @@ interface PeerInfo {
   /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
   wantsSaved: boolean
   savedSent: number
+  /**
+   * Update frames held until the document has what the first depends on (SPEC H4), in the
+   * order received: once one is held, the peer's later ones wait behind it.
+   */
+  held: Held[]
+  /** Sync step 1 answers with a diff, and query-awareness answers, the peer may still have. */
+  diffs: TokenBucket
+  queries: TokenBucket
 }
 
-/** `entry` with the user's name and colour replaced by those of `identity` (from a token). */
+/**
+ * Costly answers (a diff of the whole document, everyone's presence) a connection gets at
+ * once, and how often one more is allowed after those. A client asks once per connection.
+ */
+const COSTLY_ANSWERS_PER_CONNECTION = 4
+const COSTLY_ANSWERS_PER_SECOND = 0.1
+
+/** An update frame held for its dependencies. */
+interface Held extends Received {
+  receivedMs: number
+}
+
+/** A `#rrggbb` colour, the only form of colour the server passes on in a stamped state. */
+const HEX_COLOR = /^#[0-9a-f]{6}$/i
+
+/**
+ * `entry` with the user's presence replaced by what `identity` (a token) vouches for: its name,
+ * its colour (or the client's own if it is a `#rrggbb` colour) and a light variant derived from
+ * it; every other field of `user` is dropped, so a client cannot add what others would render.
+ */
 function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
   if (entry.state === null) return entry
   const state: unknown = JSON.parse(entry.state)
   if (typeof state !== 'object' || state === null || Array.isArray(state)) return entry
-  const user = (state as { user?: unknown }).user
-  const previous = typeof user === 'object' && user !== null ? user : {}
+  const user = (state as { user?: { color?: unknown } }).user
+  const own = typeof user?.color === 'string' && HEX_COLOR.test(user.color) ? user.color : null
+  const color = identity.color ?? own
   const stamped = {
-    ...previous,
     name: identity.name,
-    ...(identity.color ? { color: identity.color } : {}),
+    ...(color ? { color, colorLight: `${color}33` } : {}),
   }
   return { ...entry, state: JSON.stringify({ ...state, user: stamped }) }
 }
@@ -161,7 +213,7 @@ export class Room {
   readonly #options: RoomOptions
   readonly #log: Logger
   readonly #state: DocState
-  readonly #awareness = new AwarenessTable<Peer | RemoteOwner>()
+  readonly #awareness: AwarenessTable<Peer | RemoteOwner>
   readonly #peers = new Map<Peer, PeerInfo>()
   readonly #link: RoomLink | undefined
   /** Applies updates in sequence order, whichever server stored them. */
@@ -175,6 +227,12 @@ export class Room {
   #relaying: Relayed[] = []
   /** Peers with an acknowledgement to send at the end of the current commit. */
   readonly #acks = new Set<Peer>()
+  /** What the document holds, by client: judges each update before it is accepted. */
+  readonly #structure: DocStructure
+  /** Peers with held update frames, and the bytes held in all. */
+  readonly #holding = new Set<Peer>()
+  #heldBytes = 0
+  #heldTimer: NodeJS.Timeout | null = null
   #inflight = 0
   #drained: (() => void)[] = []
   #compacting: Promise<void> | null = null
@@ -188,6 +246,7 @@ export class Room {
   private constructor(
     name: string,
     state: DocState,
+    structure: DocStructure,
     store: DocStore,
     options: RoomOptions,
     log: Logger,
@@ -195,6 +254,8 @@ export class Room {
   ) {
     this.name = name
     this.#state = state
+    this.#structure = structure
+    this.#awareness = new AwarenessTable(options.maxAwarenessClientsPerRoom)
     this.#store = store
     this.#options = options
     this.#log = log
@@ -209,7 +270,9 @@ export class Room {
         applySnapshot: (seq, snapshot) => {
           const missing = Y.diffUpdate(snapshot, state.stateVector)
           state.push(missing, seq)
+          this.#structure.add(missing)
           if (this.#peers.size > 0) this.#broadcast(encodeSyncUpdate(missing))
+          this.#releaseHeld()
         },
         alreadyApplied: (own) => this.history.edited(own.from),
         loadSince: (afterSeq) => store.loadSince(name, afterSeq),
@@ -237,6 +300,7 @@ export class Room {
     link?: RoomLink,
   ): Promise<Room> {
     let state: DocState
+    let structure: DocStructure
     try {
       await link?.ready
       const stored = await store.load(name)
@@ -245,6 +309,7 @@ export class Room {
         // Decode all of it now (a single stored update is not even parsed by merging), so that
         // a corrupt document is refused here instead of failing a client later.
         state.validate()
+        structure = DocStructure.of(state.update)
       } catch (err) {
         throw new CorruptDocumentError(
           `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,
@@ -254,7 +319,7 @@ export class Room {
       link?.close()
       throw err
     }
-    const room = new Room(name, state, store, options, log, link)
+    const room = new Room(name, state, structure, store, options, log, link)
     link?.attach(room)
     return room
   }
@@ -280,6 +345,9 @@ export class Room {
       peer.close(CloseCode.GoingAway, closeReason[CloseCode.GoingAway])
       return
     }
+    // Computed before the peer is added: if it throws, the join leaves nothing behind.
+    const step1 = encodeSyncStep1(this.#state.stateVector)
+    const now = Date.now()
     const info: PeerInfo = {
       lastSentMs: 0,
       updateFrames: 0,
@@ -288,10 +356,12 @@ export class Room {
       emptyFrame: 0,
       wantsSaved: false,
       savedSent: 0,
+      held: [],
+      diffs: new TokenBucket(COSTLY_ANSWERS_PER_CONNECTION, COSTLY_ANSWERS_PER_SECOND, now),
+      queries: new TokenBucket(COSTLY_ANSWERS_PER_CONNECTION, COSTLY_ANSWERS_PER_SECOND, now),
     }
     this.#peers.set(peer, info)
-    const now = Date.now()
-    this.#send(peer, info, encodeSyncStep1(this.#state.stateVector), now)
+    this.#send(peer, info, step1, now)
     const present = this.#awareness.present()
     if (present.length > 0) {
       this.#send(peer, info, encodeAwareness(encodeAwarenessUpdate(present)), now)
@@ -300,7 +370,10 @@ export class Room {
 
   /** Removes `peer`; its awareness states are removed for everyone else. */
   leave(peer: Peer): void {
-    if (!this.#peers.delete(peer)) return
+    const info = this.#peers.get(peer)
+    if (!info) return
+    this.#dropHeld(peer, info)
+    this.#peers.delete(peer)
     const removed = this.#awareness.removeOwner(peer)
     if (removed.length > 0) {
       this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
@@ -337,26 +410,51 @@ export class Room {
       case 'sync-step-1': {
         validateStateVector(message.stateVector)
         const info = this.#peers.get(peer)!
-        this.#send(peer, info, encodeSyncStep2(this.#state.diff(message.stateVector)), Date.now())
+        const now = Date.now()
+        // A diff costs the whole document; a client needs one per connection. Beyond a few,
+        // the peer gets the whole state, which the room keeps encoded (SPEC H6).
+        const diff = info.diffs.take(1, now)
+          ? this.#state.diff(message.stateVector)
+          : this.#state.update
+        this.#send(peer, info, encodeSyncStep2(diff), now)
         return
       }
       case 'sync-step-2':
       case 'sync-update': {
-        validateUpdate(message.update)
-        // Never applied, stored or relayed: a read-only peer cannot change the document.
-        if (peer.readOnly) return
+        if (peer.readOnly) {
+          // Never applied, stored or relayed: a read-only peer cannot change the document.
+          validateUpdate(message.update)
+          return
+        }
         const info = this.#peers.get(peer)!
-        const index = ++info.updateFrames
         if (isEmptyUpdate(message.update)) {
+          const index = ++info.updateFrames
           // Nothing to store: it counts as stored once everything before it is.
           if (info.appending === 0) this.#stored(peer, info, index)
           else info.emptyFrame = index
           return
         }
+        // Judged (and validated) before anything is counted: a refused update changes nothing.
+        const verdict = info.held.length > 0 ? null : this.#judge(message.update)
+        if (verdict?.kind === 'refused') {
+          this.#refuse(peer, verdict.reason)
+          return
+        }
+        const index = ++info.updateFrames
+        info.appending++
         // A sync update frame holds exactly its update (decodeMessage refuses trailing bytes),
         // so it is relayed as received; a step 2 is re-encoded as an update once.
         const relay = message.type === 'sync-update' ? frame : encodeSyncUpdate(message.update)
-        this.#accept(peer, info, index, message.update, relay)
+        const received = { update: message.update, frame: relay, index }
+        if (verdict?.kind === 'ready') {
+          this.#structure.record(verdict)
+          this.#accept(peer, info, received)
+          this.#releaseHeld()
+        } else {
+          // Waiting for what it depends on, or behind an update of the peer's that is.
+          if (!verdict) validateUpdate(message.update)
+          this.#hold(peer, info, received)
+        }
         return
       }
       case 'saved-request': {
@@ -367,7 +465,11 @@ export class Room {
         return
       }
       case 'awareness': {
-        const decoded = decodeAwarenessUpdate(message.update, this.#options.maxAwarenessStateBytes)
+        const decoded = decodeAwarenessUpdate(
+          message.update,
+          this.#options.maxAwarenessStateBytes,
+          this.#options.maxAwarenessClientsPerRoom,
+        )
         const { identity } = peer
         const entries = identity ? decoded.map((e) => stampIdentity(e, identity)) : decoded
         const applied = this.#awareness.apply(
@@ -376,6 +478,7 @@ export class Room {
           (owner) =>
             (owner instanceof RemoteOwner ? owner.gone : !this.#peers.has(owner)) ||
             (owner.userKey !== undefined && owner.userKey === peer.userKey),
+          this.#options.maxAwarenessClientsPerConnection,
         )
         if (applied.length === 0) return
         this.#link?.publishAwareness(peer.userKey, applied)
@@ -388,9 +491,16 @@ export class Room {
         return
       }
       case 'query-awareness': {
-        const present = this.#awareness.present()
         const info = this.#peers.get(peer)!
-        this.#send(peer, info, encodeAwareness(encodeAwarenessUpdate(present)), Date.now())
+        const now = Date.now()
+        // Everyone's presence, for one byte: answered a few times per connection (SPEC H6).
+        if (!info.queries.take(1, now)) return
+        this.#send(
+          peer,
+          info,
+          encodeAwareness(encodeAwarenessUpdate(this.#awareness.present())),
+          now,
+        )
         return
       }
       case 'auth-denied':
@@ -400,19 +510,105 @@ export class Room {
     }
   }
 
+  /** `update` judged against the document and the room's limits. */
+  #judge(update: Uint8Array): Verdict {
+    return this.#structure.judge(update, this.#options.updateLimits)
+  }
+
+  /** Closes `peer` for an update the document refuses (SPEC H1–H3); nothing of it is kept. */
+  #refuse(peer: Peer, reason: string): void {
+    this.#log.warn({ conn: peer.id, reason }, 'closing connection: update refused')
+    this.#reject(peer, CloseCode.UpdateRefused)
+  }
+
   /**
-   * Takes `update` (the `index`th update frame of `from`) to be stored at the end of the turn
-   * with the others `from` sends in it (see {@link #storeReceived}).
+   * Takes a received update frame of `from` (counted in `info.appending`) to be stored at the
+   * end of the turn with the others `from` sends in it (see {@link #storeReceived}).
    */
-  #accept(from: Peer, info: PeerInfo, index: number, update: Uint8Array, frame: Uint8Array): void {
-    info.appending++
+  #accept(from: Peer, info: PeerInfo, received: Received): void {
     if (this.#received.size === 0) process.nextTick(this.#storeReceived)
     let pending = this.#received.get(from)
     if (!pending) {
       pending = { info, frames: [] }
       this.#received.set(from, pending)
     }
-    pending.frames.push({ update, frame, index })
+    pending.frames.push(received)
+  }
+
+  /**
+   * Holds an update frame of `peer` until the document has what it depends on (SPEC H4): an
+   * edit made on another server that has not arrived yet, typically. Past the room's byte
+   * budget the peer is closed with 4512 and resyncs when it reconnects.
+   */
+  #hold(peer: Peer, info: PeerInfo, received: Received): void {
+    if (this.#heldBytes + received.update.length > this.#options.maxPendingBytes) {
+      this.#log.warn(
+        { conn: peer.id },
+        'closing connection: too many updates wait for dependencies',
+      )
+      this.#reject(peer, CloseCode.DependenciesMissing)
+      return
+    }
+    info.held.push({ ...received, receivedMs: Date.now() })
+    this.#heldBytes += received.update.length
+    this.#holding.add(peer)
+    if (!this.#heldTimer) {
+      this.#heldTimer = setTimeout(this.#expireHeld, this.#options.pendingTimeoutMs)
+      this.#heldTimer.unref()
+    }
+  }
+
+  /** Accepts the held frames whose dependencies have arrived, each peer's in order. */
+  #releaseHeld(): void {
+    if (this.#holding.size === 0) return
+    for (const peer of this.#holding) {
+      const info = this.#peers.get(peer)!
+      while (info.held.length > 0) {
+        const head = info.held[0]!
+        const verdict = this.#judge(head.update)
+        if (verdict.kind === 'pending') break
+        info.held.shift()
+        this.#heldBytes -= head.update.length
+        if (verdict.kind === 'refused') {
+          this.#refuse(peer, verdict.reason)
+          break
+        }
+        this.#structure.record(verdict)
+        this.#accept(peer, info, head)
+      }
+      if (info.held.length === 0) this.#holding.delete(peer)
+    }
+  }
+
+  /** Drops the held frames of `peer`. */
+  #dropHeld(peer: Peer, info: PeerInfo): void {
+    for (const held of info.held) this.#heldBytes -= held.update.length
+    info.held = []
+    this.#holding.delete(peer)
+  }
+
+  /** Closes, with 4512, the peers whose oldest held frame has waited out the timeout. */
+  readonly #expireHeld = (): void => {
+    this.#heldTimer = null
+    const now = Date.now()
+    const timeoutMs = this.#options.pendingTimeoutMs
+    let nextDueMs = Number.POSITIVE_INFINITY
+    for (const peer of [...this.#holding]) {
+      const head = this.#peers.get(peer)!.held[0]!
+      if (now - head.receivedMs >= timeoutMs) {
+        this.#log.warn(
+          { conn: peer.id },
+          'closing connection: an update waited too long for its dependencies',
+        )
+        this.#reject(peer, CloseCode.DependenciesMissing)
+      } else {
+        nextDueMs = Math.min(nextDueMs, head.receivedMs + timeoutMs)
+      }
+    }
+    if (Number.isFinite(nextDueMs) && !this.#closed) {
+      this.#heldTimer = setTimeout(this.#expireHeld, nextDueMs - now)
+      this.#heldTimer.unref()
+    }
   }
 
   /**
@@ -481,8 +677,16 @@ export class Room {
    */
   async applyUpdate(update: Uint8Array, author?: string): Promise<void> {
     if (this.#closed) throw new Error('room is closed')
-    validateUpdate(update)
     if (isEmptyUpdate(update)) return
+    const verdict = this.#judge(update)
+    if (verdict.kind !== 'ready') {
+      throw new Error(
+        verdict.kind === 'refused'
+          ? `update refused: ${verdict.reason}`
+          : 'update lacks dependencies',
+      )
+    }
+    this.#structure.record(verdict)
     await this.#commit(update.slice(), encodeSyncUpdate(update), null)
     this.#options.onChange?.(this, null, author)
   }
@@ -536,6 +740,11 @@ export class Room {
   /** Adds update `seq` (the next one) to the state and relays it. */
   #apply(seq: number, update: Uint8Array, own: OwnUpdate | undefined): void {
     this.#state.push(update, seq)
+    if (!own) {
+      // Another server's (it judged it): what the room's held frames may have waited for.
+      this.#structure.add(update)
+      this.#releaseHeld()
+    }
     if (this.#peers.size > 0) {
       if (this.#relaying.length === 0) process.nextTick(this.#relay)
       this.#relaying.push({ update, frame: own?.frame ?? null, from: own?.from ?? null })
@@ -745,6 +954,7 @@ export class Room {
   async close(code: CloseCode = CloseCode.GoingAway): Promise<void> {
     this.#closed = true
     if (this.#quietTimer) clearTimeout(this.#quietTimer)
+    if (this.#heldTimer) clearTimeout(this.#heldTimer)
     await this.flush()
     // What was applied last reaches the peers before their close frames.
     this.#relay()
