@@ -400,6 +400,21 @@ async function main() {
     `wrote ${path.relative(process.cwd(), jsonFile)} and results/latest.md in ${durationS.toFixed(0)} s`,
   )
   if (!only || only.some((o) => 'cluster'.includes(o))) runCluster()
+  if (!only || only.some((o) => 'attacks'.includes(o))) runAttacks()
+}
+
+/**
+ * The attack-isolation scenario (issue 13): other rooms' p99 while one participant attacks.
+ * Its own script (attacks.mjs), with its own table, after the others; about 3 minutes.
+ */
+function runAttacks() {
+  console.log('\n## Attacks (attacks.mjs)\n')
+  const result = spawnSync(
+    process.execPath,
+    [path.join(benchDir, 'attacks.mjs'), ...(niceness ? [`--nice=${niceness}`] : [])],
+    { stdio: 'inherit' },
+  )
+  if (result.status !== 0) console.log(`attack scenario failed (${result.status ?? result.signal})`)
 }
 
 /**
