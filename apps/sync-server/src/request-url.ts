@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { addressKey } from './limits/address-key.js'
 
 /**
  * The request's target as a URL, read as a path (so `//name` stays a path, not a host), or
@@ -17,7 +18,9 @@ export function requestUrl(req: IncomingMessage): URL | null {
 /**
  * The client's address. Behind `trustedProxyHops` reverse proxies (each appending the address it
  * received from to `X-Forwarded-For`), it is the entry that the outermost trusted proxy wrote;
- * entries further left are the client's own claims and are ignored. With 0, the socket's peer.
+ * entries further left are the client's own claims and are ignored. With 0, or with fewer
+ * entries than trusted hops (a request that did not come through all the proxies, so every
+ * entry may be the client's own), the socket's peer.
  */
 export function clientAddress(req: IncomingMessage, trustedProxyHops: number): string {
   const peer = req.socket.remoteAddress ?? 'unknown'
@@ -28,5 +31,14 @@ export function clientAddress(req: IncomingMessage, trustedProxyHops: number): s
     .map((entry) => entry.trim())
     .filter(Boolean)
   // The nearest proxy is the socket's peer; it wrote the last entry, and so on outwards.
-  return forwarded[forwarded.length - trustedProxyHops] ?? forwarded[0] ?? peer
+  if (forwarded.length < trustedProxyHops) return peer
+  return forwarded[forwarded.length - trustedProxyHops] ?? peer
+}
+
+/**
+ * The key per-address limits count the client under: {@link clientAddress}, with an IPv6
+ * address reduced to its /64 network (see `addressKey`).
+ */
+export function clientKey(req: IncomingMessage, trustedProxyHops: number): string {
+  return addressKey(clientAddress(req, trustedProxyHops))
 }

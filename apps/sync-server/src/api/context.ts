@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { validateUpdate } from '@tandem/protocol'
 import type { Access, Authorize } from '../auth/access.js'
 import type { TokenSigner } from '../auth/tokens.js'
+import type { ApiLimits } from '../limits/api-limits.js'
 import type { Logger } from '../log.js'
 import { StorageBackpressureError, StoreClosedError } from '../persistence/group-commit.js'
 import type { DocStore, VersionInfo } from '../persistence/store.js'
@@ -9,6 +10,7 @@ import { DocState } from '../rooms/doc-state.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
 import { DocumentOpenError, type Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
+import type { TextCache } from './text-cache.js'
 
 export interface ApiDeps {
   rooms: Rooms
@@ -20,6 +22,15 @@ export interface ApiDeps {
   signer: TokenSigner
   /** Decides whether a request may use the server-wide routes (list, compact). */
   admin: (req: IncomingMessage) => AdminAccess
+  /**
+   * Whether a browser request may come from its `Origin`; every request but `GET` and `HEAD`
+   * must pass (403 `origin_not_allowed`). Default: only requests without an `Origin`.
+   */
+  originAllowed?: (req: IncomingMessage) => boolean
+  /** Request budgets and the cap on document-sized work. Default: {@link defaultApiLimits}. */
+  limits?: ApiLimits
+  /** The key per-address budgets count a request under. Default: the socket's peer address. */
+  clientKey?: (req: IncomingMessage) => string
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */
@@ -43,6 +54,13 @@ export interface Context {
   id: number
   /** The access check's answer, on routes with a `{name}`. */
   access: Extract<Access, { ok: true }> | null
+  /**
+   * Asks the access check about another document the request names (a rename's target) and
+   * throws its refusal, or `read_only` if `mode` is `edit` and only viewing is allowed.
+   */
+  authorizeOther(name: string, mode: 'view' | 'edit'): Promise<void>
+  /** Texts already folded, by name and last sequence number. */
+  texts: TextCache
   maxBodyBytes: number
   /** Runs `fn` with the room of `name`, after every other change the API makes to it. */
   change<T>(fn: (room: Room) => Promise<T>): Promise<T>
@@ -76,17 +94,21 @@ export function versionJson(v: VersionInfo): VersionJson {
 }
 
 /**
- * The stored state of `name` as one update, read from the store (the truth, whichever server
- * holds the room), or `null` if nothing was ever stored. Creates nothing.
+ * The stored state of `name` as one update and the sequence number of the last update in it,
+ * read from the store (the truth, whichever server holds the room), or `null` if nothing was
+ * ever stored. Creates nothing.
  */
-export async function storedState(store: DocStore, name: string): Promise<Uint8Array | null> {
+export async function storedState(
+  store: DocStore,
+  name: string,
+): Promise<{ update: Uint8Array; lastSeq: number } | null> {
   const stored = await store.load(name)
   if (!stored) return null
   try {
     // Folded as the room folds it, so the API reads exactly what clients are served.
     const update = new DocState(stored.snapshot, stored.updates, stored.lastSeq).update
     validateUpdate(update)
-    return update
+    return { update, lastSeq: stored.lastSeq }
   } catch {
     throw new ApiError('document_corrupt', 'the stored document does not decode')
   }

@@ -42,11 +42,35 @@ export async function compactAll({ res, deps }: Context): Promise<void> {
   sendJson(res, 200, { ok: true, documents: documents.length })
 }
 
-/** `GET /api/docs/{name}/text`: the current text; 404 for a document never stored. */
-export async function getText({ res, deps, name }: Context): Promise<void> {
+/**
+ * `GET /api/docs/{name}/text`: the current text; 404 for a document never stored. Read from the
+ * room when this server has the document open, else from the store; either way folded at most
+ * once per change (see {@link TextCache}).
+ */
+export async function getText({ res, deps, name, texts }: Context): Promise<void> {
+  const room = await deps.rooms.get(name)?.catch(() => undefined)
+  if (room && room.lastSeq > 0) {
+    const seq = room.lastSeq
+    let text = texts.get(name, seq)
+    if (text === undefined) {
+      text = textOf(room.update)
+      texts.set(name, seq, text)
+    }
+    sendText(res, text)
+    return
+  }
+  const seq = (await deps.store.lastSeqs([name])).get(name)
+  if (seq === undefined) throw new ApiError('not_found', 'no such document')
+  const cached = texts.get(name, seq)
+  if (cached !== undefined) {
+    sendText(res, cached)
+    return
+  }
   const state = await storedState(deps.store, name)
   if (state === null) throw new ApiError('not_found', 'no such document')
-  sendText(res, textOf(state))
+  const text = textOf(state.update)
+  texts.set(name, state.lastSeq, text)
+  sendText(res, text)
 }
 
 /**
@@ -82,6 +106,7 @@ export async function putText(ctx: Context): Promise<void> {
 export async function deleteDocument(ctx: Context): Promise<void> {
   const deletedAtMs = Date.now()
   const trashed = await ctx.unloaded([], () => ctx.deps.store.trash(ctx.name, deletedAtMs))
+  ctx.texts.delete(ctx.name)
   if (!trashed) throw new ApiError('not_found', 'no such document')
   const retentionDays = ctx.deps.trashRetentionDays ?? 30
   ctx.log.info({ retentionDays }, 'document moved to the trash')
@@ -109,6 +134,8 @@ export async function renameDocument(ctx: Context): Promise<void> {
   if (!checked.ok) throw new ApiError('invalid_name', `invalid new name: ${checked.problem}`)
   const to = checked.name
   if (to === ctx.name) throw new ApiError('name_taken', 'the document already has that name')
+  // The target is a document too: the request must be allowed to edit it.
+  await ctx.authorizeOther(to, 'edit')
   let outcome: Awaited<ReturnType<typeof ctx.deps.store.rename>>
   try {
     outcome = await ctx.unloaded([to], () => ctx.deps.store.rename(ctx.name, to))
@@ -118,6 +145,8 @@ export async function renameDocument(ctx: Context): Promise<void> {
     }
     throw err
   }
+  ctx.texts.delete(ctx.name)
+  ctx.texts.delete(to)
   if (outcome === 'not_found') throw new ApiError('not_found', 'no such document')
   if (outcome === 'name_taken') throw new ApiError('name_taken', 'a document of that name exists')
   ctx.log.info({ to }, 'document renamed')

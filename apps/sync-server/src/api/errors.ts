@@ -15,6 +15,11 @@ export const apiErrors = {
     description: 'The label is not 1–200 characters of text without control characters.',
   },
   read_only: { status: 403, description: 'The request may read the document but not change it.' },
+  origin_not_allowed: {
+    status: 403,
+    description:
+      'A request that changes something came from a browser page of another origin (`ALLOWED_ORIGINS`, `ALLOWED_HOSTS`).',
+  },
   not_found: { status: 404, description: 'No such document, version or route.' },
   method_not_allowed: { status: 405, description: 'The route does not take this method.' },
   document_open: {
@@ -32,9 +37,19 @@ export const apiErrors = {
     status: 415,
     description: 'The body has a content type (or charset) the route does not take.',
   },
+  misdirected_request: {
+    status: 421,
+    description:
+      'The `Host` header names a host this server does not answer to (DNS rebinding); see `ALLOWED_HOSTS`.',
+  },
   document_corrupt: {
     status: 422,
     description: 'The stored document does not decode; it is left untouched.',
+  },
+  rate_limited: {
+    status: 429,
+    description:
+      'Over the request budget of the address or token, or too many document-sized requests at once; `Retry-After` says when to try again.',
   },
   unavailable: {
     status: 503,

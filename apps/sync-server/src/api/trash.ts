@@ -28,6 +28,7 @@ export async function restoreFromTrash(ctx: Context): Promise<void> {
   let outcome: Awaited<ReturnType<typeof ctx.deps.store.restore>>
   try {
     outcome = await ctx.unloaded([], () => ctx.deps.store.restore(ctx.name))
+    ctx.texts.delete(ctx.name)
   } catch (err) {
     // Someone opened the (empty) name since: it is in use.
     if (err instanceof DocumentOpenError) {

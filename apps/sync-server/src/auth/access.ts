@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { requestUrl } from '../request-url.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
@@ -14,7 +14,17 @@ export interface Identity {
 
 /** The outcome of an access check: allowed with a mode, or refused with an HTTP status. */
 export type Access =
-  | { ok: true; mode: AccessMode; user?: Identity; expiresAtMs?: number }
+  | {
+      ok: true
+      mode: AccessMode
+      user?: Identity
+      expiresAtMs?: number
+      /**
+       * Who the request acts as, for per-subject budgets: `admin` for the admin key, else one
+       * key per token (a digest of it). Absent without a token.
+       */
+      subject?: string
+    }
   | { ok: false; status: 401 | 403; code: AccessError; message: string }
 
 export type AccessError =
@@ -32,7 +42,7 @@ export const allowAll: Authorize = async () => ({ ok: true, mode: 'edit' })
 
 /** The token a request carries: `?token=` (as y-websocket sends it) or `Authorization: Bearer`. */
 export function requestToken(req: IncomingMessage): string | undefined {
-  return bearer(req) ?? requestUrl(req)?.searchParams.get('token') ?? undefined
+  return bearerToken(req) ?? requestUrl(req)?.searchParams.get('token') ?? undefined
 }
 
 /**
@@ -47,7 +57,9 @@ export function createAuthorize(
   adminKey?: string,
 ): Authorize {
   return async (req, name) => {
-    if (adminKey && secretMatches(bearer(req), adminKey)) return { ok: true, mode: 'edit' }
+    if (adminKey && secretMatches(bearerToken(req), adminKey)) {
+      return { ok: true, mode: 'edit', subject: 'admin' }
+    }
     const token = requestToken(req)
     if (token === undefined) {
       if (mode === 'open') return { ok: true, mode: 'edit' }
@@ -77,26 +89,11 @@ export function createAuthorize(
       ok: true,
       mode: claims.mode,
       expiresAtMs: claims.expiresAtMs,
+      subject: `token:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`,
       ...(claims.name !== undefined
         ? { user: { name: claims.name, ...(claims.color ? { color: claims.color } : {}) } }
         : {}),
     }
-  }
-}
-
-/**
- * Whether a browser request may come from its `Origin`: any origin in `allowed` if the list is
- * configured, else only the server's own origin (the `Host` the request was sent to). Requests
- * without an `Origin` (not from a browser page) pass; tokens guard those.
- */
-export function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string> | null): boolean {
-  const origin = req.headers.origin
-  if (origin === undefined) return true
-  if (allowed) return allowed.has(origin)
-  try {
-    return new URL(origin).host === req.headers.host
-  } catch {
-    return false
   }
 }
 
@@ -125,12 +122,13 @@ export function createAdmin(
     message: adminKey ? 'this needs the admin key' : 'token mode: set ADMIN_KEY to use this',
   } as const
   return (req) => {
-    if (adminKey) return secretMatches(bearer(req), adminKey) ? { ok: true } : refused
+    if (adminKey) return secretMatches(bearerToken(req), adminKey) ? { ok: true } : refused
     return mode === 'open' ? { ok: true } : refused
   }
 }
 
-function bearer(req: IncomingMessage): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined
 }

@@ -1,3 +1,4 @@
+import { validateDocName } from '@tandem/protocol'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import type { AccessMode } from './access.js'
 
@@ -6,7 +7,11 @@ const ALGORITHM = 'HS256'
 
 /** What a token grants. */
 export interface TokenClaims {
-  /** The document it opens, exactly, or every document whose name starts with `prefix`. */
+  /**
+   * The document it opens, exactly, or the documents under `prefix`, matched by whole path
+   * segments: `team` opens `team` and `team/notes`, not `teammate`. An empty prefix is refused
+   * (the admin key is the way to reach every document).
+   */
   doc?: string
   prefix?: string
   mode: AccessMode
@@ -44,6 +49,11 @@ export class TokenSigner {
     if ((claims.doc === undefined) === (claims.prefix === undefined)) {
       throw new Error('a token names either a document or a prefix')
     }
+    if (claims.prefix !== undefined && !validPrefix(claims.prefix)) {
+      throw new Error(
+        'a prefix must be a valid document name (the admin key, not an empty prefix, opens every document)',
+      )
+    }
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(ISSUER)
@@ -76,6 +86,7 @@ export class TokenSigner {
       !text(doc) ||
       !text(prefix) ||
       (doc === undefined) === (prefix === undefined) ||
+      (prefix !== undefined && !validPrefix(prefix as string)) ||
       !text(name) ||
       !text(color) ||
       typeof exp !== 'number'
@@ -92,7 +103,23 @@ export class TokenSigner {
   }
 }
 
-/** Whether `token` opens document `name`. */
+/** A prefix without its trailing `/` (`team/` is `team`), in NFC as document names are. */
+function prefixPath(prefix: string): string {
+  return (prefix.endsWith('/') ? prefix.slice(0, -1) : prefix).normalize('NFC')
+}
+
+/** Whether `prefix` names whole segments of some document name: not empty, no `//`, `.` … */
+function validPrefix(prefix: string): boolean {
+  return validateDocName(prefixPath(prefix)).ok
+}
+
+/**
+ * Whether `token` opens document `name` (a valid name, so in NFC): its `doc` exactly, or a name
+ * whose leading whole segments are its `prefix`.
+ */
 export function tokenCovers(token: TokenClaims, name: string): boolean {
-  return token.doc !== undefined ? token.doc === name : name.startsWith(token.prefix ?? '\0')
+  if (token.doc !== undefined) return token.doc.normalize('NFC') === name
+  if (token.prefix === undefined || !validPrefix(token.prefix)) return false
+  const prefix = prefixPath(token.prefix)
+  return name === prefix || name.startsWith(`${prefix}/`)
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
 import type { ApiHandler } from '../api/routes.js'
+import { bearerToken, secretMatches } from '../auth/access.js'
 import type { Logger } from '../log.js'
 import { requestUrl } from '../request-url.js'
 import { createStaticHandler } from './static.js'
@@ -16,6 +17,8 @@ export interface HttpOptions {
   metrics: Registry
   /** If set, `/metrics` asks for `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined
+  /** Whether the request's `Host` names this server; others get 421 (DNS rebinding). */
+  hostAllowed: (req: IncomingMessage) => boolean
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -30,7 +33,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * The plain-HTTP side of the server: `/healthz` (the process answers), `/readyz` (it can
- * store edits: 503 with the reason otherwise) and the web app.
+ * store edits: 503 with the reason otherwise) and the web app. Every request must name this
+ * server in `Host` first (421 `misdirected_request` otherwise).
  */
 export function createRequestHandler(
   options: HttpOptions,
@@ -45,6 +49,17 @@ export function createRequestHandler(
       return
     }
     const { pathname } = url
+    if (!options.hostAllowed(req)) {
+      log.info(
+        { method: req.method, path: pathname, host: req.headers.host },
+        'request refused: unknown Host',
+      )
+      sendJson(res, 421, {
+        error: 'misdirected_request',
+        message: 'this server does not answer to that Host name (see ALLOWED_HOSTS)',
+      })
+      return
+    }
     if (pathname === '/healthz') {
       sendJson(res, 200, { status: 'ok' })
       return
@@ -59,7 +74,7 @@ export function createRequestHandler(
       return
     }
     if (pathname === '/metrics') {
-      if (options.metricsToken && req.headers.authorization !== `Bearer ${options.metricsToken}`) {
+      if (options.metricsToken && !secretMatches(bearerToken(req), options.metricsToken)) {
         sendJson(res, 401, { error: 'unauthorized', message: 'metrics need the metrics token' })
         return
       }
@@ -88,7 +103,8 @@ export function createRequestHandler(
 
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      log.error({ err, method: req.method, path: req.url }, 'request failed')
+      // The path alone: the query may carry `?token=`.
+      log.error({ err, method: req.method, path: requestUrl(req)?.pathname }, 'request failed')
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' })
       else res.destroy()
     })

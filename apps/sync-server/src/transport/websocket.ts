@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { CloseCode, closeReason, parseDocName } from '@tandem/protocol'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
-import { type Authorize, type Identity, originAllowed } from '../auth/access.js'
+import type { Authorize, Identity } from '../auth/access.js'
+import type { HostPolicy } from '../auth/hosts.js'
 import {
   Cooldowns,
   Counter,
@@ -13,7 +14,7 @@ import {
 } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics/metrics.js'
-import { clientAddress, requestUrl } from '../request-url.js'
+import { clientKey, requestUrl } from '../request-url.js'
 import type { Peer } from '../rooms/peer.js'
 import { CorruptDocumentError, type Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
@@ -41,8 +42,8 @@ export interface WebSocketOptions {
   maxLoadedDocs: number
   /** Reverse proxies in front whose `X-Forwarded-For` entries are trusted. */
   trustedProxyHops: number
-  /** Browser origins allowed to connect; `null`: only the server's own. */
-  allowedOrigins: ReadonlySet<string> | null
+  /** The `Host` names the server answers to and the browser origins allowed to connect. */
+  hosts: HostPolicy
   authorize: Authorize
   metrics: Metrics
 }
@@ -216,6 +217,7 @@ const statusText: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  421: 'Misdirected Request',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 }
@@ -313,13 +315,16 @@ export class WebSocketTransport {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const ip = clientAddress(req, this.#options.trustedProxyHops)
+    const ip = clientKey(req, this.#options.trustedProxyHops)
     const refuse = (status: number, reason: string, headers?: Record<string, string>) => {
       this.#log.info({ ip, status, reason }, 'upgrade refused')
       this.#options.metrics.upgradesRefused.labels(String(status)).inc()
       rejectUpgrade(socket, status, reason, headers)
     }
-    if (!originAllowed(req, this.#options.allowedOrigins)) {
+    if (!this.#options.hosts.hostAllowed(req)) {
+      return refuse(421, 'this server does not answer to that Host name (ALLOWED_HOSTS)')
+    }
+    if (!this.#options.hosts.originAllowed(req)) {
       return refuse(403, 'origin not allowed')
     }
     const waitMs = this.#upgrades.take(ip)
