@@ -41,14 +41,14 @@ export interface RoomOptions extends Partial<HistoryOptions> {
   maxAwarenessStateBytes: number
   /**
    * Awareness client ids one peer may own (a browser tab has one), and the room may hold; a
-   * message naming more than the room may hold closes its peer with 1008 (SPEC H5).
+   * message naming more than the room may hold closes its peer with 1008 (SPEC U5).
    */
   maxAwarenessClientsPerConnection: number
   maxAwarenessClientsPerRoom: number
-  /** What a well-formed update may do to the document (SPEC H1–H3). */
+  /** What a well-formed update may do to the document (SPEC U1–U3). */
   updateLimits: UpdateLimits
   /**
-   * How long an update whose dependencies the document lacks is held for them (SPEC H4), and
+   * How long an update whose dependencies the document lacks is held for them (SPEC U4), and
    * how many bytes of such updates a room holds at most.
    */
   pendingTimeoutMs: number
@@ -158,7 +158,7 @@ interface PeerInfo {
   wantsSaved: boolean
   savedSent: number
   /**
-   * Update frames held until the document has what the first depends on (SPEC H4), in the
+   * Update frames held until the document has what the first depends on (SPEC U4), in the
    * order received: once one is held, the peer's later ones wait behind it.
    */
   held: Held[]
@@ -412,7 +412,7 @@ export class Room {
         const info = this.#peers.get(peer)!
         const now = Date.now()
         // A diff costs the whole document; a client needs one per connection. Beyond a few,
-        // the peer gets the whole state, which the room keeps encoded (SPEC H6).
+        // the peer gets the whole state, which the room keeps encoded (SPEC U6).
         const diff = info.diffs.take(1, now)
           ? this.#state.diff(message.stateVector)
           : this.#state.update
@@ -493,7 +493,7 @@ export class Room {
       case 'query-awareness': {
         const info = this.#peers.get(peer)!
         const now = Date.now()
-        // Everyone's presence, for one byte: answered a few times per connection (SPEC H6).
+        // Everyone's presence, for one byte: answered a few times per connection (SPEC U6).
         if (!info.queries.take(1, now)) return
         this.#send(
           peer,
@@ -515,7 +515,7 @@ export class Room {
     return this.#structure.judge(update, this.#options.updateLimits)
   }
 
-  /** Closes `peer` for an update the document refuses (SPEC H1–H3); nothing of it is kept. */
+  /** Closes `peer` for an update the document refuses (SPEC U1–U3); nothing of it is kept. */
   #refuse(peer: Peer, reason: string): void {
     this.#log.warn({ conn: peer.id, reason }, 'closing connection: update refused')
     this.#reject(peer, CloseCode.UpdateRefused)
@@ -536,7 +536,7 @@ export class Room {
   }
 
   /**
-   * Holds an update frame of `peer` until the document has what it depends on (SPEC H4): an
+   * Holds an update frame of `peer` until the document has what it depends on (SPEC U4): an
    * edit made on another server that has not arrived yet, typically. Past the room's byte
    * budget the peer is closed with 4512 and resyncs when it reconnects.
    */

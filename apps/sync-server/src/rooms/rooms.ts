@@ -56,7 +56,13 @@ export class Rooms {
    */
   async join(name: string, peer: Peer): Promise<Room> {
     const room = await this.#acquire(name)
-    room.join(peer)
+    try {
+      room.join(peer)
+    } catch (err) {
+      // The room added nothing; if nobody else is in it, it unloads as if the peer had left.
+      this.#scheduleUnload(room)
+      throw err
+    }
     return room
   }
 

@@ -1,6 +1,6 @@
 import { inspectUpdate, type StructInfo, StructKind } from '@tandem/protocol'
 
-/** What a room accepts of a well-formed update (SPEC H1–H4). */
+/** What a room accepts of a well-formed update (SPEC U1–U4). */
 export interface UpdateLimits {
   /** Deepest nesting of shared types; a root type (`doc.getText(…)`) is depth 1. */
   maxTypeDepth: number
