@@ -23,6 +23,33 @@ import { chromium } from '@playwright/test'
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const FLOOD_IDS = Number(process.env.FLOOD_IDS ?? 20_000)
 const SETTLE_TIMEOUT_MS = 120_000
+/** PROFILE=1 also prints the functions with the most self time while the flood is taken in. */
+const PROFILE = process.env.PROFILE === '1'
+
+async function startProfile(page) {
+  const session = await page.context().newCDPSession(page)
+  await session.send('Profiler.enable')
+  await session.send('Profiler.setSamplingInterval', { interval: 200 })
+  await session.send('Profiler.start')
+  return session
+}
+
+async function printProfile(session) {
+  const { profile } = await session.send('Profiler.stop')
+  const interval = (profile.endTime - profile.startTime) / profile.samples.length / 1000
+  const counts = new Map()
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
+  const self = new Map()
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame
+    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + (counts.get(node.id) ?? 0) * interval)
+  }
+  console.log('self time while the flood is taken in:')
+  for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`  ${ms.toFixed(0).padStart(6)} ms  ${key}`)
+  }
+}
 
 /** Starts the built server; resolves with its URL and a function that stops it. */
 async function startServer() {
@@ -163,6 +190,7 @@ try {
     window.__resetStall()
     return performance.now()
   })
+  const profiler = PROFILE ? await startProfile(victim.page) : null
   socket.send(frame)
   await victim.page.waitForFunction(
     (count) =>
@@ -179,6 +207,7 @@ try {
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
   )
   const flood = await victim.page.evaluate(() => ({ ...window.__stall }))
+  if (profiler) await printProfile(profiler)
   const carets = await victim.page.locator('.cm-ySelectionCaret').count()
   const listed = await victim.page.getByTestId('presence-user').count()
 

@@ -84,6 +84,7 @@ export function openSession({
   const importOrigin = { edit: 'import' }
   undoManager.addTrackedOrigin(importOrigin)
   const connection = watchConnection(provider)
+  const stopRelaying = sendOwnAwarenessOnly(provider, doc.clientID)
 
   const publishIdentity = () => {
     const user = identity.get()
@@ -150,6 +151,7 @@ export function openSession({
       saveIndicator.destroy()
       untrackSaved()
       provider.off('status', onStatus)
+      stopRelaying()
       provider.destroy()
       awareness.destroy()
       undoManager.destroy()
@@ -157,4 +159,31 @@ export function openSession({
       doc.destroy()
     },
   }
+}
+
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
+
+/**
+ * y-websocket sends every awareness change it sees, other people's included, back to the server
+ * (and other tabs): one frame of 20,000 foreign states would make every open tab encode and send
+ * all of them again. This keeps the provider's sender but hands it this client's own id only;
+ * the server relays everyone else's. Returns the function that undoes it.
+ */
+function sendOwnAwarenessOnly(provider: WebsocketProvider, clientId: number): () => void {
+  const send = provider._awarenessUpdateHandler
+  if (typeof send !== 'function') {
+    throw new Error('y-websocket no longer has _awarenessUpdateHandler; revisit collab/session.ts')
+  }
+  const own = (ids: number[]) => (ids.includes(clientId) ? [clientId] : [])
+  const sendOwn = (change: AwarenessChange, origin: unknown) => {
+    const mine = {
+      added: own(change.added),
+      updated: own(change.updated),
+      removed: own(change.removed),
+    }
+    if (mine.added.length + mine.updated.length + mine.removed.length > 0) send(mine, origin)
+  }
+  provider.awareness.off('update', send)
+  provider.awareness.on('update', sendOwn)
+  return () => provider.awareness.off('update', sendOwn)
 }

@@ -50,7 +50,7 @@ export function Presence({ people, total, following, onShow, onFollow }: Presenc
             data-name={person.name}
             data-self={String(person.self)}
             data-client-id={person.clientId}
-            title={person.self ? `${name} (you)` : name}
+            title={person.self ? `${name} (you)` : person.name}
           >
             {person.self ? (
               <span className="person-main">
