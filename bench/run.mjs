@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCases } from './lib/cases.mjs'
+import { fastWriterCases } from './lib/fastwriter.mjs'
 import { CLK_TCK, processTicks, softirqThreadPids, systemTicks } from './lib/proc.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
@@ -276,9 +277,10 @@ async function main() {
   const startedMs = performance.now()
   const large = prepareLargeDocument()
   const build = tandemBuild()
-  const cases = buildCases({ quick, tracesDir: TRACES_DIR }).filter(
-    (c) => !only || only.some((o) => c.id.includes(o)),
-  )
+  const cases = [
+    ...buildCases({ quick, tracesDir: TRACES_DIR }),
+    ...fastWriterCases({ quick, tracesDir: TRACES_DIR }),
+  ].filter((c) => !only || only.some((o) => c.id.includes(o)))
   console.log(
     `tandem bench: ${quick ? 'quick' : 'full'} mode, ${reps} repetition(s), ${cases.length} cases; ` +
       `servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}`,

@@ -11,6 +11,7 @@ const scenarios = {
   coldload: () => import('./coldload.mjs'),
   replay: () => import('./replay.mjs'),
   fastwriter: () => import('./fastwriter.mjs'),
+  fastwriter: () => import('./fastwriter.mjs'),
   attack: () => import('./attack.mjs'),
 }
 

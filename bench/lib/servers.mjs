@@ -37,6 +37,8 @@ function tandemEnv(dataDir, { limits = false, env = {} } = {}) {
           MAX_UPGRADES_PER_IP_PER_MINUTE: '1000000',
           MAX_MESSAGES_PER_SECOND: '1000000',
           MAX_BYTES_PER_SECOND: '1000000000',
+          MAX_MESSAGES_PER_IP_PER_SECOND: '1000000',
+          MAX_BYTES_PER_IP_PER_SECOND: '1000000000',
         }),
     ...env,
   }
