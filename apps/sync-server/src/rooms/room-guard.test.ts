@@ -12,6 +12,7 @@ import {
 } from '@tandem/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import { poisonousPair, textEdit } from '../../test/poison.js'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import { DocState } from './doc-state.js'
@@ -268,5 +269,22 @@ describe('Room: hostile but well-formed input', () => {
     failing.mockRestore()
     await vi.waitFor(async () => expect(await rooms.get('doc')).toBeUndefined())
     await rooms.close()
+  })
+
+  it('Q3: a room loaded from a poisoned log serves the good text, and compaction keeps the poison apart', async () => {
+    const store = new MemoryStore()
+    const hello = textEdit(null, 'hello', 1)
+    const [chain, deletion] = poisonousPair(6_000)
+    for (const update of [hello, chain, deletion, textEdit(hello, ' world', 2, 5)]) {
+      await store.append('doc', update)
+    }
+    const room = await Room.load('doc', store, options, log)
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, room.update)
+    expect(doc.getText('codemirror').toString()).toBe('hello world')
+    await room.compact()
+    expect((await store.listSetAside('doc')).map((u) => u.seq)).toEqual([3])
+    expect((await store.load('doc'))?.updates).toHaveLength(0)
+    await room.close()
   })
 })

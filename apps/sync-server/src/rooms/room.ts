@@ -18,6 +18,7 @@ import * as Y from 'yjs'
 import type { Identity } from '../auth/access.js'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
+import { recordSetAside } from '../persistence/set-aside.js'
 import type { DocStore } from '../persistence/store.js'
 import { AwarenessTable } from './awareness.js'
 import { DocState, isEmptyUpdate } from './doc-state.js'
@@ -305,7 +306,15 @@ export class Room {
       await link?.ready
       const stored = await store.load(name)
       try {
-        state = new DocState(stored?.snapshot ?? null, stored?.updates ?? [], stored?.lastSeq ?? 0)
+        state = new DocState(
+          stored?.snapshot ?? null,
+          stored?.updates ?? [],
+          stored?.lastSeq ?? 0,
+          {
+            // A stored update that throws when applied is kept apart, never dropped (SPEC Q2).
+            onSetAside: (entries) => void recordSetAside(store, name, entries, log),
+          },
+        )
         // Decode all of it now (a single stored update is not even parsed by merging), so that
         // a corrupt document is refused here instead of failing a client later.
         state.validate()
@@ -922,7 +931,12 @@ export class Room {
     if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
     this.#compacting = (async () => {
       const snapshot = this.#state.snapshot()
-      const done = await this.#store.compact(this.name, snapshot.bytes, snapshot.throughSeq)
+      const done = await this.#store.compact(
+        this.name,
+        snapshot.bytes,
+        snapshot.throughSeq,
+        snapshot.setAside,
+      )
       // If another server is compacting the log, it is folding these same updates.
       this.#state.snapshotStored(snapshot)
       if (done) {
