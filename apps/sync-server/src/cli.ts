@@ -18,7 +18,8 @@ Commands:
   backup FILE                copy the SQLite database (DATA_DIR/tandem.db) to FILE, safely
                              while the server runs (PostgreSQL: use pg_dump)
   token --doc NAME           print an access token on stdout
-        [--prefix]           NAME is a prefix: the token opens every document starting with it
+        [--prefix]           NAME is a prefix: the token opens NAME and every document under
+                             NAME/ (whole segments: team opens team/x, not teammate)
         [--mode edit|view]   what the token allows (default: edit)
         [--name NAME]        display name stamped into the user's presence
         [--color #RRGGBB]    colour stamped into the user's presence
@@ -55,8 +56,13 @@ async function token(args: string[]): Promise<void> {
     return
   }
   if (!values.doc) throw new UsageError('token: --doc is required')
-  if (!values.prefix && !validateDocName(values.doc).ok) {
-    throw new UsageError(`token: ${JSON.stringify(values.doc)} is not a valid document name`)
+  // A prefix names whole segments (`team` opens `team` and `team/…`), so it follows the name
+  // rules too; an empty one is refused (the admin key is the way to reach every document).
+  const checked = validateDocName(values.prefix ? values.doc.replace(/\/$/, '') : values.doc)
+  if (!checked.ok) {
+    throw new UsageError(
+      `token: ${JSON.stringify(values.doc)} is not a valid document name${values.prefix ? ' prefix' : ''}`,
+    )
   }
   if (values.mode !== 'edit' && values.mode !== 'view') {
     throw new UsageError('token: --mode must be edit or view')
@@ -72,7 +78,7 @@ async function token(args: string[]): Promise<void> {
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
   const signed = await signer.sign(
     {
-      ...(values.prefix ? { prefix: values.doc } : { doc: values.doc }),
+      ...(values.prefix ? { prefix: checked.name } : { doc: checked.name }),
       mode: values.mode,
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.color !== undefined ? { color: values.color } : {}),

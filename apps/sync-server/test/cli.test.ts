@@ -78,6 +78,9 @@ describe('the tandem CLI', () => {
       ['token', '--doc', 'a', '--mode', 'admin'],
       ['frobnicate'],
       ['import', '--doc', '..'],
+      // T34: a prefix is whole segments of a name; the empty prefix does not exist.
+      ['token', '--prefix', '--doc', '/'],
+      ['token', '--prefix', '--doc', 'a//b'],
     ]) {
       const result = await run(args)
       expect(result.code, args.join(' ')).toBe(2)
