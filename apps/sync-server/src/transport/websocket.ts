@@ -75,6 +75,13 @@ const RESUME_SECONDS = 0.25
  */
 export const ABUSE_HELD_SHARE = 0.9
 
+/**
+ * Frames read while a connection is held back (the rest of one socket read, at most 64 KiB,
+ * and the message it completed) wait for the budget; more than one maximum-size message and
+ * this much is not a client being slowed down.
+ */
+const MAX_HELD_EXTRA_BYTES = 1024 * 1024
+
 /** A message and a byte budget, of a connection or of an address. */
 class Budget {
   readonly messages: TokenBucket
@@ -420,8 +427,22 @@ export class WebSocketTransport {
 
     // Over its rate, or its address's, a connection is held back: not read (so TCP holds the
     // sender back) until both budgets have refilled a little. One timer per held connection.
-    // A frame read in a burst of tiny ones can put a budget deep in debt, so look again at least
-    // a few times per abuse window, to close an abuser in time.
+    // Frames `ws` had already read when it was paused (the rest of one socket read) wait in
+    // `held` and are handled in order as the budgets refill, so a burst of tiny frames is spread
+    // out too. Bounded by one socket read and one maximum-size message.
+    const held: Uint8Array[] = []
+    let heldBytes = 0
+    const maxHeldBytes = this.#options.maxMessageBytes + MAX_HELD_EXTRA_BYTES
+    /** Charges `frame` to both budgets; returns the one it overdrew, if any. */
+    const charge = (frame: Uint8Array, now: number): 'connection' | 'address' | null => {
+      const ownLeft = peer.budget.charge(frame.length, now)
+      const addressLeft = addressBudget.charge(frame.length, now)
+      if (!ownLeft) peer.held.hold(now)
+      return !ownLeft ? 'connection' : !addressLeft ? 'address' : null
+    }
+    const waitMsAt = (now: number) =>
+      Math.max(peer.budget.resumeInMs(now), addressBudget.resumeInMs(now))
+    // A connection held for long is looked at a few times per abuse window at least.
     const lookAtLeastEveryMs = Math.max(1, this.#options.rateLimitAbuseWindowMs / 10)
     const lookAgainIn = (waitMs: number) => {
       peer.resumeTimer = setTimeout(lookAgain, Math.max(1, Math.min(waitMs, lookAtLeastEveryMs)))
@@ -429,31 +450,56 @@ export class WebSocketTransport {
     const holdBack = (budget: 'connection' | 'address', now: number) => {
       peer.pause()
       this.#options.metrics.rateLimitHolds.labels(budget).inc()
-      lookAgainIn(Math.max(peer.budget.resumeInMs(now), addressBudget.resumeInMs(now)))
+      lookAgainIn(waitMsAt(now))
     }
     const lookAgain = () => {
       peer.resumeTimer = undefined
       if (closed) return
       const now = Date.now()
       if (peer.held.holding && peer.held.share(now) >= ABUSE_HELD_SHARE) {
-        log.warn('closing connection: sent faster than its rate for too long')
-        peer.shutOut(CloseCode.PolicyViolation, 'rate limit exceeded')
-        if (identity) this.#cooldowns.start(userKey)
-        closed = true
-        // Its cursor goes now, not when the socket is finally dropped.
-        if (room) this.#rooms.leave(room, peer)
-        return
+        return shutOut('sent faster than its rate for too long', 'rate limit exceeded')
       }
-      const ownWaitMs = peer.budget.resumeInMs(now)
-      if (ownWaitMs === 0) peer.held.release(now)
-      const waitMs = Math.max(ownWaitMs, addressBudget.resumeInMs(now))
-      if (waitMs > 0) {
-        lookAgainIn(waitMs)
-        return
+      if (peer.budget.resumeInMs(now) === 0) peer.held.release(now)
+      if (waitMsAt(now) > 0) return lookAgainIn(waitMsAt(now))
+      // What was read while it was held, as far as the budgets go.
+      let taken = 0
+      while (taken < held.length && !closed) {
+        const frame = held[taken++] as Uint8Array
+        heldBytes -= frame.length
+        deliver(frame)
+        if (charge(frame, now)) break
       }
+      held.splice(0, taken)
+      if (closed) return
+      if (held.length > 0 || waitMsAt(now) > 0) return lookAgainIn(waitMsAt(now))
       // Its last pong may still be unread behind what it sent: it answers the next ping.
       peer.alive = true
       peer.resume()
+    }
+    /** Closes with 1008 and stops reading; a token's user starts a cooldown. */
+    const shutOut = (why: string, reason: string) => {
+      log.warn(`closing connection: ${why}`)
+      peer.shutOut(CloseCode.PolicyViolation, reason)
+      if (identity) this.#cooldowns.start(userKey)
+      closed = true
+      held.length = 0
+      // Its cursor goes now, not when the socket is finally dropped.
+      if (room) this.#rooms.leave(room, peer)
+    }
+    /** Hands a frame to the room, or queues it while the room loads. */
+    const deliver = (frame: Uint8Array) => {
+      if (room) {
+        room.receive(peer, frame)
+      } else if (queue) {
+        queuedBytes += frame.length
+        if (queuedBytes > this.#options.maxMessageBytes) {
+          log.warn('closing connection: too much sent before the document loaded')
+          peer.shutOut(CloseCode.PolicyViolation, closeReason[CloseCode.PolicyViolation])
+          queue = null
+          return
+        }
+        queue.push(frame)
+      }
     }
 
     ws.on('pong', () => {
@@ -470,25 +516,17 @@ export class WebSocketTransport {
       this.#options.metrics.received(frame)
       const now = Date.now()
       peer.lastMessageMs = now
-      // A frame already read is handled whatever the budgets say; they only go into debt.
-      const ownLeft = peer.budget.charge(frame.length, now)
-      const addressLeft = addressBudget.charge(frame.length, now)
-      if (!ownLeft) peer.held.hold(now)
-      if ((!ownLeft || !addressLeft) && !peer.paused) {
-        holdBack(ownLeft ? 'address' : 'connection', now)
-      }
-      if (room) {
-        room.receive(peer, frame)
-      } else if (queue) {
-        queuedBytes += frame.length
-        if (queuedBytes > this.#options.maxMessageBytes) {
-          log.warn('closing connection: too much sent before the document loaded')
-          peer.shutOut(CloseCode.PolicyViolation, closeReason[CloseCode.PolicyViolation])
-          queue = null
-          return
+      if (peer.paused) {
+        held.push(frame)
+        heldBytes += frame.length
+        if (heldBytes > maxHeldBytes) {
+          shutOut('too much read while held back', 'rate limit exceeded')
         }
-        queue.push(frame)
+        return
       }
+      deliver(frame)
+      const overdrawn = charge(frame, now)
+      if (overdrawn) holdBack(overdrawn, now)
     })
     ws.on('error', (err) => log.debug({ err }, 'socket error'))
     ws.on('close', (code) => {
