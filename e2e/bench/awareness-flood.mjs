@@ -2,6 +2,7 @@
 //
 //   pnpm --filter @tandem/e2e bench:awareness            (build first: `pnpm build` at the root)
 //   FLOOD_IDS=5000 pnpm --filter @tandem/e2e bench:awareness
+//   WEB_DIR=/path/to/other/dist PROFILE=1 pnpm --filter @tandem/e2e bench:awareness
 //
 // Starts the built server on a free port, opens a document in two Chromium contexts (the victim
 // and a second person, Bea), then hands the victim's page, through Playwright's WebSocket routing
@@ -55,7 +56,14 @@ async function printProfile(session) {
 async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'tandem-bench-'))
   const child = spawn(process.execPath, [join(repoRoot, 'apps/sync-server/dist/main.js')], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      // Another build of the web app, to compare (e.g. one of an earlier commit).
+      ...(process.env.WEB_DIR ? { WEB_DIR: process.env.WEB_DIR } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const url = await new Promise((resolve, reject) => {
