@@ -88,8 +88,9 @@ class Waiters {
   readonly #clocks: number[] = []
   readonly #clients: number[] = []
 
-  get size(): number {
-    return this.#clocks.length
+  /** The smallest clock waited for, if any. */
+  min(): number | undefined {
+    return this.#clocks[0]
   }
 
   push(clock: number, client: number): void {
@@ -208,8 +209,20 @@ export class DocStructure {
     let repeated = -1
     let deleteRanges = 0
     const deletedTo = new Map<number, number>()
+    // Yjs writes each client's deletions once, as ascending, disjoint, non-empty ranges; other
+    // shapes it re-encodes wrongly when it keeps them pending (a negative delta becomes a huge
+    // clock, an empty range throws).
+    let badDeletes: string | null = null
+    let dsClient = -1
+    let dsEnd = 0
+    let outside: string | null = null
+    const rootTypes = limits?.rootTypes
     inspectUpdate(update, {
       struct(s: StructInfo) {
+        // Yjs creates a named root type when it reads the item, whether it integrates it or not.
+        if (rootTypes && s.parentRoot !== null && !rootTypes.has(s.parentRoot)) {
+          outside ??= s.parentRoot
+        }
         const block = blocks.get(s.client)
         if (block && block.end === structs.length) block.end++
         else if (block) repeated = s.client
@@ -218,11 +231,26 @@ export class DocStructure {
       },
       deleteRange(client, clock, length) {
         deleteRanges++
-        if (length > 0) deletedTo.set(client, Math.max(deletedTo.get(client) ?? 0, clock + length))
+        if (client !== dsClient) {
+          if (deletedTo.has(client)) badDeletes ??= `its delete set names client ${client} twice`
+          dsClient = client
+          dsEnd = 0
+        }
+        if (length === 0 || clock < dsEnd) {
+          badDeletes ??= `its deletions of client ${client} are not ascending, disjoint ranges`
+        }
+        dsEnd = clock + length
+        deletedTo.set(client, dsEnd)
       },
     })
     if (limits) {
       if (repeated >= 0) return refused(`it writes client ${repeated} twice`)
+      if (badDeletes !== null) return refused(badDeletes)
+      if (outside !== null) {
+        return refused(
+          `it writes in root type ${JSON.stringify(outside)}, which this server does not allow`,
+        )
+      }
       if (deleteRanges > limits.maxDeleteRanges) {
         return refused(
           `its delete set has ${deleteRanges} ranges (at most ${limits.maxDeleteRanges})`,
@@ -260,20 +288,16 @@ export class DocStructure {
       let i = next.get(client) as number
       for (; i < end; i++) {
         const s = structs[i] as Struct
+        // Yjs skips a Skip; the struct after it then finds its clocks missing.
+        if (s.kind === StructKind.Skip) continue
         const reached = frontier.get(client) as number
-        if (s.clock + s.length <= reached) continue // the document has it already
-        if (s.clock > reached || s.kind === StructKind.Skip) {
+        if (s.clock > reached) {
           // A gap in the client's clocks: only the client itself can fill it.
-          need(client, s.clock > reached ? s.clock : s.clock + s.length)
+          need(client, s.clock)
           break
         }
-        let depth: number
-        if (s.clock < reached) {
-          // The rest of a struct the document holds in part: Yjs places it after that part.
-          depth = depthOf(valueAt(client, reached - 1))
-        } else if (s.kind === StructKind.GC) {
-          depth = 0
-        } else {
+        if (s.kind === StructKind.Item) {
+          // Yjs looks for an item's neighbours and type even if it holds the item already.
           const missing = missingDependency(s, clockOf)
           if (missing === SELF_LATER) {
             refusal = `item ${s.client}:${s.clock} is in a type its client wrote later`
@@ -281,23 +305,24 @@ export class DocStructure {
           }
           if (missing !== null) {
             const [depClient, depClock] = missing
-            if (blocks.has(depClient)) {
-              let heap = waiting.get(depClient)
-              if (!heap) {
-                heap = new Waiters()
-                waiting.set(depClient, heap)
-              }
-              heap.push(depClock, client)
-            } else {
-              need(depClient, depClock + 1)
+            let heap = waiting.get(depClient)
+            if (!heap) {
+              heap = new Waiters()
+              waiting.set(depClient, heap)
             }
+            heap.push(depClock, client)
             break
           }
+        }
+        if (s.clock + s.length <= reached) continue // the document has it already
+        let depth: number
+        if (s.clock < reached) {
+          // The rest of a struct the document holds in part: Yjs places it after that part.
+          depth = depthOf(valueAt(client, reached - 1))
+        } else if (s.kind === StructKind.GC) {
+          depth = 0
+        } else {
           depth = containerDepth(s, valueAt)
-          if (s.parentRoot !== null && limits?.rootTypes && !limits.rootTypes.has(s.parentRoot)) {
-            refusal = `item ${s.client}:${s.clock} is in root type ${JSON.stringify(s.parentRoot)}, which this server does not allow`
-            break integrate
-          }
           if (limits && s.isType && depth > 0 && depth + 1 > limits.maxTypeDepth) {
             refusal = `item ${s.client}:${s.clock} nests types ${depth + 1} deep (at most ${limits.maxTypeDepth})`
             break integrate
@@ -313,12 +338,13 @@ export class DocStructure {
     }
     if (refusal !== null) return refused(refusal)
 
-    for (const [client, to] of deletedTo) if (to > clockOf(client)) need(client, to)
-    let stuck = false
-    for (const [client, { end }] of blocks) if ((next.get(client) as number) < end) stuck = true
-    if (stuck && needs.size === 0 && limits) {
-      return refused('its items depend on each other in a cycle')
+    // What is still waiting waits for clocks this update does not bring (or brings only after
+    // it, in a cycle that Yjs leaves pending too): the document must have them first.
+    for (const [depClient, heap] of waiting) {
+      const clock = heap.min()
+      if (clock !== undefined) need(depClient, clock + 1)
     }
+    for (const [client, to] of deletedTo) if (to > clockOf(client)) need(client, to)
     if (needs.size > 0 && limits) return { kind: 'pending', needs }
 
     const recorded: Recorded[] = []
