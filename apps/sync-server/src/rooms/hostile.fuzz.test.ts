@@ -293,7 +293,7 @@ describe('Room under well-formed hostile updates (differential, seeded)', () => 
 
   for (let part = 0; part < PARTS; part++) {
     const first = BASE_SEED + part * CHUNKS
-    it(`T16: what the room stores applies to a fresh Y.Doc, nothing pending, within limits (seeds ${first}…${first + CHUNKS - 1})`, async () => {
+    it(`U1–U4: what the room stores applies to a fresh Y.Doc, nothing pending, within limits (seeds ${first}…${first + CHUNKS - 1})`, async () => {
       for (let seed = first; seed < first + CHUNKS; seed++) {
         try {
           await runChunk(seed, tally)
@@ -308,7 +308,7 @@ describe('Room under well-formed hostile updates (differential, seeded)', () => 
   }
 
   if (PARTS > 1) {
-    it(`T16: at least ${MIN_UPDATES} generated updates per run`, () => {
+    it(`U1–U4: at least ${MIN_UPDATES} generated updates per run`, () => {
       // A summary for whoever reads the log: connections by kind and close code.
       const codes = [...tally.codes].map(([k, n]) => `${k}: ${n}`).join(', ')
       process.stdout.write(`hostile fuzz: ${tally.updates} updates; connections ${codes}\n`)
@@ -347,7 +347,7 @@ describe('shapes the hostile fuzzer found (each a minimal case)', () => {
       ],
     ],
   ])(
-    'T16: a deletion sent in the turn its content arrives from another peer is stored after that content (%s ranges)',
+    'U4: a deletion sent in the turn its content arrives from another peer is stored after that content (%s ranges)',
     async (_, deletes) => {
       const store = new RecordingStore()
       const room = await Room.load('doc', store, roomOptions(null), log)
@@ -366,7 +366,30 @@ describe('shapes the hostile fuzzer found (each a minimal case)', () => {
     },
   )
 
-  it('T16: an update that writes clocks the document has again, placed in an item nobody has, leaves nothing pending', async () => {
+  it.each([
+    ['of a client that never wrote', 0],
+    ['at the end of what its client wrote', 2],
+  ])('U2, U4: a deletion of zero clocks %s is stored only if Yjs applies it', async (_, clock) => {
+    const store = new RecordingStore()
+    const room = await Room.load('doc', store, roomOptions(null), log)
+    const [writer, attacker] = [new FuzzPeer('writer', true), new FuzzPeer('attacker', false)]
+    room.join(writer)
+    room.join(attacker)
+    room.receive(writer, encodeSyncUpdate(typed(5, 0, 'ab')))
+    await drain(room)
+    // Yjs keeps a deletion past what it has as pending, and throws encoding one of length 0.
+    const client = clock === 0 ? 6 : 5
+    room.receive(
+      attacker,
+      encodeSyncUpdate(encodeUpdate({ runs: [], deletes: [{ client, clock, length: 0 }] })),
+    )
+    await drain(room)
+    applyAll('the stored log', store.appended)
+    expect(() => room.update).not.toThrow()
+    await room.close()
+  })
+
+  it('U4: an update that writes clocks the document has again, placed in an item nobody has, leaves nothing pending', async () => {
     const store = new RecordingStore()
     const room = await Room.load('doc', store, roomOptions(null), log)
     const [writer, attacker] = [new FuzzPeer('writer', true), new FuzzPeer('attacker', false)]
