@@ -5,6 +5,7 @@
 // after the other scenarios, or alone: `pnpm --filter @tandem/bench attacks`.
 // Options: --attacks=chain,wide,presence,step1,http  --servers=tandem-defaults,reference,hocuspocus
 //          --nice=<n> (servers and load generator under `nice -n <n>`; negative needs root)
+//          --render=results/attacks-<stamp>.json (print a saved run's tables again, run nothing)
 // See README.md ("Attacks") for the method and client/attack.mjs for the timeline of a run.
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -69,7 +70,7 @@ const args = process.argv.slice(2).filter((arg) => arg !== '--')
 /** @param {string} name */
 const option = (name) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1]
 for (const arg of args) {
-  if (!/^--(attacks=.+|servers=.+|nice=-?\d+)$/.test(arg)) {
+  if (!/^--(attacks=.+|servers=.+|nice=-?\d+|render=.+)$/.test(arg)) {
     console.error(`unknown option ${arg}`)
     process.exit(2)
   }
@@ -330,6 +331,18 @@ function serverState(run) {
   return problems.length ? `stalled (${problems.join('; ')})` : 'alive'
 }
 
+/**
+ * The server's CPU time in the attack window beyond what its baseline rate would have used: what
+ * the attack cost the server, readable even when other processes slowed everything down. The
+ * counters tick every 10 ms, so a few tens of ms either way are noise.
+ * @param {any} windows
+ */
+function extraCpuText(windows) {
+  const base = windows.base?.serverCpuPct ?? 0
+  const ms = ((windows.attack.serverCpuPct - base) / 100) * windows.attack.seconds * 1000
+  return ms < 50 ? `≈ 0 (${fmt(ms, 0)})` : fmt(ms, 0)
+}
+
 /** One cell per figure of a run. @param {any} run */
 function cells(run) {
   const state = serverState(run)
@@ -369,6 +382,9 @@ function cells(run) {
     cpu: run.windows?.attack
       ? `${fmt(run.windows.base?.serverCpuPct, 0)} → ${fmt(run.windows.attack.serverCpuPct, 0)}`
       : '—',
+    // The server's CPU time in the attack window beyond what its baseline rate would have used:
+    // what the attack cost the server, readable even when other processes slowed everything.
+    extraCpu: run.windows?.attack ? extraCpuText(run.windows) : '—',
     others: run.windows?.attack
       ? `${fmt(run.windows.base?.othersPct, 0)} → ${fmt(run.windows.attack.othersPct, 0)}`
       : '—',
@@ -388,6 +404,7 @@ const ROWS = [
   ['attacker', 'the attacker'],
   ['state', 'server'],
   ['cpu', 'server CPU, without → during (% of its core)'],
+  ['extraCpu', 'server CPU time the attack cost, above the baseline rate (ms)'],
   ['others', 'other processes on the machine, without → during (% of a core)'],
   ['window', 'attack window (s)'],
 ]
@@ -468,6 +485,11 @@ function tandemBuild() {
 }
 
 async function main() {
+  const saved = option('render')
+  if (saved) {
+    process.stdout.write(renderMarkdown(JSON.parse(readFileSync(saved, 'utf8'))))
+    return
+  }
   checkTandemBuilt()
   const started = new Date()
   const startedMs = performance.now()
