@@ -45,6 +45,8 @@ function startNode(env) {
       MAX_UPGRADES_PER_IP_PER_MINUTE: '100000',
       MAX_MESSAGES_PER_SECOND: '1000000',
       MAX_BYTES_PER_SECOND: '1000000000',
+      MAX_MESSAGES_PER_IP_PER_SECOND: '1000000',
+      MAX_BYTES_PER_IP_PER_SECOND: '1000000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
