@@ -55,7 +55,7 @@ describe('the server process and its output', () => {
     dir = undefined
   })
 
-  it('P1: exits on SIGTERM when the reader of its stdout has gone (node main.js | head -1)', async () => {
+  it('O8: exits on SIGTERM when the reader of its stdout has gone (node main.js | head -1)', async () => {
     dir = tempDir()
     const server = start({}, dir.path)
     await server.line('stdout', /"msg":"listening"/)
@@ -66,7 +66,7 @@ describe('the server process and its output', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null })
   })
 
-  it('P2: shows where it listens even when LOG_LEVEL hides info lines', async () => {
+  it('O9: shows where it listens even when LOG_LEVEL hides info lines', async () => {
     dir = tempDir()
     const server = start({ LOG_LEVEL: 'warn' }, dir.path)
     const line = await server.line('stderr', /listening/)

@@ -327,6 +327,34 @@ describe('Room', () => {
     expect(a.closed?.code).toBe(1007)
   })
 
+  it('A4: a client that reconnects re-sends its state at the clock it had, and is present again', async () => {
+    const room = await Room.load('doc', new MemoryStore(), options, log)
+    const [a, b] = [new TestPeer('a'), new TestPeer('b')]
+    room.join(a)
+    room.join(b)
+    room.receive(a, awareness(7, 5, { n: 1 }))
+    room.leave(a)
+    const again = new TestPeer('a again')
+    room.join(again)
+    const seen = () =>
+      b.received.flatMap((m) => (m.type === 'awareness' ? decodeAwarenessUpdate(m.update) : []))
+    expect(seen()).toEqual([
+      { clientId: 7, clock: 5, state: '{"n":1}' },
+      { clientId: 7, clock: 5, state: null },
+    ])
+    room.receive(again, awareness(7, 5, { n: 1 }))
+    expect(seen().at(-1)).toEqual({ clientId: 7, clock: 5, state: '{"n":1}' })
+    // Equal clock, both present: not newer, ignored.
+    room.receive(again, awareness(7, 5, { n: 2 }))
+    expect(seen()).toHaveLength(3)
+    const late = new TestPeer('late')
+    room.join(late)
+    const present = late.received.find((m) => m.type === 'awareness')
+    expect(present?.type === 'awareness' && decodeAwarenessUpdate(present.update)).toEqual([
+      { clientId: 7, clock: 5, state: '{"n":1}' },
+    ])
+  })
+
   it('C1: compaction keeps the text, shrinks the log, and loses no concurrent edit', async () => {
     const store = new MemoryStore()
     const room = await Room.load('doc', store, options, log)
