@@ -6,10 +6,15 @@ import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 /** What a request may do with a document. */
 export type AccessMode = 'view' | 'edit'
 
-/** Who the token says the user is; stamped into the user's presence. */
+/**
+ * Who the token says the user is: a name it vouches for (stamped into the user's presence) and
+ * the stable subject it names.
+ */
 export interface Identity {
   name: string
   color?: string
+  /** The token's subject key (see `Access.subject`): two people called Sam are two subjects. */
+  subject?: string
 }
 
 /** The outcome of an access check: allowed with a mode, or refused with an HTTP status. */
@@ -20,10 +25,13 @@ export type Access =
       user?: Identity
       expiresAtMs?: number
       /**
-       * Who the request acts as, for per-subject budgets: `admin` for the admin key, else one
-       * key per token (a digest of it). Absent without a token.
+       * Who the request acts as, for per-subject budgets and presence ownership: `admin` for
+       * the admin key, `sub:<sub>` for a token with a subject, else one key per token
+       * (`token:` and a digest of it). Absent without a token.
        */
       subject?: string
+      /** The id (`jti`) of the share link the request carries, if it is one. */
+      linkId?: string
     }
   | { ok: false; status: 401 | 403; code: AccessError; message: string }
 
@@ -31,6 +39,7 @@ export type AccessError =
   | 'token_required'
   | 'token_invalid'
   | 'token_expired'
+  | 'token_revoked'
   | 'token_wrong_document'
   | 'origin_not_allowed'
 
@@ -49,12 +58,14 @@ export function requestToken(req: IncomingMessage): string | undefined {
  * The access rule of an auth mode. `open`: no token needed, and a request without one may
  * edit; a token, if present, must be valid and then limits the request to what it grants (so
  * a view link stays a view link). `token`: every request needs a valid token for the document.
- * The admin key, if configured, opens every document.
+ * The admin key, if configured, opens every document. A share link that `isRevoked` names is
+ * refused with 401 `token_revoked`, in either mode.
  */
 export function createAuthorize(
   mode: 'open' | 'token',
   signer: TokenSigner,
   adminKey?: string,
+  isRevoked: (linkId: string) => boolean = () => false,
 ): Authorize {
   return async (req, name) => {
     if (adminKey && secretMatches(bearerToken(req), adminKey)) {
@@ -77,6 +88,14 @@ export function createAuthorize(
         message: expired ? 'the token has expired' : 'the token is not valid',
       }
     }
+    if (claims.jti !== undefined && isRevoked(claims.jti)) {
+      return {
+        ok: false,
+        status: 401,
+        code: 'token_revoked',
+        message: 'this link has been revoked',
+      }
+    }
     if (!tokenCovers(claims, name)) {
       return {
         ok: false,
@@ -85,13 +104,24 @@ export function createAuthorize(
         message: 'the token is for another document',
       }
     }
+    const subject =
+      claims.sub !== undefined
+        ? `sub:${claims.sub}`
+        : `token:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`
     return {
       ok: true,
       mode: claims.mode,
       expiresAtMs: claims.expiresAtMs,
-      subject: `token:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`,
+      subject,
+      ...(claims.jti !== undefined ? { linkId: claims.jti } : {}),
       ...(claims.name !== undefined
-        ? { user: { name: claims.name, ...(claims.color ? { color: claims.color } : {}) } }
+        ? {
+            user: {
+              name: claims.name,
+              ...(claims.color ? { color: claims.color } : {}),
+              subject,
+            },
+          }
         : {}),
     }
   }

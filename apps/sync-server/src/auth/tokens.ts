@@ -15,9 +15,20 @@ export interface TokenClaims {
   doc?: string
   prefix?: string
   mode: AccessMode
+  /**
+   * The stable subject: who the token's holder is, the same in every token of one person (an
+   * account id, an email address). Presence ownership and per-token budgets key on it; a token
+   * without one is its own subject.
+   */
+  sub?: string
   /** Display name and colour the server stamps into this user's presence. */
   name?: string
   color?: string
+  /**
+   * The id of a share link (`POST /api/docs/{name}/links`): the server records it, lists it
+   * and can revoke it. Tokens without one (minted by the CLI) cannot be revoked.
+   */
+  jti?: string
 }
 
 /** A verified token's claims and its expiry. */
@@ -46,6 +57,14 @@ export class TokenSigner {
 
   /** A token granting `claims` for `ttlSeconds`. */
   async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
+    return this.signUntil(
+      claims,
+      (Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlSeconds))) * 1000,
+    )
+  }
+
+  /** A token granting `claims` until `expiresAtMs` (rounded down to a whole second). */
+  async signUntil(claims: TokenClaims, expiresAtMs: number): Promise<string> {
     if ((claims.doc === undefined) === (claims.prefix === undefined)) {
       throw new Error('a token names either a document or a prefix')
     }
@@ -54,11 +73,12 @@ export class TokenSigner {
         'a prefix must be a valid document name (the admin key, not an empty prefix, opens every document)',
       )
     }
+    if (claims.sub === '' || claims.jti === '') throw new Error('sub and jti may not be empty')
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: ALGORITHM })
       .setIssuer(ISSUER)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(ttlSeconds)))
+      .setExpirationTime(Math.floor(expiresAtMs / 1000))
       .sign(this.#key)
   }
 
@@ -79,7 +99,7 @@ export class TokenSigner {
       if (err instanceof errors.JWTClaimValidationFailed) throw new InvalidTokenError('bad-claims')
       throw new InvalidTokenError('malformed')
     }
-    const { doc, prefix, mode, name, color, exp } = payload
+    const { doc, prefix, mode, sub, name, color, jti, exp } = payload
     const text = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= 200)
     if (
       (mode !== 'edit' && mode !== 'view') ||
@@ -87,8 +107,12 @@ export class TokenSigner {
       !text(prefix) ||
       (doc === undefined) === (prefix === undefined) ||
       (prefix !== undefined && !validPrefix(prefix as string)) ||
+      !text(sub) ||
+      sub === '' ||
       !text(name) ||
       !text(color) ||
+      !text(jti) ||
+      jti === '' ||
       typeof exp !== 'number'
     ) {
       throw new InvalidTokenError('bad-claims')
@@ -96,8 +120,10 @@ export class TokenSigner {
     return {
       mode,
       ...(doc !== undefined ? { doc: doc as string } : { prefix: prefix as string }),
+      ...(sub !== undefined ? { sub: sub as string } : {}),
       ...(name !== undefined ? { name: name as string } : {}),
       ...(color !== undefined ? { color: color as string } : {}),
+      ...(jti !== undefined ? { jti: jti as string } : {}),
       expiresAtMs: exp * 1000,
     }
   }

@@ -2,6 +2,7 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  LinkRecord,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -30,6 +31,9 @@ interface Trashed {
   setAside: SetAsideUpdate[]
 }
 
+/** How long a link is kept after it expired (then its token no longer works anyway). */
+const LINK_KEPT_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000
+
 /** A store that keeps nothing across restarts: for tests and benchmarks of the relay alone. */
 export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
@@ -38,6 +42,8 @@ export class MemoryStore implements DocStore {
   /** Oldest deletion first. */
   #trash: Trashed[] = []
   #versionId = 0
+  /** Share links by id, with when each was revoked (`null` while it is not). */
+  readonly #links = new Map<string, { link: LinkRecord; revokedAtMs: number | null }>()
 
   async load(name: string): Promise<StoredDocument | null> {
     return this.#since(name, -1)
@@ -232,6 +238,34 @@ export class MemoryStore implements DocStore {
     const before = this.#trash.length
     this.#trash = this.#trash.filter((t) => t.deletedAtMs >= deletedBeforeMs)
     return before - this.#trash.length
+  }
+
+  async saveLink(link: LinkRecord): Promise<void> {
+    for (const [id, { link: old }] of this.#links) {
+      if (old.expiresAtMs < link.createdAtMs - LINK_KEPT_AFTER_EXPIRY_MS) this.#links.delete(id)
+    }
+    this.#links.set(link.id, { link: { ...link }, revokedAtMs: null })
+  }
+
+  async listLinks(doc: string, nowMs = Date.now()): Promise<LinkRecord[]> {
+    return [...this.#links.values()]
+      .filter((l) => l.link.doc === doc && l.revokedAtMs === null && l.link.expiresAtMs > nowMs)
+      .map((l) => ({ ...l.link }))
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? 1 : -1))
+  }
+
+  async revokeLink(doc: string, id: string, nowMs = Date.now()): Promise<boolean> {
+    const found = this.#links.get(id)
+    if (!found || found.link.doc !== doc || found.revokedAtMs !== null) return false
+    if (found.link.expiresAtMs <= nowMs) return false
+    found.revokedAtMs = nowMs
+    return true
+  }
+
+  async revokedLinks(nowMs = Date.now()): Promise<string[]> {
+    return [...this.#links.values()]
+      .filter((l) => l.revokedAtMs !== null && l.link.expiresAtMs > nowMs)
+      .map((l) => l.link.id)
   }
 
   health(): StoreHealth {

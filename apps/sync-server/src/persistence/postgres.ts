@@ -8,6 +8,7 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  LinkRecord,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -20,7 +21,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 5
+const SCHEMA_VERSION = 6
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -87,6 +88,11 @@ interface Statements {
   listSetAside: string
   moveSetAside: string
   purgeSetAside: string
+  forgetExpiredLinks: string
+  insertLink: string
+  listLinks: string
+  revokeLink: string
+  revokedLinks: string
 }
 
 interface VersionRow {
@@ -123,6 +129,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const versions = qualify('tandem_versions')
   const trash = qualify('tandem_trash')
   const setAside = qualify('tandem_set_aside')
+  const links = qualify('tandem_links')
+  const linkColumns = 'id, doc, name, mode, created_at_ms, expires_at_ms, minted_by'
   const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
     // Locks each document's row, in a fixed order, until the commit: appends to one document
@@ -235,6 +243,18 @@ function statements(schema: string | undefined, sequence: string): Statements {
       ORDER BY seq, kind = 'update'`,
     moveSetAside: `UPDATE ${setAside} SET doc = $2 WHERE doc = $1`,
     purgeSetAside: `DELETE FROM ${setAside} WHERE doc = ANY($1::text[])`,
+    forgetExpiredLinks: `DELETE FROM ${links} WHERE expires_at_ms < $1`,
+    insertLink: `
+      INSERT INTO ${links} (${linkColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    listLinks: `
+      SELECT ${linkColumns} FROM ${links}
+      WHERE doc = $1 AND revoked_at_ms IS NULL AND expires_at_ms > $2
+      ORDER BY created_at_ms DESC, id COLLATE "C" DESC`,
+    revokeLink: `
+      UPDATE ${links} SET revoked_at_ms = $3
+      WHERE id = $1 AND doc = $2 AND revoked_at_ms IS NULL AND expires_at_ms > $3`,
+    revokedLinks: `
+      SELECT id FROM ${links} WHERE revoked_at_ms IS NOT NULL AND expires_at_ms > $1`,
   }
 }
 
@@ -315,8 +335,27 @@ function migrations(schema: string | undefined): string[] {
       data            BYTEA NOT NULL,
       PRIMARY KEY (doc, seq, kind)
     );`,
+    // 5 → 6: share links the servers minted, and their revocations (see DocStore.saveLink).
+    `
+    CREATE TABLE ${qualify('tandem_links')} (
+      id            TEXT PRIMARY KEY,
+      doc           TEXT NOT NULL,
+      name          TEXT NOT NULL,
+      mode          TEXT NOT NULL CHECK (mode IN ('view', 'edit')),
+      created_at_ms BIGINT NOT NULL,
+      expires_at_ms BIGINT NOT NULL,
+      minted_by     TEXT,
+      revoked_at_ms BIGINT
+    );
+    CREATE INDEX tandem_links_by_doc ON ${qualify('tandem_links')} (doc, created_at_ms);
+    CREATE INDEX tandem_links_by_expiry ON ${qualify('tandem_links')} (expires_at_ms);
+    CREATE INDEX tandem_links_revoked ON ${qualify('tandem_links')} (revoked_at_ms)
+      WHERE revoked_at_ms IS NOT NULL;`,
   ]
 }
+
+/** How long a link is kept after it expired (then its token no longer works anyway). */
+const LINK_KEPT_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000
 
 /** A BIGINT as PostgreSQL sends it (text), as a number. */
 function toNumber(value: string | number): number {
@@ -652,6 +691,54 @@ export class PostgresStore implements DocStore {
       await client.query(this.#sql.purgeSetAside, [keys])
       return rows.length
     })
+  }
+
+  async saveLink(link: LinkRecord): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(this.#sql.forgetExpiredLinks, [
+        link.createdAtMs - LINK_KEPT_AFTER_EXPIRY_MS,
+      ])
+      await client.query(this.#sql.insertLink, [
+        link.id,
+        link.doc,
+        link.name,
+        link.mode,
+        link.createdAtMs,
+        link.expiresAtMs,
+        link.mintedBy,
+      ])
+    })
+  }
+
+  async listLinks(doc: string, nowMs = Date.now()): Promise<LinkRecord[]> {
+    const { rows } = await this.#pool.query<{
+      id: string
+      doc: string
+      name: string
+      mode: LinkRecord['mode']
+      created_at_ms: string
+      expires_at_ms: string
+      minted_by: string | null
+    }>(this.#sql.listLinks, [doc, nowMs])
+    return rows.map((r) => ({
+      id: r.id,
+      doc: r.doc,
+      name: r.name,
+      mode: r.mode,
+      createdAtMs: toNumber(r.created_at_ms),
+      expiresAtMs: toNumber(r.expires_at_ms),
+      mintedBy: r.minted_by,
+    }))
+  }
+
+  async revokeLink(doc: string, id: string, nowMs = Date.now()): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(this.#sql.revokeLink, [id, doc, nowMs])
+    return (rowCount ?? 0) > 0
+  }
+
+  async revokedLinks(nowMs = Date.now()): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ id: string }>(this.#sql.revokedLinks, [nowMs])
+    return rows.map((r) => r.id)
   }
 
   close(timeoutMs = 10_000): Promise<void> {

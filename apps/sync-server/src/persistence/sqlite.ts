@@ -10,6 +10,7 @@ import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
+  LinkRecord,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -22,7 +23,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 6
+const SCHEMA_VERSION = 7
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
 const migrations = [
@@ -125,6 +126,22 @@ CREATE TABLE set_aside (
 );
 CREATE UNIQUE INDEX set_aside_by_doc ON set_aside (doc, seq, kind);
 `,
+  // 6 → 7: share links the server minted, and their revocations (see DocStore.saveLink).
+  `
+CREATE TABLE links (
+  id            TEXT PRIMARY KEY,
+  doc           TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  mode          TEXT NOT NULL CHECK (mode IN ('view', 'edit')),
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  minted_by     TEXT,
+  revoked_at_ms INTEGER
+) WITHOUT ROWID;
+CREATE INDEX links_by_doc ON links (doc, created_at_ms);
+CREATE INDEX links_by_expiry ON links (expires_at_ms);
+CREATE INDEX links_revoked ON links (revoked_at_ms) WHERE revoked_at_ms IS NOT NULL;
+`,
 ]
 
 interface VersionRow {
@@ -146,6 +163,31 @@ function versionInfo(row: VersionRow): VersionInfo {
     kind: row.kind,
     authors: JSON.parse(row.authors) as string[],
     textLength: row.text_length,
+  }
+}
+
+/** How long a link is kept after it expired (then its token no longer works anyway). */
+const LINK_KEPT_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000
+
+interface LinkRow {
+  id: string
+  doc: string
+  name: string
+  mode: LinkRecord['mode']
+  created_at_ms: number
+  expires_at_ms: number
+  minted_by: string | null
+}
+
+function linkRecord(row: LinkRow): LinkRecord {
+  return {
+    id: row.id,
+    doc: row.doc,
+    name: row.name,
+    mode: row.mode,
+    createdAtMs: Number(row.created_at_ms),
+    expiresAtMs: Number(row.expires_at_ms),
+    mintedBy: row.minted_by,
   }
 }
 
@@ -577,6 +619,56 @@ export class SqliteStore implements DocStore {
       for (const id of doomed) this.#deleteVersion.run(id)
       return doomed.length
     })()
+  }
+
+  async saveLink(link: LinkRecord): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('DELETE FROM links WHERE expires_at_ms < ?')
+        .run(link.createdAtMs - LINK_KEPT_AFTER_EXPIRY_MS)
+      this.#db
+        .prepare(
+          `INSERT INTO links (id, doc, name, mode, created_at_ms, expires_at_ms, minted_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          link.id,
+          link.doc,
+          link.name,
+          link.mode,
+          link.createdAtMs,
+          link.expiresAtMs,
+          link.mintedBy,
+        )
+    })()
+  }
+
+  async listLinks(doc: string, nowMs = Date.now()): Promise<LinkRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT id, doc, name, mode, created_at_ms, expires_at_ms, minted_by FROM links
+         WHERE doc = ? AND revoked_at_ms IS NULL AND expires_at_ms > ?
+         ORDER BY created_at_ms DESC, id DESC`,
+      )
+      .all(doc, nowMs) as LinkRow[]
+    return rows.map(linkRecord)
+  }
+
+  async revokeLink(doc: string, id: string, nowMs = Date.now()): Promise<boolean> {
+    const { changes } = this.#db
+      .prepare(
+        `UPDATE links SET revoked_at_ms = ?
+         WHERE id = ? AND doc = ? AND revoked_at_ms IS NULL AND expires_at_ms > ?`,
+      )
+      .run(nowMs, id, doc, nowMs)
+    return changes > 0
+  }
+
+  async revokedLinks(nowMs = Date.now()): Promise<string[]> {
+    const rows = this.#db
+      .prepare('SELECT id FROM links WHERE revoked_at_ms IS NOT NULL AND expires_at_ms > ?')
+      .all(nowMs) as { id: string }[]
+    return rows.map((r) => r.id)
   }
 
   async close(timeoutMs = 10_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { defaultRetention, versionsToPrune } from './retention.js'
-import type { DocStore, NewVersion, SetAsideUpdate } from './store.js'
+import type { DocStore, LinkRecord, NewVersion, SetAsideUpdate } from './store.js'
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
 function updateInserting(text: string): Uint8Array {
@@ -35,6 +35,19 @@ function setAsideOf(seq: number, text: string, kind: SetAsideUpdate['kind'] = 'u
     reason: 'RangeError: Maximum call stack size exceeded',
     setAsideAtMs: 1_700_000_000_000 + seq,
   } satisfies SetAsideUpdate
+}
+
+/** A link of `doc` minted at `createdAtMs`, valid for `ttlMs`. */
+function linkOf(id: string, doc: string, createdAtMs: number, ttlMs = DAY_MS): LinkRecord {
+  return {
+    id,
+    doc,
+    name: `Guest ${id}`,
+    mode: 'view',
+    createdAtMs,
+    expiresAtMs: createdAtMs + ttlMs,
+    mintedBy: 'sub:alice',
+  }
 }
 
 /** `entries` comparable with `toEqual` (bytes as plain arrays). */
@@ -423,6 +436,49 @@ export function describeStoreContract(
       expect(await store.purgeTrash(Number.MAX_SAFE_INTEGER)).toBe(0)
     })
 
+    it('P25: saveLink records a link; listLinks returns the active ones of a document, newest first', async () => {
+      const t = 1_700_000_000_000
+      await store.saveLink(linkOf('a', 'doc', t))
+      await store.saveLink(linkOf('b', 'doc', t + 1))
+      await store.saveLink(linkOf('c', 'other', t + 2))
+      await store.saveLink(linkOf('short', 'doc', t + 3, MINUTE_MS))
+      expect(await store.listLinks('doc', t + 10)).toEqual([
+        linkOf('short', 'doc', t + 3, MINUTE_MS),
+        linkOf('b', 'doc', t + 1),
+        linkOf('a', 'doc', t),
+      ])
+      // An expired link is not listed.
+      expect((await store.listLinks('doc', t + 2 * MINUTE_MS)).map((l) => l.id)).toEqual(['b', 'a'])
+      expect(await store.listLinks('nothing', t)).toEqual([])
+    })
+
+    it('P26: revokeLink revokes an active link of that document once; revokedLinks lists the unexpired revoked ones', async () => {
+      const t = 1_700_000_000_000
+      await store.saveLink(linkOf('a', 'doc', t))
+      await store.saveLink(linkOf('b', 'doc', t, MINUTE_MS))
+      await store.saveLink(linkOf('c', 'other', t))
+      expect(await store.revokeLink('other', 'a', t + 1)).toBe(false)
+      expect(await store.revokeLink('doc', 'nope', t + 1)).toBe(false)
+      expect(await store.revokeLink('doc', 'a', t + 1)).toBe(true)
+      expect(await store.revokeLink('doc', 'a', t + 2)).toBe(false)
+      expect(await store.revokeLink('doc', 'b', t + 2)).toBe(true)
+      expect((await store.listLinks('doc', t + 3)).map((l) => l.id)).toEqual([])
+      expect((await store.revokedLinks(t + 3)).sort()).toEqual(['a', 'b'])
+      // Once expired, a revoked link's token no longer works anyway.
+      expect(await store.revokedLinks(t + 2 * MINUTE_MS)).toEqual(['a'])
+      // An expired link cannot be revoked (there is nothing to revoke).
+      await store.saveLink(linkOf('d', 'doc', t, MINUTE_MS))
+      expect(await store.revokeLink('doc', 'd', t + 2 * MINUTE_MS)).toBe(false)
+    })
+
+    it('P27: links expired for more than a day are forgotten when a link is saved', async () => {
+      const t = 1_700_000_000_000
+      await store.saveLink(linkOf('old', 'doc', t, MINUTE_MS))
+      await store.revokeLink('doc', 'old', t + 1)
+      await store.saveLink(linkOf('new', 'doc', t + 2 * DAY_MS))
+      expect(await store.revokedLinks(t + 2)).toEqual([])
+    })
+
     if (reopen) {
       it('P20: the trash is there after the store is closed and reopened', async () => {
         await store.append('doc', updateInserting('kept'))
@@ -450,6 +506,17 @@ export function describeStoreContract(
         expect(loaded && textOf([loaded.bytes])).toBe('kept')
         const next = await store.saveVersion('doc', versionOf('next', 6))
         expect(next.id).toBeGreaterThan(v.id)
+      })
+
+      it('P28: links and revocations are there after the store is closed and reopened', async () => {
+        const t = Date.now()
+        await store.saveLink(linkOf('kept', 'doc', t))
+        await store.saveLink(linkOf('gone', 'doc', t))
+        await store.revokeLink('doc', 'gone', t + 1)
+        await store.close()
+        store = await reopen()
+        expect((await store.listLinks('doc', t + 2)).map((l) => l.id)).toEqual(['kept'])
+        expect(await store.revokedLinks(t + 2)).toEqual(['gone'])
       })
 
       it('P7: what was appended is there after the store is closed and reopened', async () => {

@@ -87,6 +87,23 @@ export interface SetAsideUpdate {
   setAsideAtMs: number
 }
 
+/** A share link the server minted for a document: what {@link DocStore.listLinks} returns. */
+export interface LinkRecord {
+  /** The link's id: its token's `jti`. */
+  id: string
+  /** The document its token opens. */
+  doc: string
+  /** The display name its holders appear under. */
+  name: string
+  mode: 'view' | 'edit'
+  /** Milliseconds since the epoch when it was minted. */
+  createdAtMs: number
+  /** Milliseconds since the epoch when its token expires. */
+  expiresAtMs: number
+  /** Who minted it (an access subject such as `sub:alice` or `admin`); `null` without a token. */
+  mintedBy: string | null
+}
+
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
 
@@ -173,6 +190,20 @@ export interface DocStore {
   restore(name: string): Promise<MoveOutcome>
   /** Deletes for good what was moved to the trash before `deletedBeforeMs`; resolves with how many. */
   purgeTrash(deletedBeforeMs: number): Promise<number>
+  /**
+   * Records share link `link` (durable when it resolves). Links that expired more than a day
+   * before `link` was minted are forgotten meanwhile.
+   */
+  saveLink(link: LinkRecord): Promise<void>
+  /** The links of `doc` neither revoked nor expired at `nowMs`, newest first. */
+  listLinks(doc: string, nowMs?: number): Promise<LinkRecord[]>
+  /**
+   * Revokes link `id` of `doc` at `nowMs`. Resolves `false`, changing nothing, if `doc` has no
+   * such link that is neither revoked nor expired.
+   */
+  revokeLink(doc: string, id: string, nowMs?: number): Promise<boolean>
+  /** The ids of the revoked links that have not expired at `nowMs` (their tokens would work). */
+  revokedLinks(nowMs?: number): Promise<string[]>
   /** Whether commits currently succeed. */
   health(): StoreHealth
   /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */
