@@ -1,20 +1,8 @@
 import { type FormEvent, Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { remoteDisplayName } from '../collab/remote-user'
 import type { History } from '../hooks/useHistory'
-import type { Version, VersionKind } from '../lib/history-api'
 import { describeTime, fullTime } from '../lib/time'
-
-const kindLabels: Record<VersionKind, string> = {
-  auto: 'Autosaved',
-  named: 'Named version',
-  restore: 'Before a restore',
-  import: 'Before an import',
-}
-
-/** What a version is called in the list: its name, else why it was kept. */
-export function versionTitle(version: Version): string {
-  return version.label ?? kindLabels[version.kind]
-}
+import { kindLabels, versionTitle } from '../lib/versions'
 
 /** Who wrote a version: up to three names, each isolated (`<bdi>`) and cleaned like presence. */
 function describeAuthors(authors: readonly string[]): ReactNode {

@@ -2,7 +2,7 @@ import { useDeferredValue, useEffect, useMemo, useRef } from 'react'
 import type { Loadable, VersionText } from '../hooks/useHistory'
 import { countChangedWords, diffText } from '../lib/diff'
 import { describeTime, fullTime } from '../lib/time'
-import { versionTitle } from './HistoryPanel'
+import { versionTitle } from '../lib/versions'
 
 export interface VersionPreviewProps {
   preview: Loadable<VersionText>

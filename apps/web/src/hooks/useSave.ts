@@ -1,5 +1,5 @@
-import { useEffect, useSyncExternalStore } from 'react'
-import type { SaveSnapshot, SaveStore } from '../collab/save-state'
+import { useCallback, useEffect, useSyncExternalStore } from 'react'
+import { type SaveSnapshot, type SaveStore, whenSaved } from '../collab/save-state'
 
 const before: SaveSnapshot = { state: 'offline', unsavedEdits: false }
 const getBefore = () => before
@@ -36,5 +36,24 @@ export function useUnsavedWarning(store: SaveStore | null): void {
       unsubscribe()
       window.removeEventListener('beforeunload', onBeforeUnload)
     }
+  }, [store])
+}
+
+/** How long {@link useSavedFirst}'s check waits for this client's edits to be stored, in ms. */
+const SAVED_FIRST_TIMEOUT_MS = 5_000
+
+/**
+ * A check to run before something that must include this client's latest edits (saving a
+ * version): resolves `null` once `store` shows everything stored (waiting up to 5 s), or says
+ * why not. `store` is `null` while the document is still opening.
+ */
+export function useSavedFirst(store: SaveStore | null): () => Promise<string | null> {
+  return useCallback(async () => {
+    if (store === null) return 'The document is still opening.'
+    const saved = await whenSaved(store, SAVED_FIRST_TIMEOUT_MS)
+    if (saved) return null
+    return store.getSnapshot().state === 'saving'
+      ? 'Your latest changes are not stored yet; try again in a moment.'
+      : 'You are offline; versions can be saved once the connection returns.'
   }, [store])
 }
