@@ -1,8 +1,7 @@
 import { type AwarenessEntry, encodeAwarenessUpdate } from '@tandem/protocol'
 import type { Logger } from '../log.js'
 import type { DocStore, StoreHealth } from '../persistence/store.js'
-import { RemoteOwner, type Replication, type RoomLink } from '../rooms/link.js'
-import type { Room } from '../rooms/room.js'
+import { type LinkedRoom, RemoteOwner, type Replication, type RoomLink } from '../rooms/link.js'
 import type { BusMessage, ClusterBus } from './bus.js'
 
 export interface ClusterOptions {
@@ -17,6 +16,8 @@ export interface ClusterOptions {
    * fallen behind (a lost message that nothing followed) catches up.
    */
   checkIntervalMs: number
+  /** Told when another server revoked a share link (see `Revocations`). */
+  linkRevoked?: (id: string) => void
 }
 
 /** Messages about one document held while its room loads (beyond, the room reads the store). */
@@ -34,7 +35,7 @@ interface NodeInfo {
 /** The link of one document of this server with the other servers: see {@link RoomLink}. */
 class DocLink implements RoomLink {
   readonly ready: Promise<void>
-  room: Room | null = null
+  room: LinkedRoom | null = null
   /** Remote updates received while the room loads; `null` once attached. */
   #held: { seq: number; update: Uint8Array }[] | null = []
   #heldBytes = 0
@@ -50,7 +51,7 @@ class DocLink implements RoomLink {
     this.ready = subscribed
   }
 
-  attach(room: Room): void {
+  attach(room: LinkedRoom): void {
     if (this.#closed) return
     this.room = room
     const held = this.#held ?? []
@@ -243,6 +244,11 @@ export class Cluster implements Replication {
     }
   }
 
+  /** Tells every other server that share link `id` is revoked (it is stored so). */
+  publishLinkRevoked(id: string): void {
+    this.publish({ type: 'link-revoked', node: this.nodeId, link: id })
+  }
+
   /** Stops: tells the others this server's users are gone, and disconnects. */
   async close(): Promise<void> {
     if (this.#closed) return
@@ -280,6 +286,9 @@ export class Cluster implements Replication {
         return
       case 'leave':
         this.#gone(message.node, 'left')
+        return
+      case 'link-revoked':
+        this.#options.linkRevoked?.(message.link)
         return
     }
   }

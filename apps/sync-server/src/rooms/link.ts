@@ -1,5 +1,4 @@
 import type { AwarenessEntry } from '@tandem/protocol'
-import type { Room } from './room.js'
 
 /**
  * Owner of awareness states sent by a connection to another server of the cluster: one per
@@ -16,6 +15,20 @@ export class RemoteOwner {
   ) {}
 }
 
+/** What a {@link RoomLink} delivers other servers' messages to: a loaded room. */
+export interface LinkedRoom {
+  readonly name: string
+  /** Sequence number of the last stored update the room holds. */
+  readonly lastSeq: number
+  receiveRemoteUpdate(seq: number, update: Uint8Array): void
+  receiveRemoteAwareness(owner: RemoteOwner, update: Uint8Array): void
+  removeRemoteNode(node: string): void
+  /** The present awareness states of this server's connections, by user. */
+  localAwareness(): { userKey: string | undefined; entries: AwarenessEntry[] }[]
+  /** Reads from the store what the room lacks. Never rejects. */
+  catchUp(): Promise<void>
+}
+
 /**
  * A room's connection to the other servers that have its document loaded (see `cluster/`).
  * Rooms know nothing of how messages travel.
@@ -27,7 +40,7 @@ export interface RoomLink {
    */
   readonly ready: Promise<void>
   /** The room has loaded: held messages newer than its state are applied, later ones as they come. */
-  attach(room: Room): void
+  attach(room: LinkedRoom): void
   /** Tells the other servers of update `seq`, which this server stored. */
   publishUpdate(seq: number, update: Uint8Array): void
   /** Tells the other servers of awareness changes made by this server's connection(s) of a user. */

@@ -214,9 +214,9 @@ describe('Room: hostile but well-formed input', () => {
     const watcher = new TestPeer('watcher')
     const small = { ...options, maxAwarenessClientsPerRoom: 10 }
     const { room } = await roomOf([watcher, ...peers], small)
-    peers.forEach((peer, i) =>
-      room.receive(peer, awareness([{ clientId: i + 1, clock: 1, state: {} }])),
-    )
+    for (const [i, peer] of peers.entries()) {
+      room.receive(peer, awareness([{ clientId: i + 1, clock: 1, state: {} }]))
+    }
     expect(watcher.awareness()).toHaveLength(10)
   })
 
@@ -229,8 +229,8 @@ describe('Room: hostile but well-formed input', () => {
     const answers = reader.updates().map((u) => u.length)
     expect(answers).toHaveLength(6)
     const whole = room.update.length
-    expect(answers.slice(0, 4).every((n) => n < whole)).toBe(true)
-    expect(answers.slice(4)).toEqual([whole, whole])
+    expect(answers.slice(0, 2).every((n) => n < whole)).toBe(true)
+    expect(answers.slice(2)).toEqual([whole, whole, whole, whole])
     expect(reader.closed).toBeNull()
   })
 

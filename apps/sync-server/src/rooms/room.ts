@@ -1,12 +1,7 @@
 import {
-  type AwarenessEntry,
   CloseCode,
   closeReason,
-  decodeAwarenessUpdate,
   decodeMessage,
-  encodeAwareness,
-  encodeAwarenessUpdate,
-  encodeSaved,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -15,18 +10,22 @@ import {
   validateUpdate,
 } from '@tandem/protocol'
 import * as Y from 'yjs'
-import type { Identity } from '../auth/access.js'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
 import type { DocStore } from '../persistence/store.js'
-import { AwarenessTable } from './awareness.js'
+import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, isEmptyUpdate } from './doc-state.js'
+import { type HeldOptions, HeldUpdates, type Received } from './held.js'
 import { History, type HistoryOptions } from './history.js'
-import { RemoteOwner, type RoomLink } from './link.js'
+import type { RemoteOwner, RoomLink } from './link.js'
 import type { Peer } from './peer.js'
+import { Presence, type PresenceOptions } from './presence.js'
+import { MERGE_MIN_UPDATES, mergeRuns, Relay } from './relay.js'
+import { SavedAcks, SavedLedger } from './saved.js'
 import { Sequencer } from './sequencer.js'
 import { DocStructure, type UpdateLimits, type Verdict } from './structure.js'
+import { endOfTurn, TurnBatch } from './turn.js'
 
 /** Defaults of the room's bounds on hostile input (the configuration's defaults too). */
 export const defaultRoomLimits = {
@@ -37,33 +36,13 @@ export const defaultRoomLimits = {
   maxPendingBytes: 4 * 1024 * 1024,
 } as const satisfies Partial<RoomOptions>
 
-export interface RoomOptions extends Partial<HistoryOptions> {
-  /** Largest awareness state of one client, in bytes of JSON. */
-  maxAwarenessStateBytes: number
-  /**
-   * Awareness client ids one peer may own (a browser tab has one), and the room may hold; a
-   * message naming more than the room may hold closes its peer with 1008 (SPEC U5).
-   */
-  maxAwarenessClientsPerConnection: number
-  maxAwarenessClientsPerRoom: number
+export interface RoomOptions
+  extends Partial<HistoryOptions>,
+    PresenceOptions,
+    CompactionOptions,
+    HeldOptions {
   /** What a well-formed update may do to the document (SPEC U1–U3). */
   updateLimits: UpdateLimits
-  /**
-   * How long an update whose dependencies the document lacks is held for them (SPEC U4), and
-   * how many bytes of such updates a room holds at most.
-   */
-  pendingTimeoutMs: number
-  maxPendingBytes: number
-  /**
-   * Stored updates after which the room compacts its log into a snapshot, once editing pauses
-   * for `compactQuietMs`; at 20 times as many (or 20 times the bytes) it compacts at once.
-   */
-  compactAfterUpdates: number
-  /**
-   * How long editing must pause before a room compacts (default 2 s): compaction applies the
-   * whole log to a document model, work best done between bursts rather than in them.
-   */
-  compactQuietMs?: number
   /**
    * A peer that has been sent nothing for this long gets its own awareness renewals echoed,
    * so that a lone client still hears from the server before its 30 s liveness timeout.
@@ -81,132 +60,56 @@ export interface RoomOptions extends Partial<HistoryOptions> {
   onChange?: (room: Room, peer: Peer | null, author?: string) => void
 }
 
+/** The stored state of a document cannot be decoded; it is left untouched. */
+export class CorruptDocumentError extends Error {
+  override readonly name = 'CorruptDocumentError'
+}
+
+/** What the room keeps of each connected peer. */
+interface PeerInfo {
+  /** `Date.now()` when the peer was last sent a frame. */
+  lastSentMs: number
+  saved: SavedLedger
+  /** Sync step 1 answers computed as a diff that the peer may still have (SPEC U6). */
+  diffs: TokenBucket
+}
+
+/**
+ * Diffs of the whole document a connection gets at once for a 9-byte sync step 1, and how
+ * often one more is allowed after those; a client asks once per connection (SPEC U6).
+ */
+const DIFFS_PER_CONNECTION = 2
+const DIFFS_PER_SECOND = 0.1
+
+/** An update frame of this turn, to be stored at its end (see {@link Room}'s `#store`). */
+interface Incoming {
+  from: Peer
+  saved: SavedLedger
+  received: Received
+}
+
 /** An update of this server's: the frame to relay, and the peer it came from (not sent to). */
 interface OwnUpdate {
   frame: Uint8Array
   from: Peer | null
 }
 
-/** An update frame received from a peer in this event-loop turn, not yet handed to the store. */
-interface Received {
-  /** The update: a view into `frame`. */
-  update: Uint8Array
-  /** The frame to relay it in: as received for a sync update, re-encoded for a step 2. */
-  frame: Uint8Array
-  /** Which of the peer's update frames it is (see {@link PeerInfo.updateFrames}). */
-  index: number
-}
-
-/** An applied update waiting to be relayed: its frame if received as one, and its sender. */
-interface Relayed {
-  update: Uint8Array
-  frame: Uint8Array | null
-  from: Peer | null
-}
-
 /**
- * Fewest updates of one turn that are merged: stored as one (a peer's, SPEC S9) or relayed in
- * one frame (S8). Below, merging costs the room more than the rows and frames it saves
- * (Y.mergeUpdates takes about 8 µs per update in small batches, 2 µs in batches of a hundred).
- */
-const MERGE_MIN_UPDATES = 16
-
-/** Most updates merged into one: beyond a few hundred, merging grows faster than linear. */
-const MERGE_MAX_UPDATES = 256
-
-/** `items` in runs of at most {@link MERGE_MAX_UPDATES}. */
-function* mergeRuns<T>(items: readonly T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += MERGE_MAX_UPDATES)
-    yield items.slice(i, i + MERGE_MAX_UPDATES)
-}
-
-/** The frame that relays `r` alone: as received if it came as a sync update frame. */
-function frameOf(r: Relayed): Uint8Array {
-  return r.frame ?? encodeSyncUpdate(r.update)
-}
-
-/** One sync update frame holding every update of `batch`. */
-function mergedFrame(batch: readonly Relayed[]): Uint8Array {
-  if (batch.length === 1) return frameOf(batch[0]!)
-  return encodeSyncUpdate(Y.mergeUpdates(batch.map((r) => r.update)))
-}
-
-/**
- * Resolves once the updates applied so far are relayed: their relay is queued for the end of
- * the tick ({@link Room}'s `#relay`), and this comes after it.
- */
-function afterRelay(): Promise<void> {
-  return new Promise((resolve) => process.nextTick(resolve))
-}
-
-/** The stored state of a document cannot be decoded; it is left untouched. */
-export class CorruptDocumentError extends Error {
-  override readonly name = 'CorruptDocumentError'
-}
-
-interface PeerInfo {
-  /** `Date.now()` when the peer was last sent a frame. */
-  lastSentMs: number
-  /** Update frames (sync step 2 and sync update) received from the peer. */
-  updateFrames: number
-  /** How many of those are stored: every one up to this count. */
-  storedFrames: number
-  /** This peer's update frames not yet committed (received this turn, or being stored). */
-  appending: number
-  /** The last empty update frame received while appends were pending (stored with them). */
-  emptyFrame: number
-  /** Whether the peer asked for `saved` acknowledgements, and the count it was last sent. */
-  wantsSaved: boolean
-  savedSent: number
-  /**
-   * Update frames held until the document has what the first depends on (SPEC U4), in the
-   * order received: once one is held, the peer's later ones wait behind it.
-   */
-  held: Held[]
-  /** Sync step 1 answers with a diff, and query-awareness answers, the peer may still have. */
-  diffs: TokenBucket
-  queries: TokenBucket
-}
-
-/**
- * Costly answers (a diff of the whole document, everyone's presence) a connection gets at
- * once, and how often one more is allowed after those. A client asks once per connection.
- */
-const COSTLY_ANSWERS_PER_CONNECTION = 4
-const COSTLY_ANSWERS_PER_SECOND = 0.1
-
-/** An update frame held for its dependencies. */
-interface Held extends Received {
-  receivedMs: number
-}
-
-/** A `#rrggbb` colour, the only form of colour the server passes on in a stamped state. */
-const HEX_COLOR = /^#[0-9a-f]{6}$/i
-
-/**
- * `entry` with the user's presence replaced by what `identity` (a token) vouches for: its name,
- * its colour (or the client's own if it is a `#rrggbb` colour) and a light variant derived from
- * it; every other field of `user` is dropped, so a client cannot add what others would render.
- */
-function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
-  if (entry.state === null) return entry
-  const state: unknown = JSON.parse(entry.state)
-  if (typeof state !== 'object' || state === null || Array.isArray(state)) return entry
-  const user = (state as { user?: { color?: unknown } }).user
-  const own = typeof user?.color === 'string' && HEX_COLOR.test(user.color) ? user.color : null
-  const color = identity.color ?? own
-  const stamped = {
-    name: identity.name,
-    ...(color ? { color, colorLight: `${color}33` } : {}),
-  }
-  return { ...entry, state: JSON.stringify({ ...state, user: stamped }) }
-}
-
-/**
- * One loaded document and the peers editing it. A room validates every message before it
- * touches anything, stores every update before relaying it (so whatever a peer has seen is
- * durable), encodes each outgoing message once for all peers, and never echoes a peer's own
- * update back to it.
+ * One loaded document and the peers editing it. The data path of an update, in order:
+ *
+ * 1. `receive` decodes the frame and judges the update against the document's structure
+ *    (`DocStructure`): refused (4413), held until what it depends on arrives (`HeldUpdates`),
+ *    or accepted;
+ * 2. at the end of the turn (`TurnBatch`), the accepted updates are handed to the store, each
+ *    peer's in the order sent, a peer's burst of 16 or more merged into one (SPEC S9);
+ * 3. once committed, the `Sequencer` applies them in sequence order, with other servers'
+ *    updates, to the state (`DocState`, update bytes, no `Y.Doc`);
+ * 4. `Relay` sends them to every other peer at the end of that turn (SPEC S8), and the
+ *    sender's `SavedLedger` acknowledges them if asked (SPEC V).
+ *
+ * So whatever a peer has seen is durable, nothing a client's Yjs would keep pending or fail
+ * on is stored or relayed, every frame is encoded once for all peers, and no peer gets its own
+ * update back. Presence, compaction and versions each have a file of their own.
  */
 export class Room {
   readonly name: string
@@ -214,32 +117,21 @@ export class Room {
   readonly #options: RoomOptions
   readonly #log: Logger
   readonly #state: DocState
-  readonly #awareness: AwarenessTable<Peer | RemoteOwner>
+  readonly #structure: DocStructure
   readonly #peers = new Map<Peer, PeerInfo>()
   readonly #link: RoomLink | undefined
-  /** Applies updates in sequence order, whichever server stored them. */
   readonly #sequencer: Sequencer<OwnUpdate>
-  /**
-   * Update frames received in this turn and not yet handed to the store, by sender in the order
-   * they first sent, kept even if they have left since (see {@link #storeReceived}).
-   */
-  #received = new Map<Peer, { info: PeerInfo; frames: Received[] }>()
-  /** Updates applied in this tick and not relayed yet (see {@link #relay}). */
-  #relaying: Relayed[] = []
-  /** Peers with an acknowledgement to send at the end of the current commit. */
-  readonly #acks = new Set<Peer>()
-  /** What the document holds, by client: judges each update before it is accepted. */
-  readonly #structure: DocStructure
-  /** Peers with held update frames, and the bytes held in all. */
-  readonly #holding = new Set<Peer>()
-  #heldBytes = 0
-  #heldTimer: NodeJS.Timeout | null = null
+  readonly #held: HeldUpdates
+  readonly #incoming = new TurnBatch<Incoming>((items) => this.#storeTurn(items))
+  /** Clients written by the updates in {@link #incoming}: by which peer, from which clock. */
+  readonly #turnWriters = new Map<number, { peer: Peer; fromClock: number }>()
+  readonly #relay: Relay
+  readonly #acks: SavedAcks
+  readonly #presence: Presence
+  readonly #compactor: Compactor
+  /** Appends in flight, and who waits for none to be. */
   #inflight = 0
   #drained: (() => void)[] = []
-  #compacting: Promise<void> | null = null
-  /** Fires once editing has paused long enough to compact; see {@link #compactWhenQuiet}. */
-  #quietTimer: NodeJS.Timeout | null = null
-  #lastEditMs = 0
   #closed = false
   /** Versions of this document: automatic ones, and those the HTTP API asks for. */
   readonly history: History
@@ -256,12 +148,46 @@ export class Room {
     this.name = name
     this.#state = state
     this.#structure = structure
-    this.#awareness = new AwarenessTable(options.maxAwarenessClientsPerRoom)
     this.#store = store
     this.#options = options
     this.#log = log
     this.#link = link
     this.history = new History(this, store, options, log)
+    const send = (peer: Peer, frame: Uint8Array, nowMs = Date.now()) => {
+      const info = this.#peers.get(peer)
+      if (info) info.lastSentMs = nowMs
+      peer.send(frame)
+    }
+    this.#relay = new Relay({ peers: this.#peers, send }, options.quietEchoMs, log)
+    this.#acks = new SavedAcks((peer) => this.#peers.get(peer)?.saved, send)
+    this.#presence = new Presence(
+      {
+        has: (peer) => this.#peers.has(peer),
+        send,
+        broadcast: (frame, from, echoIfQuiet) => this.#relay.broadcast(frame, from, echoIfQuiet),
+        sawAwareness: (peer, entries) => this.history.sawAwareness(peer, entries),
+      },
+      link,
+      options,
+      log,
+    )
+    this.#compactor = new Compactor(name, state, store, options, log)
+    this.#held = new HeldUpdates(
+      {
+        judge: (update) => this.#judge(update),
+        accept: (peer, verdict, received) => {
+          const info = this.#peers.get(peer)
+          if (info) this.#admit(peer, info.saved, verdict, received)
+        },
+        refuse: (peer, reason) => this.#refuse(peer, reason),
+        giveUp: (peer, why) => {
+          this.#log.warn({ conn: peer.id, reason: why }, 'closing connection: update held too long')
+          this.#reject(peer, CloseCode.DependenciesMissing)
+        },
+      },
+      options,
+      log,
+    )
     this.#sequencer = new Sequencer<OwnUpdate>(
       {
         get lastSeq() {
@@ -272,8 +198,8 @@ export class Room {
           const missing = Y.diffUpdate(snapshot, state.stateVector)
           state.push(missing, seq)
           this.#structure.add(missing)
-          if (this.#peers.size > 0) this.#broadcast(encodeSyncUpdate(missing))
-          this.#releaseHeld()
+          this.#relay.broadcast(encodeSyncUpdate(missing))
+          this.#held.release()
         },
         alreadyApplied: (own) => this.history.edited(own.from),
         loadSince: (afterSeq) => store.loadSince(name, afterSeq),
@@ -354,40 +280,25 @@ export class Room {
       peer.close(CloseCode.GoingAway, closeReason[CloseCode.GoingAway])
       return
     }
-    // Computed before the peer is added: if it throws, the join leaves nothing behind.
+    // Computed before the peer is added: if it throws, the join leaves nothing behind (U8).
     const step1 = encodeSyncStep1(this.#state.stateVector)
-    const now = Date.now()
+    const nowMs = Date.now()
     const info: PeerInfo = {
-      lastSentMs: 0,
-      updateFrames: 0,
-      storedFrames: 0,
-      appending: 0,
-      emptyFrame: 0,
-      wantsSaved: false,
-      savedSent: 0,
-      held: [],
-      diffs: new TokenBucket(COSTLY_ANSWERS_PER_CONNECTION, COSTLY_ANSWERS_PER_SECOND, now),
-      queries: new TokenBucket(COSTLY_ANSWERS_PER_CONNECTION, COSTLY_ANSWERS_PER_SECOND, now),
+      lastSentMs: nowMs,
+      saved: new SavedLedger(),
+      diffs: new TokenBucket(DIFFS_PER_CONNECTION, DIFFS_PER_SECOND, nowMs),
     }
     this.#peers.set(peer, info)
-    this.#send(peer, info, step1, now)
-    const present = this.#awareness.present()
-    if (present.length > 0) {
-      this.#send(peer, info, encodeAwareness(encodeAwarenessUpdate(present)), now)
-    }
+    peer.send(step1)
+    const present = this.#presence.presentFrame()
+    if (present) peer.send(present)
   }
 
   /** Removes `peer`; its awareness states are removed for everyone else. */
   leave(peer: Peer): void {
-    const info = this.#peers.get(peer)
-    if (!info) return
-    this.#dropHeld(peer, info)
-    this.#peers.delete(peer)
-    const removed = this.#awareness.removeOwner(peer)
-    if (removed.length > 0) {
-      this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
-      this.#link?.publishAwareness(peer.userKey, removed)
-    }
+    if (!this.#peers.delete(peer)) return
+    this.#held.drop(peer)
+    this.#presence.leave(peer)
     if (this.#peers.size === 0) this.history.emptied()
   }
 
@@ -396,9 +307,10 @@ export class Room {
    * peer's connection with the error's close code and changes nothing.
    */
   receive(peer: Peer, frame: Uint8Array): void {
-    if (!this.#peers.has(peer)) return
+    const info = this.#peers.get(peer)
+    if (!info) return
     try {
-      this.#handle(peer, frame)
+      this.#handle(peer, info, frame)
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.#log.warn(
@@ -413,110 +325,106 @@ export class Room {
     }
   }
 
-  #handle(peer: Peer, frame: Uint8Array): void {
+  #handle(peer: Peer, info: PeerInfo, frame: Uint8Array): void {
     const message = decodeMessage(frame)
     switch (message.type) {
       case 'sync-step-1': {
         validateStateVector(message.stateVector)
-        const info = this.#peers.get(peer)!
-        const now = Date.now()
+        const nowMs = Date.now()
         // A diff costs the whole document; a client needs one per connection. Beyond a few,
         // the peer gets the whole state, which the room keeps encoded (SPEC U6).
-        const diff = info.diffs.take(1, now)
+        const diff = info.diffs.take(1, nowMs)
           ? this.#state.diff(message.stateVector)
           : this.#state.update
-        this.#send(peer, info, encodeSyncStep2(diff), now)
+        info.lastSentMs = nowMs
+        peer.send(encodeSyncStep2(diff))
         return
       }
       case 'sync-step-2':
       case 'sync-update': {
-        if (peer.readOnly) {
-          // Never applied, stored or relayed: a read-only peer cannot change the document.
-          validateUpdate(message.update)
-          return
-        }
-        const info = this.#peers.get(peer)!
-        if (isEmptyUpdate(message.update)) {
-          const index = ++info.updateFrames
-          // Nothing to store: it counts as stored once everything before it is.
-          if (info.appending === 0) this.#stored(peer, info, index)
-          else info.emptyFrame = index
-          return
-        }
-        // Judged (and validated) before anything is counted: a refused update changes nothing.
-        const verdict = info.held.length > 0 ? null : this.#judge(message.update)
-        if (verdict?.kind === 'refused') {
-          this.#refuse(peer, verdict.reason)
-          return
-        }
-        const index = ++info.updateFrames
-        info.appending++
         // A sync update frame holds exactly its update (decodeMessage refuses trailing bytes),
         // so it is relayed as received; a step 2 is re-encoded as an update once.
-        const relay = message.type === 'sync-update' ? frame : encodeSyncUpdate(message.update)
-        const received = { update: message.update, frame: relay, index }
-        if (verdict?.kind === 'ready') {
-          this.#structure.record(verdict)
-          this.#accept(peer, info, received)
-          this.#releaseHeld()
-        } else {
-          // Waiting for what it depends on, or behind an update of the peer's that is.
-          if (!verdict) validateUpdate(message.update)
-          this.#hold(peer, info, received)
-        }
+        const relay = message.type === 'sync-update' ? frame : null
+        this.#receiveUpdate(peer, info, message.update, relay)
         return
       }
-      case 'saved-request': {
-        const info = this.#peers.get(peer)!
-        info.wantsSaved = true
-        info.savedSent = info.storedFrames
-        this.#send(peer, info, encodeSaved(info.storedFrames), Date.now())
+      case 'saved-request':
+        info.lastSentMs = Date.now()
+        peer.send(info.saved.request())
         return
-      }
-      case 'awareness': {
-        const decoded = decodeAwarenessUpdate(
-          message.update,
-          this.#options.maxAwarenessStateBytes,
-          this.#options.maxAwarenessClientsPerRoom,
-        )
-        const { identity } = peer
-        const entries = identity ? decoded.map((e) => stampIdentity(e, identity)) : decoded
-        const applied = this.#awareness.apply(
-          entries,
-          peer,
-          (owner) =>
-            (owner instanceof RemoteOwner ? owner.gone : !this.#peers.has(owner)) ||
-            (owner.userKey !== undefined && owner.userKey === peer.userKey),
-          this.#options.maxAwarenessClientsPerConnection,
-        )
-        if (applied.length === 0) return
-        this.#link?.publishAwareness(peer.userKey, applied)
-        this.history.sawAwareness(peer, applied)
-        const out =
-          applied.length === decoded.length && !identity
-            ? frame
-            : encodeAwareness(encodeAwarenessUpdate(applied))
-        this.#broadcast(out, peer, true)
+      case 'awareness':
+        this.#presence.receive(peer, frame, message.update)
         return
-      }
-      case 'query-awareness': {
-        const info = this.#peers.get(peer)!
-        const now = Date.now()
-        // Everyone's presence, for one byte: answered a few times per connection (SPEC U6).
-        if (!info.queries.take(1, now)) return
-        this.#send(
-          peer,
-          info,
-          encodeAwareness(encodeAwarenessUpdate(this.#awareness.present())),
-          now,
-        )
+      case 'query-awareness':
+        this.#presence.query(peer)
         return
-      }
       case 'auth-denied':
       case 'saved':
         // Only servers send these; a client's is ignored, as the reference server does.
         return
     }
+  }
+
+  /** Step 1 of the data path: judge the update, then accept, hold or refuse it. */
+  #receiveUpdate(peer: Peer, info: PeerInfo, update: Uint8Array, frame: Uint8Array | null): void {
+    if (peer.readOnly) {
+      // Never applied, stored or relayed: a read-only peer cannot change the document. An
+      // empty one (a step 2 with nothing new) is honestly "stored"; anything else never is.
+      validateUpdate(update)
+      if (isEmptyUpdate(update)) this.#ackIfDue(peer, info.saved.empty())
+      else info.saved.dropped()
+      return
+    }
+    if (isEmptyUpdate(update)) {
+      this.#ackIfDue(peer, info.saved.empty())
+      return
+    }
+    // Judged (and validated) before anything is counted: a refused update changes nothing.
+    // Once the peer has a frame held, its later ones wait behind it (validated only).
+    const waiting = this.#held.holds(peer)
+    const verdict = waiting ? null : this.#judge(update)
+    if (verdict?.kind === 'refused') {
+      this.#refuse(peer, verdict.reason)
+      return
+    }
+    if (!verdict) validateUpdate(update)
+    const received = {
+      update,
+      frame: frame ?? encodeSyncUpdate(update),
+      index: info.saved.appending(),
+    }
+    if (verdict?.kind === 'ready') {
+      this.#admit(peer, info.saved, verdict, received)
+      this.#held.release()
+    } else {
+      this.#held.hold(peer, received)
+    }
+  }
+
+  /**
+   * Records an update judged ready and queues it to be stored at the end of the turn. One that
+   * builds on another peer's update of the same turn (rare: the two clients share updates some
+   * other way, such as tabs of one browser) hands the turn's updates so far to the store first,
+   * so that grouping each peer's updates (S9) never stores an update before one it needs.
+   */
+  #admit(
+    peer: Peer,
+    saved: SavedLedger,
+    verdict: Extract<Verdict, { kind: 'ready' }>,
+    received: Received,
+  ): void {
+    for (const [client, clock] of verdict.refs) {
+      const writer = this.#turnWriters.get(client)
+      if (writer && writer.peer !== peer && clock >= writer.fromClock) {
+        this.#incoming.flushNow()
+        break
+      }
+    }
+    this.#structure.record(verdict)
+    for (const { client, from } of verdict.structs) {
+      if (!this.#turnWriters.has(client)) this.#turnWriters.set(client, { peer, fromClock: from })
+    }
+    this.#incoming.add({ from: peer, saved, received })
   }
 
   /** `update` judged against the document and the room's limits. */
@@ -531,118 +439,36 @@ export class Room {
   }
 
   /**
-   * Takes a received update frame of `from` (counted in `info.appending`) to be stored at the
-   * end of the turn with the others `from` sends in it (see {@link #storeReceived}).
+   * Step 2: hands the updates accepted in this turn to the store, each peer's in the order it
+   * sent them (see {@link #admit} for why no update can precede one it needs). A peer's burst
+   * of {@link MERGE_MIN_UPDATES} or more is merged and stored as one update (at most 256 per
+   * merge, SPEC S9): one row, one sequence number, one frame to relay, and one update for
+   * compaction to apply instead of hundreds. Updates of a peer that left in the turn are
+   * stored all the same.
    */
-  #accept(from: Peer, info: PeerInfo, received: Received): void {
-    if (this.#received.size === 0) process.nextTick(this.#storeReceived)
-    let pending = this.#received.get(from)
-    if (!pending) {
-      pending = { info, frames: [] }
-      this.#received.set(from, pending)
-    }
-    pending.frames.push(received)
-  }
-
-  /**
-   * Holds an update frame of `peer` until the document has what it depends on (SPEC U4): an
-   * edit made on another server that has not arrived yet, typically. Past the room's byte
-   * budget the peer is closed with 4512 and resyncs when it reconnects.
-   */
-  #hold(peer: Peer, info: PeerInfo, received: Received): void {
-    if (this.#heldBytes + received.update.length > this.#options.maxPendingBytes) {
-      this.#log.warn(
-        { conn: peer.id },
-        'closing connection: too many updates wait for dependencies',
-      )
-      this.#reject(peer, CloseCode.DependenciesMissing)
-      return
-    }
-    info.held.push({ ...received, receivedMs: Date.now() })
-    this.#heldBytes += received.update.length
-    this.#holding.add(peer)
-    if (!this.#heldTimer) {
-      this.#heldTimer = setTimeout(this.#expireHeld, this.#options.pendingTimeoutMs)
-      this.#heldTimer.unref()
-    }
-  }
-
-  /** Accepts the held frames whose dependencies have arrived, each peer's in order. */
-  #releaseHeld(): void {
-    if (this.#holding.size === 0) return
-    for (const peer of this.#holding) {
-      const info = this.#peers.get(peer)!
-      while (info.held.length > 0) {
-        const head = info.held[0]!
-        const verdict = this.#judge(head.update)
-        if (verdict.kind === 'pending') break
-        info.held.shift()
-        this.#heldBytes -= head.update.length
-        if (verdict.kind === 'refused') {
-          this.#refuse(peer, verdict.reason)
-          break
-        }
-        this.#structure.record(verdict)
-        this.#accept(peer, info, head)
+  #storeTurn(items: Incoming[]): void {
+    this.#turnWriters.clear()
+    const byPeer = new Map<Peer, { saved: SavedLedger; frames: Received[] }>()
+    for (const { from, saved, received } of items) {
+      let group = byPeer.get(from)
+      if (!group) {
+        group = { saved, frames: [] }
+        byPeer.set(from, group)
       }
-      if (info.held.length === 0) this.#holding.delete(peer)
+      group.frames.push(received)
     }
-  }
-
-  /** Drops the held frames of `peer`. */
-  #dropHeld(peer: Peer, info: PeerInfo): void {
-    for (const held of info.held) this.#heldBytes -= held.update.length
-    info.held = []
-    this.#holding.delete(peer)
-  }
-
-  /** Closes, with 4512, the peers whose oldest held frame has waited out the timeout. */
-  readonly #expireHeld = (): void => {
-    this.#heldTimer = null
-    const now = Date.now()
-    const timeoutMs = this.#options.pendingTimeoutMs
-    let nextDueMs = Number.POSITIVE_INFINITY
-    for (const peer of [...this.#holding]) {
-      const head = this.#peers.get(peer)!.held[0]!
-      if (now - head.receivedMs >= timeoutMs) {
-        this.#log.warn(
-          { conn: peer.id },
-          'closing connection: an update waited too long for its dependencies',
-        )
-        this.#reject(peer, CloseCode.DependenciesMissing)
-      } else {
-        nextDueMs = Math.min(nextDueMs, head.receivedMs + timeoutMs)
-      }
-    }
-    if (Number.isFinite(nextDueMs) && !this.#closed) {
-      this.#heldTimer = setTimeout(this.#expireHeld, nextDueMs - now)
-      this.#heldTimer.unref()
-    }
-  }
-
-  /**
-   * Hands the updates received in this turn to the store, each peer's in the order it sent
-   * them. A peer's burst of {@link MERGE_MIN_UPDATES} or more is merged and stored as one
-   * update (at most {@link MERGE_MAX_UPDATES} per merge, SPEC S9): one row, one sequence
-   * number, one frame to relay, and one update for compaction to apply instead of hundreds.
-   * Fewer are stored one by one, as received.
-   */
-  readonly #storeReceived = (): void => {
-    if (this.#received.size === 0) return
-    const received = this.#received
-    this.#received = new Map()
-    for (const [from, { info, frames }] of received) {
+    for (const [from, { saved, frames }] of byPeer) {
       const runs = frames.length < MERGE_MIN_UPDATES ? frames.map((r) => [r]) : mergeRuns(frames)
       for (const run of runs) {
         const merged = run.length > 1 ? this.#merge(run) : null
-        if (merged) this.#storeFrom(from, info, run, merged, encodeSyncUpdate(merged))
-        else for (const r of run) this.#storeFrom(from, info, [r], r.update.slice(), r.frame)
+        if (merged) this.#storeFrom(from, saved, run, merged, encodeSyncUpdate(merged))
+        else for (const r of run) this.#storeFrom(from, saved, [r], r.update.slice(), r.frame)
       }
     }
   }
 
   /** The merge of `run`'s updates, or `null` (logged) if they do not merge. */
-  #merge(run: readonly { update: Uint8Array }[]): Uint8Array | null {
+  #merge(run: readonly Received[]): Uint8Array | null {
     try {
       return Y.mergeUpdates(run.map((r) => r.update))
     } catch (err) {
@@ -653,22 +479,19 @@ export class Room {
   }
 
   /**
-   * Stores `update` (owned bytes holding the updates of `frames`, frames of `from`), then adds
-   * it to the state, relays `frame` to everyone but `from` and acknowledges `frames` to `from`
-   * if asked.
+   * Stores `update` (owned bytes holding the updates of `frames`, frames of `from`), then
+   * acknowledges `frames` to `from` if asked.
    */
   #storeFrom(
     from: Peer,
-    info: PeerInfo,
+    saved: SavedLedger,
     frames: readonly Received[],
     update: Uint8Array,
     frame: Uint8Array,
   ): void {
-    const index = frames[frames.length - 1]!.index
     this.#commit(update, frame, from).then(
       () => {
-        info.appending -= frames.length
-        this.#stored(from, info, info.appending === 0 ? Math.max(index, info.emptyFrame) : index)
+        this.#ackIfDue(from, saved.committed(frames.length, frames[frames.length - 1]!.index))
         this.#options.onChange?.(this, from)
       },
       (err: unknown) => {
@@ -679,10 +502,15 @@ export class Room {
     )
   }
 
+  #ackIfDue(peer: Peer, due: boolean): void {
+    if (due) this.#acks.add(peer)
+  }
+
   /**
    * Applies an edit made by the server itself (an import, a restore): stored, then relayed to
-   * every peer. Resolves once it is stored; rejects if `update` does not decode or cannot be
-   * stored. `author` names whom the edit is made for, in change notifications.
+   * every peer. Resolves once it is stored; rejects if `update` does not decode, is refused or
+   * lacks dependencies, or cannot be stored. `author` names whom the edit is made for, in
+   * change notifications.
    */
   async applyUpdate(update: Uint8Array, author?: string): Promise<void> {
     if (this.#closed) throw new Error('room is closed')
@@ -701,9 +529,9 @@ export class Room {
   }
 
   /**
-   * Stores `owned` (bytes nothing else holds: the state keeps them), then adds it to the state
-   * and sends `frame` to every peer but `from`. Resolves once the update is in the state: if
-   * other servers stored updates before it that have not arrived yet, after those.
+   * Stores `owned` (bytes nothing else holds: the state keeps them) and hands it to the
+   * sequencer. Resolves once the update is in the state: if other servers stored updates
+   * before it that have not arrived yet, after those.
    */
   #commit(owned: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
     this.#inflight++
@@ -713,10 +541,7 @@ export class Room {
         this.#link?.publishUpdate(seq, owned)
         return this.#sequencer.own(seq, owned, { frame, from })
       })
-      .then(() => {
-        this.#lastEditMs = Date.now()
-        this.#compactWhenQuiet()
-      })
+      .then(() => this.#compactor.edited())
       .finally(() => {
         if (--this.#inflight === 0) for (const resolve of this.#drained.splice(0)) resolve()
       })
@@ -743,148 +568,34 @@ export class Room {
    * the peers: how a room catches up after missing other servers' messages. Never rejects.
    */
   catchUp(): Promise<void> {
-    return this.#sequencer.catchUp().then(afterRelay)
+    return this.#sequencer.catchUp().then(endOfTurn)
   }
 
-  /** Adds update `seq` (the next one) to the state and relays it. */
+  /** Steps 3 and 4: adds update `seq` (the next one) to the state and relays it. */
   #apply(seq: number, update: Uint8Array, own: OwnUpdate | undefined): void {
     this.#state.push(update, seq)
     if (!own) {
       // Another server's (it judged it): what the room's held frames may have waited for.
       this.#structure.add(update)
-      this.#releaseHeld()
+      this.#held.release()
     }
-    if (this.#peers.size > 0) {
-      if (this.#relaying.length === 0) process.nextTick(this.#relay)
-      this.#relaying.push({ update, frame: own?.frame ?? null, from: own?.from ?? null })
-    }
+    this.#relay.applied({ update, frame: own?.frame ?? null, from: own?.from ?? null })
     if (own) this.history.edited(own.from)
   }
 
-  /**
-   * Relays the updates applied in this tick, in order, when it ends: one by one if they are
-   * few, else merged so that each peer gets one frame holding every update it did not send
-   * (a receiver applies one update instead of hundreds, and the room sends one frame per peer).
-   */
-  readonly #relay = (): void => {
-    const batch = this.#relaying
-    if (batch.length === 0) return
-    this.#relaying = []
-    if (batch.length < MERGE_MIN_UPDATES) {
-      this.#broadcastEach(batch)
-      return
-    }
-    for (const run of mergeRuns(batch)) this.#broadcastMerged(run)
-  }
-
-  /** Sends each peer the merge of the updates of `batch` that it did not send itself. */
-  #broadcastMerged(batch: Relayed[]): void {
-    const senders = new Set<Peer>()
-    for (const r of batch) if (r.from && this.#peers.has(r.from)) senders.add(r.from)
-    let merged: Uint8Array | null = null
-    try {
-      const now = Date.now()
-      for (const [peer, info] of this.#peers) {
-        if (senders.has(peer)) continue
-        merged ??= mergedFrame(batch)
-        this.#send(peer, info, merged, now)
-      }
-      for (const sender of senders) {
-        const others = batch.filter((r) => r.from !== sender)
-        if (others.length > 0)
-          this.#send(sender, this.#peers.get(sender)!, mergedFrame(others), now)
-      }
-    } catch (err) {
-      // Every update was validated, so this is not expected; relay them one by one instead.
-      this.#log.error({ err, updates: batch.length }, 'merging updates to relay failed')
-      this.#broadcastEach(batch)
-    }
-  }
-
-  /** Relays each update of `batch` in its own frame, to every peer but its sender. */
-  #broadcastEach(batch: readonly Relayed[]): void {
-    for (const r of batch) this.#broadcast(frameOf(r), r.from)
-  }
-
-  /**
-   * Applies an awareness update from the connection(s) of a user on another server, and relays
-   * what changed to the peers. A client id owned by a peer here is taken over only by the same
-   * user; only its owner removes a client.
-   */
+  /** Applies presence from the connection(s) of a user on another server. */
   receiveRemoteAwareness(owner: RemoteOwner, update: Uint8Array): void {
-    if (this.#closed) return
-    let entries: AwarenessEntry[]
-    try {
-      entries = decodeAwarenessUpdate(update, this.#options.maxAwarenessStateBytes)
-    } catch (err) {
-      this.#log.warn({ node: owner.node, err: (err as Error).message }, 'bad remote awareness')
-      return
-    }
-    const applied = this.#awareness.apply(
-      entries,
-      owner,
-      (current, entry) =>
-        entry.state !== null &&
-        (current instanceof RemoteOwner ||
-          !this.#peers.has(current) ||
-          (current.userKey !== undefined && current.userKey === owner.userKey)),
-    )
-    if (applied.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(applied)))
+    if (!this.#closed) this.#presence.receiveRemote(owner, update)
   }
 
   /** Removes the awareness states of every user of server `node` (it is gone). */
   removeRemoteNode(node: string): void {
-    const removed = this.#awareness.removeWhere((o) => o instanceof RemoteOwner && o.node === node)
-    if (removed.length > 0) this.#broadcast(encodeAwareness(encodeAwarenessUpdate(removed)))
+    this.#presence.removeRemoteNode(node)
   }
 
   /** The present awareness states that this server's peers sent, by user. */
-  localAwareness(): { userKey: string | undefined; entries: AwarenessEntry[] }[] {
-    const local: { userKey: string | undefined; entries: AwarenessEntry[] }[] = []
-    for (const [owner, entries] of this.#awareness.presentByOwner()) {
-      if (!(owner instanceof RemoteOwner)) local.push({ userKey: owner.userKey, entries })
-    }
-    return local
-  }
-
-  /** Records that `peer`'s first `frames` update frames are stored; acknowledges if asked. */
-  #stored(peer: Peer, info: PeerInfo, frames: number): void {
-    info.storedFrames = Math.max(info.storedFrames, frames)
-    if (!info.wantsSaved || info.storedFrames === info.savedSent) return
-    // One acknowledgement per peer per commit, however many of its updates the commit held.
-    if (this.#acks.size === 0) queueMicrotask(() => this.#sendAcks())
-    this.#acks.add(peer)
-  }
-
-  #sendAcks(): void {
-    const now = Date.now()
-    for (const peer of this.#acks) {
-      const info = this.#peers.get(peer)
-      if (!info || info.storedFrames === info.savedSent) continue
-      info.savedSent = info.storedFrames
-      this.#send(peer, info, encodeSaved(info.storedFrames), now)
-    }
-    this.#acks.clear()
-  }
-
-  #send(peer: Peer, info: PeerInfo, frame: Uint8Array, now: number): void {
-    info.lastSentMs = now
-    peer.send(frame)
-  }
-
-  /**
-   * Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it is quiet.
-   * Updates of this tick not yet relayed go first, so that peers see messages in order.
-   */
-  #broadcast(frame: Uint8Array, from?: Peer | null, echoIfQuiet = false): void {
-    if (this.#relaying.length > 0) this.#relay()
-    const now = Date.now()
-    for (const [peer, info] of this.#peers) {
-      if (peer === from && !(echoIfQuiet && now - info.lastSentMs >= this.#options.quietEchoMs)) {
-        continue
-      }
-      this.#send(peer, info, frame, now)
-    }
+  localAwareness(): ReturnType<Presence['local']> {
+    return this.#presence.local()
   }
 
   #reject(peer: Peer, code: CloseCode): void {
@@ -892,73 +603,19 @@ export class Room {
     peer.close(code, closeReason[code])
   }
 
-  /** Resolves once every update received so far is stored (or has failed) and relayed. */
-  flush(): Promise<void> {
-    this.#storeReceived()
-    if (this.#inflight === 0) return afterRelay()
-    return new Promise<void>((resolve) => this.#drained.push(resolve)).then(afterRelay)
-  }
-
   /**
-   * After an edit or a compaction: compacts at once if the log has grown too long to wait,
-   * otherwise arms a timer that compacts once no edit has come for `compactQuietMs` (one timer
-   * per room, not one per edit: when it fires early it waits for the rest of the pause).
+   * Resolves once every update accepted so far is stored (or has failed) and relayed. Held
+   * updates are not waited for.
    */
-  #compactWhenQuiet(): void {
-    const { compactAfterUpdates } = this.#options
-    const quietMs = this.#options.compactQuietMs ?? 2_000
-    if (this.#state.mustCompact(compactAfterUpdates)) {
-      void this.compact()
-      return
-    }
-    if (this.#quietTimer || !this.#state.shouldCompact(compactAfterUpdates)) return
-    const arm = (delayMs: number) => {
-      this.#quietTimer = setTimeout(() => {
-        this.#quietTimer = null
-        if (this.#closed) return
-        const quietForMs = Date.now() - this.#lastEditMs
-        if (quietForMs < quietMs) arm(quietMs - quietForMs)
-        else if (this.#state.shouldCompact(compactAfterUpdates)) void this.compact()
-      }, delayMs)
-      this.#quietTimer.unref()
-    }
-    arm(quietMs)
+  flush(): Promise<void> {
+    this.#incoming.flushNow()
+    if (this.#inflight === 0) return endOfTurn()
+    return new Promise<void>((resolve) => this.#drained.push(resolve)).then(endOfTurn)
   }
 
   /** Folds the stored update log into one compact snapshot. Edits may continue meanwhile. */
   compact(): Promise<void> {
-    if (this.#compacting) return this.#compacting
-    if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
-    this.#compacting = (async () => {
-      const snapshot = this.#state.snapshot()
-      const done = await this.#store.compact(
-        this.name,
-        snapshot.bytes,
-        snapshot.throughSeq,
-        snapshot.setAside,
-      )
-      // If another server is compacting the log, it is folding these same updates.
-      this.#state.snapshotStored(snapshot)
-      if (done) {
-        this.#log.debug(
-          { bytes: snapshot.bytes.length, updates: snapshot.updateCount },
-          'compacted',
-        )
-      } else {
-        this.#log.debug('compaction skipped: another server is compacting this document')
-      }
-      return true
-    })()
-      .catch((err: unknown) => {
-        this.#log.error({ err }, 'compaction failed; log kept as is')
-        return false
-      })
-      .then((compacted) => {
-        this.#compacting = null
-        // Updates committed while it ran may already call for the next one.
-        if (compacted && !this.#closed) this.#compactWhenQuiet()
-      })
-    return this.#compacting
+    return this.#compactor.compact()
   }
 
   /**
@@ -967,14 +624,14 @@ export class Room {
    */
   async close(code: CloseCode = CloseCode.GoingAway): Promise<void> {
     this.#closed = true
-    if (this.#quietTimer) clearTimeout(this.#quietTimer)
-    if (this.#heldTimer) clearTimeout(this.#heldTimer)
+    this.#compactor.close()
+    this.#held.close()
     await this.flush()
     // What was applied last reaches the peers before their close frames.
-    this.#relay()
+    this.#relay.flush()
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
     await this.history.close()
-    await this.compact()
+    await this.#compactor.compact()
     this.#sequencer.close()
     this.#link?.close()
   }

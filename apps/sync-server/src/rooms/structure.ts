@@ -16,7 +16,12 @@ export interface UpdateLimits {
  * lacks (`needs`: for each client, the clock the document must reach first).
  */
 export type Verdict =
-  | { readonly kind: 'ready'; readonly structs: readonly Recorded[] }
+  | {
+      readonly kind: 'ready'
+      readonly structs: readonly Recorded[]
+      /** For each client whose content the update refers to, the highest clock it names. */
+      readonly refs: ReadonlyMap<number, number>
+    }
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'pending'; readonly needs: ReadonlyMap<number, number> }
 
@@ -209,6 +214,10 @@ export class DocStructure {
     let repeated = -1
     let deleteRanges = 0
     const deletedTo = new Map<number, number>()
+    const refs = new Map<number, number>()
+    const refer = (client: number, clock: number) => {
+      if (clock >= 0 && clock >= (refs.get(client) ?? -1)) refs.set(client, clock)
+    }
     // Yjs writes each client's deletions once, as ascending, disjoint, non-empty ranges; other
     // shapes it re-encodes wrongly when it keeps them pending (a negative delta becomes a huge
     // clock, an empty range throws).
@@ -228,6 +237,10 @@ export class DocStructure {
         else if (block) repeated = s.client
         else blocks.set(s.client, { start: structs.length, end: structs.length + 1 })
         structs.push({ ...s, value: -1 })
+        refer(s.client, s.clock - 1) // the client's clocks before it
+        if (s.originClient !== s.client) refer(s.originClient, s.originClock)
+        if (s.rightClient !== s.client) refer(s.rightClient, s.rightClock)
+        if (s.parentClient !== s.client) refer(s.parentClient, s.parentClock)
       },
       deleteRange(client, clock, length) {
         deleteRanges++
@@ -241,6 +254,7 @@ export class DocStructure {
         }
         dsEnd = clock + length
         deletedTo.set(client, dsEnd)
+        refer(client, dsEnd - 1)
       },
     })
     if (limits) {
@@ -362,7 +376,7 @@ export class DocStructure {
         })
       }
     }
-    return { kind: 'ready', structs: recorded }
+    return { kind: 'ready', structs: recorded, refs }
   }
 }
 
