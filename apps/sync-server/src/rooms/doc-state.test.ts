@@ -138,3 +138,22 @@ describe('DocState with a poisoned log (Q2, Q3)', () => {
     expect(reported.map((e) => e.seq)).toEqual([11])
   })
 })
+
+describe('DocState.diff (U6)', () => {
+  it('answers a repeated state vector from its cache until the document changes', () => {
+    const hello = textEdit(null, 'hello', 1)
+    const state = new DocState(null, [hello], 1)
+    // A peer that has only its own edit, as a reconnecting one might.
+    const own = textEdit(null, '>', 3)
+    const sv = Y.encodeStateVectorFromUpdate(own)
+    const first = state.diff(sv)
+    expect(state.diff(sv.slice())).toBe(first)
+    state.push(textEdit(hello, '!', 2, 5), 2)
+    const after = state.diff(sv)
+    expect(after).not.toBe(first)
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, own)
+    Y.applyUpdate(peer, after)
+    expect(peer.getText(TEXT_NAME).toString()).toMatch(/^>?hello!>?$/)
+  })
+})

@@ -111,6 +111,9 @@ const FORCE_COMPACT_FACTOR = 20
 /** The byte floor of {@link DocState.mustCompact}: 20 × 64 KiB, 1.25 MiB of log. */
 const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
 
+/** Answers to sync step 1 that a document keeps while it does not change. */
+const CACHED_DIFFS = 4
+
 /**
  * A document held as Yjs update bytes rather than as a live `Y.Doc`: a compact base plus the
  * updates committed since. Relaying and storing need no document model, so a loaded room costs
@@ -122,6 +125,9 @@ const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
  * {@link fold}); the state goes on without it.
  */
 export class DocState {
+  /** Recent answers of {@link diff}, by state vector, valid while `lastSeq` is `#diffsSeq`. */
+  readonly #diffs = new Map<string, Uint8Array>()
+  #diffsSeq = -1
   #base: Uint8Array
   /** The last sequence number {@link #base} covers. */
   #baseSeq: number
@@ -246,11 +252,30 @@ export class DocState {
     return this.#stateVector
   }
 
-  /** What a peer whose state vector is `stateVector` lacks. */
+  /**
+   * What a peer whose state vector is `stateVector` lacks. The last few answers are kept until
+   * the document changes: peers that reconnect together (after a restart or a network blip)
+   * often ask with the same state vector, and a repeated question costs no second diff.
+   */
   diff(stateVector: Uint8Array): Uint8Array {
     // A peer that has nothing (a new tab, a cold load) lacks all of it: no need to re-encode.
     if (stateVector.length === 1 && stateVector[0] === 0) return this.update
-    return Y.diffUpdate(this.update, stateVector)
+    if (this.#diffsSeq !== this.lastSeq) {
+      this.#diffs.clear()
+      this.#diffsSeq = this.lastSeq
+    }
+    const key = Buffer.from(
+      stateVector.buffer,
+      stateVector.byteOffset,
+      stateVector.length,
+    ).toString('latin1')
+    let diff = this.#diffs.get(key)
+    if (!diff) {
+      diff = Y.diffUpdate(this.update, stateVector)
+      if (this.#diffs.size >= CACHED_DIFFS) this.#diffs.delete(this.#diffs.keys().next().value!)
+      this.#diffs.set(key, diff)
+    }
+    return diff
   }
 
   /** The document's compact encoding, to store in place of the log up to `lastSeq`. */
