@@ -194,6 +194,33 @@ describe('savedAckSocket with the y-websocket provider', () => {
     expect(tracker.getSnapshot().state).toBe('saved')
   })
 
+  it('on a view-only link: saved once the server acknowledges the empty step 2; an edit it drops stays unsaved', () => {
+    // A read-only peer's frames are never stored. The server acknowledges those that carry
+    // nothing new (the step 2 of a copy that is up to date) and never one that changes the
+    // document, so the count stops below it (the server side of this is the lead's room test).
+    const storedFor = (socket: ScriptedSocket) => {
+      const frames = socket.updateFrames()
+      const firstChange = frames.findIndex((update) => !isEmpty(update))
+      return firstChange === -1 ? frames.length : firstChange
+    }
+    // As the server judges it: no structs and no deletions, the two bytes of an empty update.
+    const isEmpty = (update: Uint8Array) =>
+      update.length === 2 && update[0] === 0 && update[1] === 0
+    server.getText('t').insert(0, 'the document')
+    provider.connect()
+    const socket = latest()
+    sync(socket)
+    expect(tracker.getSnapshot().state).toBe('saving') // not "up to date" before the server says so
+    socket.receive(encodeSaved(storedFor(socket)))
+    expect(tracker.getSnapshot()).toEqual({ state: 'saved', unsavedEdits: false })
+
+    // An edit the page should not make (a view-only editor refuses typing) is never confirmed.
+    doc.getText('t').insert(0, 'not allowed ')
+    expect(socket.updateFrames()).toHaveLength(2)
+    socket.receive(encodeSaved(storedFor(socket)))
+    expect(tracker.getSnapshot()).toEqual({ state: 'saving', unsavedEdits: true })
+  })
+
   it('is unsaved at once when the provider drops the connection with an edit in flight', () => {
     provider.connect()
     const socket = latest()

@@ -23,17 +23,21 @@ const hints: Record<SaveState, string> = {
     'The sync server cannot be reached. Everything you wrote before is stored on the server; new changes are kept in this browser until the connection returns.',
 }
 
-/** The same states for a view-only page, which has nothing of its own to save. */
+/**
+ * The same states for a view-only page, which has nothing of its own to save: "saved" is the
+ * server's acknowledgement of its sync step 2 (nothing new), so "Up to date" is the server's
+ * word too; before it, the page is still syncing.
+ */
 const viewLabels: Record<SaveState, string> = {
   saved: 'Up to date',
-  saving: 'Up to date',
+  saving: 'Syncing…',
   'offline-unsaved': 'Offline',
   offline: 'Offline',
 }
 
 const viewHints: Record<SaveState, string> = {
   saved: 'Connected. You see every change as it is made.',
-  saving: 'Connected. You see every change as it is made.',
+  saving: 'Connected. The server has not yet confirmed that this copy is up to date.',
   'offline-unsaved': 'The sync server cannot be reached; the text may be out of date.',
   offline: 'The sync server cannot be reached; the text may be out of date.',
 }
