@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createApiHandler } from './api/routes.js'
 import { createAdmin, createAuthorize } from './auth/access.js'
+import { Revocations } from './auth/revocations.js'
 import { HostPolicy } from './auth/hosts.js'
 import { loadSigningKey } from './auth/secret.js'
 import { TokenSigner } from './auth/tokens.js'
@@ -64,7 +65,12 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   const metrics = new Metrics()
   store = metrics.instrument(store ?? (await openStore(config, log)))
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
-  const authorize = createAuthorize(config.AUTH_MODE, signer, config.ADMIN_KEY)
+  // Revoked share links: read from the store now, told by the cluster (assigned below).
+  let revocations: Revocations | undefined
+  const authorize = createAuthorize(config.AUTH_MODE, signer, config.ADMIN_KEY, (id) =>
+    // Until the set is read (before the server listens), nothing is served anyway.
+    revocations ? revocations.has(id) : true,
+  )
   // The port is known once the server listens; the policy asks for it at each request.
   let boundPort: number | undefined
   const hosts = new HostPolicy({
@@ -76,7 +82,9 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
   // With REDIS_URL this server is one node of a cluster (config.ts requires DATABASE_URL).
   // The cluster code and ioredis are loaded only then.
   const cluster = config.REDIS_URL
-    ? await (await import('./cluster/start.js')).startCluster(config, store, log)
+    ? await (await import('./cluster/start.js')).startCluster(config, store, log, {
+        linkRevoked: (id) => revocations?.heard(id),
+      })
     : null
   const webhooks =
     config.WEBHOOK_URLS?.length && config.WEBHOOK_SECRET
@@ -126,6 +134,9 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     { retentionDays: config.TRASH_RETENTION_DAYS },
     log,
   )
+  revocations = new Revocations(store, log, (id) => cluster?.publishLinkRevoked(id))
+  // In a cluster, the store is read again at every check: a missed message is caught.
+  await revocations.start(cluster ? config.CLUSTER_CHECK_INTERVAL_MS : undefined)
   const websockets = new WebSocketTransport(
     rooms,
     {
@@ -167,6 +178,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
           maxBodyBytes: config.API_MAX_BODY_BYTES,
           trashRetentionDays: config.TRASH_RETENTION_DAYS,
           signer,
+          revocations,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),
           authorize,
           // A browser page of another origin may read what its token allows, never change it.
@@ -185,6 +197,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
     ),
   )
   server.on('upgrade', websockets.handleUpgrade)
+  // A revoked link's connections close at once, here and (through the bus) on every node.
+  revocations.listen((ids) => websockets.closeLinks(ids))
   server.on('clientError', (err, socket) => {
     log.debug({ err }, 'bad HTTP request')
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -216,6 +230,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         // After the rooms: their last edits are reported too.
         await webhooks?.close()
         await cluster?.close()
+        revocations.close()
         websockets.close()
         server.closeAllConnections()
         await stopped

@@ -43,6 +43,7 @@ describe('isPermanentClose', () => {
     const permanent = codes.filter(isPermanentClose)
     expect(permanent).toEqual([
       CloseCode.TokenExpired,
+      CloseCode.AccessRevoked,
       CloseCode.UpdateRefused,
       CloseCode.DocumentCorrupt,
     ])

@@ -20,6 +20,8 @@ export const CloseCode = {
   TryAgainLater: 1013,
   /** The connection's token expired; connect again with a new one. */
   TokenExpired: 4401,
+  /** The connection's share link was revoked; that link will not be accepted again. */
+  AccessRevoked: 4403,
   /**
    * A well-formed update the document refuses: it nests shared types deeper than the server
    * allows, names too many deletions, or writes outside the document's schema. Nothing of it is
@@ -55,6 +57,7 @@ export const closeReason: Readonly<Record<CloseCode, string>> = {
   [CloseCode.InternalError]: 'internal error',
   [CloseCode.TryAgainLater]: 'try again later',
   [CloseCode.TokenExpired]: 'token expired',
+  [CloseCode.AccessRevoked]: 'access revoked',
   [CloseCode.UpdateRefused]: 'update refused',
   [CloseCode.DocumentCorrupt]: 'document is quarantined',
   [CloseCode.StorageUnavailable]: 'storage unavailable',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { validateUpdate } from '@tandem/protocol'
 import type { Access, Authorize } from '../auth/access.js'
+import type { Revocations } from '../auth/revocations.js'
 import type { TokenSigner } from '../auth/tokens.js'
 import type { ApiLimits } from '../limits/api-limits.js'
 import type { Logger } from '../log.js'
@@ -20,6 +21,8 @@ export interface ApiDeps {
   log: Logger
   /** Signs the tokens of share links. */
   signer: TokenSigner
+  /** Revokes share links here and tells the other servers. Default: the store alone. */
+  revocations?: Revocations
   /** Decides whether a request may use the server-wide routes (list, compact). */
   admin: (req: IncomingMessage) => AdminAccess
   /**
@@ -52,6 +55,8 @@ export interface Context {
   name: string
   /** The version id of a `{id}` route. */
   id: number
+  /** The link id of a `{link}` route, as given (unchecked). */
+  linkId: string
   /** The access check's answer, on routes with a `{name}`. */
   access: Extract<Access, { ok: true }> | null
   /**

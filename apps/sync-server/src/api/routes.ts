@@ -20,7 +20,7 @@ import {
 } from './documents.js'
 import { ApiError } from './errors.js'
 import { sendError, sendJson } from './http.js'
-import { createLinks } from './links.js'
+import { createLinks, listLinks, revokeLink } from './links.js'
 import { listSetAside } from './set-aside.js'
 import { TextCache } from './text-cache.js'
 import { listTrash, restoreFromTrash } from './trash.js'
@@ -54,7 +54,7 @@ const TEXT_CACHE_UNITS = 8 * 1024 * 1024
 
 interface Route {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE'
-  /** An OpenAPI path: `{name}` and `{id}` each stand for one path segment. */
+  /** An OpenAPI path: `{name}`, `{id}` and `{link}` each stand for one path segment. */
   path: string
   /** What the access check must allow: the whole server (admin), reading, or changing. */
   needs: 'admin' | 'view' | 'edit'
@@ -99,6 +99,13 @@ const routes: readonly Route[] = [
     handle: restoreVersion,
   },
   { method: 'POST', path: '/api/docs/{name}/links', needs: 'edit', handle: createLinks },
+  { method: 'GET', path: '/api/docs/{name}/links', needs: 'edit', handle: listLinks },
+  {
+    method: 'DELETE',
+    path: '/api/docs/{name}/links/{link}',
+    needs: 'edit',
+    handle: revokeLink,
+  },
   { method: 'GET', path: '/api/docs/{name}/set-aside', needs: 'admin', handle: listSetAside },
   { method: 'GET', path: '/api/trash', needs: 'admin', handle: listTrash },
   { method: 'POST', path: '/api/trash/{name}/restore', needs: 'edit', handle: restoreFromTrash },
@@ -224,6 +231,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
       const { route, params } = found
       const name = params.name === undefined ? '' : parseName(params.name)
       const id = params.id === undefined ? 0 : parseId(params.id)
+      // Link ids are base64url: the raw segment is the id, or no id at all.
+      const linkId = params.link ?? ''
       let access: Context['access'] = null
       if (route.needs === 'admin') {
         const answer = deps.admin(req)
@@ -266,6 +275,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         log: docLog,
         name,
         id,
+        linkId,
         access,
         texts,
         authorizeOther: async (other, mode) => {

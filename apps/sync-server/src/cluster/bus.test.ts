@@ -28,6 +28,7 @@ describe('cluster messages', () => {
     for (const message of [
       { type: 'heartbeat', node: 'n3' },
       { type: 'leave', node: 'n3' },
+      { type: 'link-revoked', node: 'n3', link: 'Zm9vYmFy' },
     ] as const) {
       expect(decodeBusMessage(encodeBusMessage(message), null)).toEqual(message)
     }

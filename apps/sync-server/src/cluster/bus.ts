@@ -23,6 +23,8 @@ export type BusMessage =
   | { type: 'heartbeat'; node: string }
   /** The sender is shutting down: its users' awareness is gone. */
   | { type: 'leave'; node: string }
+  /** Share link `link` (its `jti`) is revoked (and stored so): close its connections. */
+  | { type: 'link-revoked'; node: string; link: string }
 
 export type DocMessage = Extract<BusMessage, { doc: string }>
 
@@ -59,7 +61,14 @@ export interface ClusterBus {
 /** Version of the encoding below; a message of another version is ignored. */
 const FORMAT = 0
 
-const types = ['update', 'awareness', 'awareness-query', 'heartbeat', 'leave'] as const
+const types = [
+  'update',
+  'awareness',
+  'awareness-query',
+  'heartbeat',
+  'leave',
+  'link-revoked',
+] as const
 
 /** The bytes of `message`, without its document (which the channel carries). */
 export function encodeBusMessage(message: BusMessage): Uint8Array {
@@ -76,6 +85,9 @@ export function encodeBusMessage(message: BusMessage): Uint8Array {
       encoding.writeUint8(encoder, message.userKey === undefined ? 0 : 1)
       encoding.writeVarString(encoder, message.userKey ?? '')
       encoding.writeVarUint8Array(encoder, message.update)
+      break
+    case 'link-revoked':
+      encoding.writeVarString(encoder, message.link)
       break
     default:
       break
@@ -96,6 +108,8 @@ export function decodeBusMessage(bytes: Uint8Array, doc: string | null): BusMess
     let message: BusMessage | null = null
     if (type === 'heartbeat' || type === 'leave') {
       message = { type, node }
+    } else if (type === 'link-revoked') {
+      message = { type, node, link: decoding.readVarString(decoder) }
     } else if (doc !== null) {
       if (type === 'update') {
         const seq = decoding.readVarUint(decoder)

@@ -13,7 +13,12 @@ const CONNECT_WAIT_MS = 5_000
  * reach Redis still starts (its documents come from PostgreSQL) and reports itself not ready
  * until it connects.
  */
-export async function startCluster(config: Config, store: DocStore, log: Logger): Promise<Cluster> {
+export async function startCluster(
+  config: Config,
+  store: DocStore,
+  log: Logger,
+  handlers: { linkRevoked?: (id: string) => void } = {},
+): Promise<Cluster> {
   if (!config.REDIS_URL) throw new Error('REDIS_URL is not set')
   // A restarted process is a new node, even with the same NODE_ID: its old users are gone.
   const nodeId = `${config.NODE_ID ?? randomBytes(4).toString('hex')}.${randomBytes(3).toString('hex')}`
@@ -30,6 +35,7 @@ export async function startCluster(config: Config, store: DocStore, log: Logger)
       heartbeatIntervalMs: config.CLUSTER_HEARTBEAT_MS,
       nodeTimeoutMs: config.CLUSTER_NODE_TIMEOUT_MS,
       checkIntervalMs: config.CLUSTER_CHECK_INTERVAL_MS,
+      ...handlers,
     },
     clusterLog,
   )

@@ -127,6 +127,8 @@ class SocketPeer implements Peer {
   lastMessageMs = Date.now()
   /** The code this server closed the connection with, if it did. */
   closedWith: number | undefined
+  /** The id of the share link the connection was opened with, if it was (for revocation). */
+  linkId: string | undefined
   /** What this connection may send. */
   readonly budget: Budget
   /** How long this connection was held back by its own budget, lately. */
@@ -347,8 +349,9 @@ export class WebSocketTransport {
     const name = parsed.name
     const access = await this.#options.authorize(req, name)
     if (!access.ok) return refuse(access.status, access.message)
-    // A token's name identifies its user; without one, the address stands in for the user.
-    const userKey = access.user ? `token:${access.user.name}` : `ip:${ip}`
+    // A token's subject (`sub:<sub>`, else one per token) identifies its user: two people
+    // called Sam are two users. Without a token, the address stands in for the user.
+    const userKey = access.subject ?? `ip:${ip}`
     // Only a token's user is held to a cooldown: an address may be a whole office.
     const cooldownMs = access.user ? this.#cooldowns.remainingMs(userKey) : 0
     if (cooldownMs > 0) {
@@ -377,7 +380,24 @@ export class WebSocketTransport {
         access.user,
         access.expiresAtMs,
       )
+      const peer = this.#peers.get(ws)
+      if (peer && access.linkId !== undefined) peer.linkId = access.linkId
     })
+  }
+
+  /**
+   * Closes every connection opened with one of the share links `ids` with 4403 (the links are
+   * revoked). Returns how many it closed.
+   */
+  closeLinks(ids: ReadonlySet<string>): number {
+    let closed = 0
+    for (const peer of this.#peers.values()) {
+      if (peer.linkId === undefined || !ids.has(peer.linkId)) continue
+      this.#log.info({ conn: peer.id, link: peer.linkId }, 'closing connection: link revoked')
+      peer.close(CloseCode.AccessRevoked, closeReason[CloseCode.AccessRevoked])
+      closed++
+    }
+    return closed
   }
 
   #connect(
