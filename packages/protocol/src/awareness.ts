@@ -25,8 +25,7 @@ export function decodeAwarenessUpdate(
   maxStateBytes: number = defaultLimits.maxAwarenessStateBytes,
   maxEntries: number = Number.POSITIVE_INFINITY,
 ): AwarenessEntry[] {
-  const fail = (why: string) =>
-    new ProtocolError('invalid-awareness', `awareness update ${why}`, CloseCode.InvalidPayload)
+  const fail = (why: string) => new ProtocolError('invalid-awareness', `awareness update ${why}`)
   const entries: AwarenessEntry[] = []
   try {
     const decoder = decoding.createDecoder(update)

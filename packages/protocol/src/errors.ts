@@ -1,4 +1,4 @@
-import type { CloseCode } from './close-codes.js'
+import { CloseCode } from './close-codes.js'
 
 /** Why a message could not be decoded. */
 export type ProtocolErrorKind =
@@ -19,8 +19,8 @@ export class ProtocolError extends Error {
   constructor(
     readonly kind: ProtocolErrorKind,
     message: string,
-    /** The close code a server answers this error with. */
-    readonly closeCode: CloseCode,
+    /** The close code a server answers this error with: 1007 unless the decoder says otherwise. */
+    readonly closeCode: CloseCode = CloseCode.InvalidPayload,
   ) {
     super(message)
   }

@@ -1,6 +1,5 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
 
 export {
@@ -62,7 +61,7 @@ export type Message =
   | { type: 'saved'; updateFrames: number }
 
 function malformed(kind: 'truncated' | 'trailing-bytes', what: string): ProtocolError {
-  return new ProtocolError(kind, `${what}`, CloseCode.InvalidPayload)
+  return new ProtocolError(kind, `${what}`)
 }
 
 /**
@@ -72,7 +71,7 @@ function malformed(kind: 'truncated' | 'trailing-bytes', what: string): Protocol
  */
 export function decodeMessage(frame: Uint8Array): Message {
   if (frame.length === 0) {
-    throw new ProtocolError('empty', 'empty message', CloseCode.InvalidPayload)
+    throw new ProtocolError('empty', 'empty message')
   }
   const decoder = decoding.createDecoder(frame)
   let message: Message
@@ -94,11 +93,7 @@ function readMessage(decoder: decoding.Decoder): Message {
     case MessageType.Sync: {
       const step = decoding.readVarUint(decoder)
       if (step !== SyncStep.Step1 && step !== SyncStep.Step2 && step !== SyncStep.Update) {
-        throw new ProtocolError(
-          'unknown-sync-step',
-          `unknown sync step ${step}`,
-          CloseCode.InvalidPayload,
-        )
+        throw new ProtocolError('unknown-sync-step', `unknown sync step ${step}`)
       }
       const payload = decoding.readVarUint8Array(decoder)
       switch (step) {
@@ -116,11 +111,7 @@ function readMessage(decoder: decoding.Decoder): Message {
     case MessageType.Auth: {
       const kind = decoding.readVarUint(decoder)
       if (kind !== AuthKind.PermissionDenied) {
-        throw new ProtocolError(
-          'unknown-message-type',
-          `unknown auth kind ${kind}`,
-          CloseCode.InvalidPayload,
-        )
+        throw new ProtocolError('unknown-message-type', `unknown auth kind ${kind}`)
       }
       return { type: 'auth-denied', reason: decoding.readVarString(decoder) }
     }
@@ -131,11 +122,7 @@ function readMessage(decoder: decoding.Decoder): Message {
     case MessageType.Saved:
       return { type: 'saved', updateFrames: decoding.readVarUint(decoder) }
     default:
-      throw new ProtocolError(
-        'unknown-message-type',
-        `unknown message type ${type}`,
-        CloseCode.InvalidPayload,
-      )
+      throw new ProtocolError('unknown-message-type', `unknown message type ${type}`)
   }
 }
 
@@ -227,7 +214,6 @@ export function validateStateVector(stateVector: Uint8Array): void {
     throw new ProtocolError(
       'invalid-update',
       `state vector does not decode: ${err instanceof Error ? err.message : String(err)}`,
-      CloseCode.InvalidPayload,
     )
   }
 }

@@ -1,7 +1,6 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { CloseCode } from './close-codes.js'
 import { ProtocolError } from './errors.js'
 
 // validateUpdate walks a v1 update the way Y.decodeUpdate reads it, but without building Item,
@@ -32,7 +31,7 @@ export function validateUpdate(update: Uint8Array): void {
   }
   if (problem === DECODE_WITH_YJS) validateUpdateByDecoding(update)
   else if (problem !== null) {
-    throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+    throw new ProtocolError('invalid-update', problem)
   }
 }
 
@@ -88,7 +87,7 @@ export function inspectUpdate(update: Uint8Array, visitor: UpdateVisitor): void 
   // The visitor has seen every struct; Yjs judges the subdocument's options.
   if (problem === DECODE_WITH_YJS) validateUpdateByDecoding(update)
   else if (problem !== null) {
-    throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+    throw new ProtocolError('invalid-update', problem)
   }
 }
 
@@ -127,7 +126,7 @@ export function validateUpdateWithStateVector(update: Uint8Array): Uint8Array {
     validateUpdateByDecoding(update)
     return Y.encodeStateVectorFromUpdate(update)
   }
-  if (problem !== null) throw new ProtocolError('invalid-update', problem, CloseCode.InvalidPayload)
+  if (problem !== null) throw new ProtocolError('invalid-update', problem)
   return stateVector.finish()
 }
 
@@ -199,7 +198,6 @@ export function validateUpdateByDecoding(update: Uint8Array): void {
       throw new ProtocolError(
         'invalid-update',
         `item ${struct.id.client}:${struct.id.clock} ${problem}`,
-        CloseCode.InvalidPayload,
       )
     }
   }
@@ -209,7 +207,6 @@ function doesNotDecode(err: unknown): ProtocolError {
   return new ProtocolError(
     'invalid-update',
     `update does not decode: ${err instanceof Error ? err.message : String(err)}`,
-    CloseCode.InvalidPayload,
   )
 }
 

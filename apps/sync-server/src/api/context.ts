@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { validateUpdate } from '@tandem/protocol'
-import type { Access, Authorize } from '../auth/access.js'
+import type { Access, Authorize, Refusal } from '../auth/access.js'
 import type { Revocations } from '../auth/revocations.js'
 import type { TokenSigner } from '../auth/tokens.js'
+import { errorCode } from '../error-map.js'
 import type { ApiLimits } from '../limits/api-limits.js'
 import type { Logger } from '../log.js'
-import { StorageBackpressureError, StoreClosedError } from '../persistence/group-commit.js'
 import type { DocStore, VersionInfo } from '../persistence/store.js'
 import { DocState } from '../rooms/doc-state.js'
-import { CorruptDocumentError, type Room } from '../rooms/room.js'
-import { DocumentOpenError, type Rooms } from '../rooms/rooms.js'
+import type { Room } from '../rooms/room.js'
+import type { Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
 import type { TextCache } from './text-cache.js'
 
@@ -41,9 +41,7 @@ export interface ApiDeps {
 }
 
 /** The answer of {@link ApiDeps.admin}. */
-export type AdminAccess =
-  | { ok: true }
-  | { ok: false; status: 401; code: 'admin_key_required'; message: string }
+export type AdminAccess = { ok: true } | Refusal<'admin_key_required'>
 
 /** What a route handler gets. */
 export interface Context {
@@ -121,17 +119,19 @@ export async function storedState(
 
 /** The API error for a failure of the rooms or the store, or `err` itself if it is none. */
 export function roomError(err: unknown): unknown {
-  if (err instanceof CorruptDocumentError) {
-    return new ApiError('document_corrupt', 'the stored document does not decode')
+  switch (errorCode(err)) {
+    case 'document_corrupt':
+      return new ApiError('document_corrupt', 'the stored document does not decode')
+    case 'document_open':
+      return new ApiError(
+        'document_open',
+        'the document is open (someone is connected to it); close it everywhere first',
+      )
+    case 'unavailable':
+      return err instanceof ApiError
+        ? err
+        : new ApiError('unavailable', 'storage cannot take this change now')
+    default:
+      return err
   }
-  if (err instanceof DocumentOpenError) {
-    return new ApiError(
-      'document_open',
-      'the document is open (someone is connected to it); close it everywhere first',
-    )
-  }
-  if (err instanceof StorageBackpressureError || err instanceof StoreClosedError) {
-    return new ApiError('unavailable', 'storage cannot take this change now')
-  }
-  return err
 }

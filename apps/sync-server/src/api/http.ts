@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { HttpError } from '../errors.js'
 import { ApiError } from './errors.js'
 
 const commonHeaders = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }
 
+/** The server's one JSON answer (the API's, `/healthz`, `/readyz`, refusals): never cached. */
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -28,7 +30,8 @@ export function sendText(res: ServerResponse, text: string): void {
   res.end(text)
 }
 
-export function sendError(res: ServerResponse, err: ApiError): void {
+/** Answers `err`'s status with `{ "error": code, "message": message }`. */
+export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: err.code, message: err.message }, err.headers)
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { type HttpErrorCode, statusOf } from '../errors.js'
 import { requestUrl } from '../request-url.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 
@@ -33,15 +34,29 @@ export type Access =
       /** The id (`jti`) of the share link the request carries, if it is one. */
       linkId?: string
     }
-  | { ok: false; status: 401 | 403; code: AccessError; message: string }
+  | Refusal<AccessError>
 
-export type AccessError =
+/** A refusal: a code of the server's catalogue (`../errors.ts`) and the status it gives. */
+export interface Refusal<Code extends HttpErrorCode> {
+  ok: false
+  status: number
+  code: Code
+  message: string
+}
+
+export type AccessError = Extract<
+  HttpErrorCode,
   | 'token_required'
   | 'token_invalid'
   | 'token_expired'
   | 'token_revoked'
   | 'token_wrong_document'
   | 'origin_not_allowed'
+>
+
+function refusal<Code extends HttpErrorCode>(code: Code, message: string): Refusal<Code> {
+  return { ok: false, status: statusOf(code), code, message }
+}
 
 /** Decides what `req` may do with document `name`. */
 export type Authorize = (req: IncomingMessage, name: string) => Promise<Access>
@@ -74,35 +89,22 @@ export function createAuthorize(
     const token = requestToken(req)
     if (token === undefined) {
       if (mode === 'open') return { ok: true, mode: 'edit' }
-      return { ok: false, status: 401, code: 'token_required', message: 'a token is required' }
+      return refusal('token_required', 'a token is required')
     }
     let claims: Awaited<ReturnType<TokenSigner['verify']>>
     try {
       claims = await signer.verify(token)
     } catch (err) {
       const expired = err instanceof InvalidTokenError && err.reason === 'expired'
-      return {
-        ok: false,
-        status: 401,
-        code: expired ? 'token_expired' : 'token_invalid',
-        message: expired ? 'the token has expired' : 'the token is not valid',
-      }
+      return expired
+        ? refusal('token_expired', 'the token has expired')
+        : refusal('token_invalid', 'the token is not valid')
     }
     if (claims.jti !== undefined && isRevoked(claims.jti)) {
-      return {
-        ok: false,
-        status: 401,
-        code: 'token_revoked',
-        message: 'this link has been revoked',
-      }
+      return refusal('token_revoked', 'this link has been revoked')
     }
     if (!tokenCovers(claims, name)) {
-      return {
-        ok: false,
-        status: 403,
-        code: 'token_wrong_document',
-        message: 'the token is for another document',
-      }
+      return refusal('token_wrong_document', 'the token is for another document')
     }
     const subject =
       claims.sub !== undefined
@@ -142,15 +144,11 @@ export function secretMatches(given: string | undefined, secret: string): boolea
 export function createAdmin(
   mode: 'open' | 'token',
   adminKey: string | undefined,
-): (
-  req: IncomingMessage,
-) => { ok: true } | { ok: false; status: 401; code: 'admin_key_required'; message: string } {
-  const refused = {
-    ok: false,
-    status: 401,
-    code: 'admin_key_required',
-    message: adminKey ? 'this needs the admin key' : 'token mode: set ADMIN_KEY to use this',
-  } as const
+): (req: IncomingMessage) => { ok: true } | Refusal<'admin_key_required'> {
+  const refused = refusal(
+    'admin_key_required',
+    adminKey ? 'this needs the admin key' : 'token mode: set ADMIN_KEY to use this',
+  )
   return (req) => {
     if (adminKey) return secretMatches(bearerToken(req), adminKey) ? { ok: true } : refused
     return mode === 'open' ? { ok: true } : refused

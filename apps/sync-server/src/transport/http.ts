@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Registry } from 'prom-client'
+import { sendError, sendJson } from '../api/http.js'
 import type { ApiHandler } from '../api/routes.js'
 import { bearerToken, secretMatches } from '../auth/access.js'
+import { HttpError, statusOf } from '../errors.js'
 import type { Logger } from '../log.js'
 import { requestUrl } from '../request-url.js'
 import { createStaticHandler } from './static.js'
@@ -21,14 +23,8 @@ export interface HttpOptions {
   hostAllowed: (req: IncomingMessage) => boolean
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  })
-  res.end(text)
+function sendNotFound(res: ServerResponse): void {
+  sendError(res, new HttpError('not_found', 'no such route'))
 }
 
 /**
@@ -45,7 +41,7 @@ export function createRequestHandler(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req)
     if (!url) {
-      sendJson(res, 400, { error: 'bad_request', message: 'invalid request target' })
+      sendError(res, new HttpError('bad_request', 'invalid request target'))
       return
     }
     const { pathname } = url
@@ -54,10 +50,13 @@ export function createRequestHandler(
         { method: req.method, path: pathname, host: req.headers.host },
         'request refused: unknown Host',
       )
-      sendJson(res, 421, {
-        error: 'misdirected_request',
-        message: 'this server does not answer to that Host name (see ALLOWED_HOSTS)',
-      })
+      sendError(
+        res,
+        new HttpError(
+          'misdirected_request',
+          'this server does not answer to that Host name (see ALLOWED_HOSTS)',
+        ),
+      )
       return
     }
     if (pathname === '/healthz') {
@@ -68,14 +67,14 @@ export function createRequestHandler(
       const ready = options.readiness()
       sendJson(
         res,
-        ready.ok ? 200 : 503,
+        ready.ok ? 200 : statusOf('unavailable'),
         ready.ok ? { status: 'ready' } : { status: 'unavailable', reason: ready.reason },
       )
       return
     }
     if (pathname === '/metrics') {
       if (options.metricsToken && !secretMatches(bearerToken(req), options.metricsToken)) {
-        sendJson(res, 401, { error: 'unauthorized', message: 'metrics need the metrics token' })
+        sendError(res, new HttpError('unauthorized', 'metrics need the metrics token'))
         return
       }
       const text = await options.metrics.metrics()
@@ -87,7 +86,7 @@ export function createRequestHandler(
       return
     }
     if (pathname.startsWith('/api/')) {
-      if (!(await options.api(req, res, pathname))) sendJson(res, 404, { error: 'not_found' })
+      if (!(await options.api(req, res, pathname))) sendNotFound(res)
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -98,14 +97,14 @@ export function createRequestHandler(
       await serveStatic(req, res, pathname)
       return
     }
-    sendJson(res, 404, { error: 'not_found' })
+    sendNotFound(res)
   }
 
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // The path alone: the query may carry `?token=`.
       log.error({ err, method: req.method, path: requestUrl(req)?.pathname }, 'request failed')
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal' })
+      if (!res.headersSent) sendError(res, new HttpError('internal', 'the server failed'))
       else res.destroy()
     })
   }

@@ -4,6 +4,7 @@ import { CloseCode, closeReason, parseDocName } from '@tandem/protocol'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Authorize, Identity } from '../auth/access.js'
 import type { HostPolicy } from '../auth/hosts.js'
+import { type HttpErrorCode, statusOf } from '../errors.js'
 import {
   Cooldowns,
   Counter,
@@ -319,54 +320,62 @@ export class WebSocketTransport {
     socket.on('error', (err) => this.#log.debug({ err }, 'upgrade socket error'))
     this.#upgrade(req, socket, head).catch((err: unknown) => {
       this.#log.error({ err }, 'upgrade failed')
-      rejectUpgrade(socket, 503, 'try again later')
+      rejectUpgrade(socket, statusOf('unavailable'), 'try again later')
     })
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ip = clientKey(req, this.#options.trustedProxyHops)
-    const refuse = (status: number, reason: string, headers?: Record<string, string>) => {
-      this.#log.info({ ip, status, reason }, 'upgrade refused')
+    const refuse = (code: HttpErrorCode, reason: string, headers?: Record<string, string>) => {
+      const status = statusOf(code)
+      this.#log.info({ ip, status, code, reason }, 'upgrade refused')
       this.#options.metrics.upgradesRefused.labels(String(status)).inc()
       rejectUpgrade(socket, status, reason, headers)
     }
     if (!this.#options.hosts.hostAllowed(req)) {
-      return refuse(421, 'this server does not answer to that Host name (ALLOWED_HOSTS)')
+      return refuse(
+        'misdirected_request',
+        'this server does not answer to that Host name (ALLOWED_HOSTS)',
+      )
     }
     if (!this.#options.hosts.originAllowed(req)) {
-      return refuse(403, 'origin not allowed')
+      return refuse('origin_not_allowed', 'origin not allowed')
     }
     const waitMs = this.#upgrades.take(ip)
     if (waitMs > 0) {
-      return refuse(429, 'too many connection attempts', {
+      return refuse('rate_limited', 'too many connection attempts', {
         'Retry-After': String(Math.ceil(waitMs / 1000)),
       })
     }
     const url = requestUrl(req)
-    if (!url) return refuse(400, 'invalid request target')
+    if (!url) return refuse('bad_request', 'invalid request target')
     const parsed = parseDocName(url.pathname.slice(1))
-    if (!parsed.ok) return refuse(400, `invalid document name (${parsed.problem})`)
+    if (!parsed.ok) return refuse('invalid_name', `invalid document name (${parsed.problem})`)
     const name = parsed.name
     const access = await this.#options.authorize(req, name)
-    if (!access.ok) return refuse(access.status, access.message)
+    if (!access.ok) return refuse(access.code, access.message)
     // A token's subject (`sub:<sub>`, else one per token) identifies its user: two people
     // called Sam are two users. Without a token, the address stands in for the user.
     const userKey = access.subject ?? `ip:${ip}`
     // Only a token's user is held to a cooldown: an address may be a whole office.
     const cooldownMs = access.user ? this.#cooldowns.remainingMs(userKey) : 0
     if (cooldownMs > 0) {
-      return refuse(429, 'rate limit abused recently; try again later', {
+      return refuse('rate_limited', 'rate limit abused recently; try again later', {
         'Retry-After': String(Math.ceil(cooldownMs / 1000)),
       })
     }
     if (this.#perIp.get(ip) >= this.#options.maxConnectionsPerIp) {
-      return refuse(429, 'too many connections from this address', { 'Retry-After': '10' })
+      return refuse('rate_limited', 'too many connections from this address', {
+        'Retry-After': '10',
+      })
     }
     if (this.#perDoc.get(name) >= this.#options.maxConnectionsPerDoc) {
-      return refuse(429, 'too many connections to this document', { 'Retry-After': '10' })
+      return refuse('rate_limited', 'too many connections to this document', {
+        'Retry-After': '10',
+      })
     }
     if (this.#perDoc.get(name) === 0 && this.#rooms.size >= this.#options.maxLoadedDocs) {
-      return refuse(503, 'too many documents open', { 'Retry-After': '30' })
+      return refuse('unavailable', 'too many documents open', { 'Retry-After': '30' })
     }
     if (socket.destroyed) return
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
