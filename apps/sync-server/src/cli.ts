@@ -21,6 +21,9 @@ Commands:
         [--prefix]           NAME is a prefix: the token opens NAME and every document under
                              NAME/ (whole segments: team opens team/x, not teammate)
         [--mode edit|view]   what the token allows (default: edit)
+        [--sub SUBJECT]      who the holder is, the same in all of one person's tokens (an
+                             account id): presence and budgets key on it, not on the name;
+                             without it the token is a subject of its own
         [--name NAME]        display name stamped into the user's presence
         [--color #RRGGBB]    colour stamped into the user's presence
         [--ttl SECONDS]      lifetime (default: 86400)
@@ -44,6 +47,7 @@ async function token(args: string[]): Promise<void> {
       doc: { type: 'string' },
       prefix: { type: 'boolean', default: false },
       mode: { type: 'string', default: 'edit' },
+      sub: { type: 'string' },
       name: { type: 'string' },
       color: { type: 'string' },
       ttl: { type: 'string', default: '86400' },
@@ -71,6 +75,9 @@ async function token(args: string[]): Promise<void> {
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new UsageError('token: --ttl must be a positive number of seconds')
   }
+  if (values.sub !== undefined && (values.sub.trim() === '' || values.sub.length > 200)) {
+    throw new UsageError('token: --sub must be 1-200 characters')
+  }
   if (values.color !== undefined && !/^#[0-9a-fA-F]{6}$/.test(values.color)) {
     throw new UsageError('token: --color must look like #RRGGBB')
   }
@@ -80,6 +87,7 @@ async function token(args: string[]): Promise<void> {
     {
       ...(values.prefix ? { prefix: checked.name } : { doc: checked.name }),
       mode: values.mode,
+      ...(values.sub !== undefined ? { sub: values.sub } : {}),
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.color !== undefined ? { color: values.color } : {}),
     },

@@ -81,6 +81,7 @@ describe('the tandem CLI', () => {
       // T34: a prefix is whole segments of a name; the empty prefix does not exist.
       ['token', '--prefix', '--doc', '/'],
       ['token', '--prefix', '--doc', 'a//b'],
+      ['token', '--doc', 'a', '--sub', ' '],
     ]) {
       const result = await run(args)
       expect(result.code, args.join(' ')).toBe(2)
@@ -95,7 +96,19 @@ describe('the tandem CLI', () => {
     dir = tempDir()
     const secret = 'a-secret-of-at-least-thirty-two-chars'
     const result = await run(
-      ['token', '--doc', 'notes', '--mode', 'view', '--name', 'Ada', '--ttl', '60'],
+      [
+        'token',
+        '--doc',
+        'notes',
+        '--mode',
+        'view',
+        '--sub',
+        'ada-1',
+        '--name',
+        'Ada',
+        '--ttl',
+        '60',
+      ],
       {
         AUTH_SECRET: secret,
         DATA_DIR: dir.path,
@@ -105,7 +118,7 @@ describe('the tandem CLI', () => {
     const claims = await new TokenSigner(new TextEncoder().encode(secret)).verify(
       result.stdout.trim(),
     )
-    expect(claims).toMatchObject({ doc: 'notes', mode: 'view', name: 'Ada' })
+    expect(claims).toMatchObject({ doc: 'notes', mode: 'view', sub: 'ada-1', name: 'Ada' })
   })
 
   it('O6: in token mode the server-wide routes need ADMIN_KEY, which also opens every document', async () => {
