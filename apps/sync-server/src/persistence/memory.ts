@@ -1,4 +1,3 @@
-import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -163,14 +162,12 @@ export class MemoryStore implements DocStore {
     return found ? { ...withoutBytes(found), bytes: found.bytes.slice() } : null
   }
 
-  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+  async deleteVersions(name: string, ids: readonly number[]): Promise<number> {
     const list = this.#versions.get(name) ?? []
-    const doomed = new Set(versionsToPrune(list, policy, nowMs))
-    this.#versions.set(
-      name,
-      list.filter((v) => !doomed.has(v.id)),
-    )
-    return doomed.size
+    const doomed = new Set(ids)
+    const kept = list.filter((v) => !doomed.has(v.id))
+    this.#versions.set(name, kept)
+    return list.length - kept.length
   }
 
   /** Whether a document or a version is stored as `name`. */

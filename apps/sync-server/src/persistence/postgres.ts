@@ -4,7 +4,6 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -597,12 +596,9 @@ export class PostgresStore implements DocStore {
     return row ? { ...versionInfo(row), bytes: row.data } : null
   }
 
-  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
-    // Without a lock: whatever several servers prune at once, none deletes the newest version of
-    // a period, since none has seen a newer one there.
-    const doomed = versionsToPrune(await this.listVersions(name), policy, nowMs)
-    if (doomed.length === 0) return 0
-    const { rowCount } = await this.#pool.query(this.#sql.deleteVersions, [name, doomed])
+  async deleteVersions(name: string, ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0
+    const { rowCount } = await this.#pool.query(this.#sql.deleteVersions, [name, ids])
     return rowCount ?? 0
   }
 

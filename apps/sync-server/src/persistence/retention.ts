@@ -1,4 +1,4 @@
-import type { VersionInfo } from './store.js'
+import type { DocStore, VersionInfo } from './store.js'
 
 const HOUR_MS = 60 * 60 * 1000
 const DAY_MS = 24 * HOUR_MS
@@ -64,4 +64,19 @@ export function versionsToPrune(
     for (const ms of periods) taken.add(`${ms}:${Math.floor(version.createdAtMs / ms)}`)
   }
   return doomed.sort((a, b) => a - b)
+}
+
+/**
+ * Deletes the versions of `name` that `policy` does not keep at `nowMs`; resolves with how many
+ * were deleted. Without a lock: whatever several servers prune at once, none deletes the newest
+ * version of a period, since none has seen a newer one there.
+ */
+export async function pruneVersions(
+  store: Pick<DocStore, 'listVersions' | 'deleteVersions'>,
+  name: string,
+  policy: RetentionPolicy,
+  nowMs = Date.now(),
+): Promise<number> {
+  const doomed = versionsToPrune(await store.listVersions(name), policy, nowMs)
+  return doomed.length === 0 ? 0 : store.deleteVersions(name, doomed)
 }

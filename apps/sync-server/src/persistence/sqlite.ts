@@ -6,7 +6,6 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { type RetentionPolicy, versionsToPrune } from './retention.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -254,7 +253,7 @@ export class SqliteStore implements DocStore {
   >
   readonly #selectVersions: Database.Statement<[string], VersionRow>
   readonly #selectVersion: Database.Statement<[string, number], VersionRow & { data: Buffer }>
-  readonly #deleteVersion: Database.Statement<[number]>
+  readonly #deleteVersion: Database.Statement<[string, number]>
   readonly #exists: Database.Statement<[string, string], { found: number }>
   readonly #moveDocument: Database.Statement<[string, string]>
   readonly #moveSnapshot: Database.Statement<[string, string]>
@@ -330,7 +329,7 @@ export class SqliteStore implements DocStore {
     this.#selectVersion = this.#db.prepare(
       `SELECT ${versionColumns}, data FROM versions WHERE doc = ? AND id = ?`,
     )
-    this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE id = ?')
+    this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE doc = ? AND id = ?')
     this.#exists = this.#db.prepare(
       `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
            OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
@@ -613,11 +612,11 @@ export class SqliteStore implements DocStore {
     return row ? { ...versionInfo(row), bytes: row.data } : null
   }
 
-  async pruneVersions(name: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+  async deleteVersions(name: string, ids: readonly number[]): Promise<number> {
     return this.#db.transaction(() => {
-      const doomed = versionsToPrune(this.#selectVersions.all(name).map(versionInfo), policy, nowMs)
-      for (const id of doomed) this.#deleteVersion.run(id)
-      return doomed.length
+      let deleted = 0
+      for (const id of ids) deleted += this.#deleteVersion.run(name, id).changes
+      return deleted
     })()
   }
 

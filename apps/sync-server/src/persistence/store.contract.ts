@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { defaultRetention, versionsToPrune } from './retention.js'
+import { defaultRetention, pruneVersions, versionsToPrune } from './retention.js'
 import type { DocStore, LinkRecord, NewVersion, SetAsideUpdate } from './store.js'
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
@@ -273,16 +273,18 @@ export function describeStoreContract(
       for (const [kind, age] of ages) {
         saved.push(await store.saveVersion('doc', versionOf(kind, now - age, { kind })))
       }
-      await store.saveVersion('elsewhere', versionOf('old', 1))
+      const elsewhere = await store.saveVersion('elsewhere', versionOf('old', 1))
       const expected = versionsToPrune(saved, defaultRetention, now)
       // The expired import, and the older auto version of each pair in one day and in one hour.
       expect(expected).toEqual([saved[1]!.id, saved[3]!.id, saved[6]!.id])
-      expect(await store.pruneVersions('doc', defaultRetention, now)).toBe(3)
+      // Another document's version id is not this document's to delete.
+      expect(await store.deleteVersions('doc', [elsewhere.id])).toBe(0)
+      expect(await pruneVersions(store, 'doc', defaultRetention, now)).toBe(3)
       const left = (await store.listVersions('doc')).map((v) => v.id)
       expect(left.sort((x, y) => x - y)).toEqual(
         saved.map((v) => v.id).filter((id) => !expected.includes(id)),
       )
-      expect(await store.pruneVersions('doc', defaultRetention, now)).toBe(0)
+      expect(await pruneVersions(store, 'doc', defaultRetention, now)).toBe(0)
       expect(await store.listVersions('elsewhere')).toHaveLength(1)
     })
 

@@ -1,5 +1,3 @@
-import type { RetentionPolicy } from './retention.js'
-
 /**
  * What is stored for one document: a snapshot and the updates appended after it. Sequence
  * numbers are contiguous, so `updates` are numbered `lastSeq - updates.length + 1` to `lastSeq`
@@ -164,10 +162,11 @@ export interface DocStore {
   /** Version `id` of document `name`, or `null` if it has no such version. */
   loadVersion(name: string, id: number): Promise<Version | null>
   /**
-   * Deletes the versions of `name` that `policy` does not keep at time `nowMs` (see
-   * `versionsToPrune`); resolves with how many were deleted.
+   * Deletes the versions `ids` of `name` (ids of another document's versions are left alone);
+   * resolves with how many were deleted. The retention policy that chooses them is the caller's
+   * (`pruneVersions` in retention.ts).
    */
-  pruneVersions(name: string, policy: RetentionPolicy, nowMs?: number): Promise<number>
+  deleteVersions(name: string, ids: readonly number[]): Promise<number>
   /**
    * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions and
    * set-aside updates move together in one transaction. `not_found` if nothing is stored as

@@ -1,7 +1,7 @@
 import type { AwarenessEntry } from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { Logger } from '../log.js'
-import { defaultRetention, type RetentionPolicy } from '../persistence/retention.js'
+import { defaultRetention, pruneVersions, type RetentionPolicy } from '../persistence/retention.js'
 import type { DocStore, VersionInfo, VersionKind } from '../persistence/store.js'
 import type { Peer } from './peer.js'
 import { TEXT_NAME, withDoc } from './text.js'
@@ -257,9 +257,9 @@ export class History {
         { version: version.id, kind, authors: version.authors.length },
         'version saved',
       )
-      await this.#store
-        .pruneVersions(name, this.#options.versionRetention)
-        .catch((err: unknown) => this.#log.error({ err }, 'pruning versions failed'))
+      await pruneVersions(this.#store, name, this.#options.versionRetention).catch((err: unknown) =>
+        this.#log.error({ err }, 'pruning versions failed'),
+      )
       return { version, created: true }
     } catch (err) {
       // Not saved: the stretch goes on, and the next attempt waits a quiet period.
