@@ -10,7 +10,7 @@ interface ClientState<Owner> {
 }
 
 /** How long a removed client is remembered: y-protocols' awareness timeout. */
-const TOMBSTONE_MS = 30_000
+export const TOMBSTONE_MS = 30_000
 
 /**
  * The awareness (presence, cursors) of one room, kept as JSON text: the server relays states
@@ -40,21 +40,29 @@ export class AwarenessTable<Owner> {
   /**
    * Applies `entries` sent by `owner` and returns those that changed something. A client id
    * belongs to the connection that sent it; another connection's entries for it are dropped
-   * unless `mayTakeOver(currentOwner, entry)` (the owner is gone, or it is the same user
-   * reconnecting). A state that would make `owner` own more than `maxOwned` present clients,
+   * unless `mayTakeOver(currentOwner, entry, removedMs)` (the owner is gone, or it is the same
+   * user reconnecting); `removedMs` is when the client left, `null` while it is present. A state that would make `owner` own more than `maxOwned` present clients,
    * or the room hold more than its `maxClients`, is dropped.
    */
   apply(
     entries: AwarenessEntry[],
     owner: Owner,
-    mayTakeOver: (current: Owner, entry: AwarenessEntry) => boolean = () => true,
+    mayTakeOver: (
+      current: Owner,
+      entry: AwarenessEntry,
+      removedMs: number | null,
+    ) => boolean = () => true,
     maxOwned = Number.POSITIVE_INFINITY,
   ): AwarenessEntry[] {
     this.#forgetRemoved(Date.now())
     const applied: AwarenessEntry[] = []
     for (const entry of entries) {
       const current = this.#clients.get(entry.clientId)
-      if (current !== undefined && current.owner !== owner && !mayTakeOver(current.owner, entry)) {
+      if (
+        current !== undefined &&
+        current.owner !== owner &&
+        !mayTakeOver(current.owner, entry, current.state === null ? current.removedMs : null)
+      ) {
         continue
       }
       const newer =

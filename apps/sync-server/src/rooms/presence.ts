@@ -7,7 +7,7 @@ import {
 import type { Identity } from '../auth/access.js'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
-import { AwarenessTable } from './awareness.js'
+import { AwarenessTable, TOMBSTONE_MS } from './awareness.js'
 import { RemoteOwner, type RoomLink } from './link.js'
 import type { Peer } from './peer.js'
 
@@ -64,13 +64,23 @@ function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntr
 }
 
 /**
+ * Whether the client ids of `owner`, which left at `removedMs`, are still reserved for its user
+ * (one with the same `userKey`): for the awareness timeout after they left.
+ */
+function reserved(owner: { userKey?: string | undefined }, removedMs: number | null): boolean {
+  return owner.userKey !== undefined && removedMs !== null && Date.now() - removedMs < TOMBSTONE_MS
+}
+
+/**
  * A room's presence (cursors, names): the awareness states of its peers and of other servers'
  * connections, relayed as JSON text without parsing them into objects (SPEC A1–A4, U5–U7).
  *
  * A client id belongs to the connection that last sent a state for it. Another connection of
  * this server takes it over only if the owner is gone or is the same user (a tab reconnecting);
- * another server's connection, only if the owner here is gone or is the same user. Only its
- * owner removes a client.
+ * another server's connection, only if the owner here is gone or is the same user. A gone
+ * owner's client ids stay reserved for the same user for the awareness timeout (30 s), so that
+ * nobody else takes them over and the user's reconnecting tab is not refused (SPEC T42). Only
+ * its owner removes a client.
  */
 export class Presence {
   readonly #table: AwarenessTable<Peer | RemoteOwner>
@@ -124,9 +134,10 @@ export class Presence {
     const applied = this.#table.apply(
       entries,
       peer,
-      (owner) =>
-        (owner instanceof RemoteOwner ? owner.gone : !this.#host.has(owner)) ||
-        (owner.userKey !== undefined && owner.userKey === peer.userKey),
+      (owner, _entry, removedMs) =>
+        (owner.userKey !== undefined && owner.userKey === peer.userKey) ||
+        ((owner instanceof RemoteOwner ? owner.gone : !this.#host.has(owner)) &&
+          !reserved(owner, removedMs)),
       this.#options.maxAwarenessClientsPerConnection,
     )
     if (applied.length === 0) return
@@ -163,11 +174,11 @@ export class Presence {
     const applied = this.#table.apply(
       entries,
       owner,
-      (current, entry) =>
+      (current, entry, removedMs) =>
         entry.state !== null &&
         (current instanceof RemoteOwner ||
-          !this.#host.has(current) ||
-          (current.userKey !== undefined && current.userKey === owner.userKey)),
+          (current.userKey !== undefined && current.userKey === owner.userKey) ||
+          (!this.#host.has(current) && !reserved(current, removedMs))),
     )
     if (applied.length > 0) this.#host.broadcast(encodeAwareness(encodeAwarenessUpdate(applied)))
   }
