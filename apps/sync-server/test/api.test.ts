@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { VersionJson } from '@tandem/protocol'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { VersionJson } from '../src/api/context.js'
 import { createApiHandler } from '../src/api/routes.js'
 import type { Tandem } from '../src/app.js'
 import type { Authorize } from '../src/auth/access.js'

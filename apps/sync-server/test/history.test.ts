@@ -1,5 +1,5 @@
+import type { VersionJson } from '@tandem/protocol'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { VersionJson } from '../src/api/context.js'
 import type { Tandem } from '../src/app.js'
 import { type Client, connectClient, startServer, synced, tempDir } from './helpers.js'
 

@@ -1,3 +1,20 @@
+export type {
+  AccessMode,
+  ApiErrorJson,
+  DeletedJson,
+  DocumentJson,
+  DocumentListJson,
+  ImportedJson,
+  NamedJson,
+  RestoredJson,
+  TokenClaims,
+  TrashedDocumentJson,
+  TrashListJson,
+  VersionJson,
+  VersionKind,
+  VersionListJson,
+  VersionTextJson,
+} from './api.js'
 export {
   type AwarenessEntry,
   decodeAwarenessUpdate,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { validateUpdate } from '@tandem/protocol'
+import { type VersionJson, validateUpdate } from '@tandem/protocol'
 import type { Access, Authorize, Refusal } from '../auth/access.js'
 import type { Revocations } from '../auth/revocations.js'
 import type { TokenSigner } from '../auth/tokens.js'
@@ -72,17 +72,6 @@ export interface Context {
    * unloaded and kept from loading (see `Rooms.whileUnloaded`).
    */
   unloaded<T>(others: readonly string[], fn: () => Promise<T>): Promise<T>
-}
-
-/** A version as the API shows it. */
-export interface VersionJson {
-  id: number
-  /** ISO 8601. */
-  createdAt: string
-  kind: VersionInfo['kind']
-  label: string | null
-  authors: string[]
-  textLength: number
 }
 
 export function versionJson(v: VersionInfo): VersionJson {

@@ -1,4 +1,10 @@
-import { validateDocName } from '@tandem/protocol'
+import {
+  type DeletedJson,
+  type DocumentListJson,
+  type ImportedJson,
+  type NamedJson,
+  validateDocName,
+} from '@tandem/protocol'
 import { isEmptyUpdate } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
@@ -27,9 +33,9 @@ export async function listDocuments({ res, deps }: Context): Promise<void> {
       updatedAt: new Date(d.updatedAtMs).toISOString(),
       storedBytes: d.storedBytes,
       // Connections to this server; with several servers, each counts its own.
-      connected: connected[i],
+      connected: connected[i] ?? 0,
     })),
-  })
+  } satisfies DocumentListJson)
 }
 
 /**
@@ -95,7 +101,7 @@ export async function putText(ctx: Context): Promise<void> {
     ok: true,
     textLength: text.length,
     version: version && versionJson(version),
-  })
+  } satisfies ImportedJson)
 }
 
 /**
@@ -116,7 +122,7 @@ export async function deleteDocument(ctx: Context): Promise<void> {
     deletedAt: new Date(deletedAtMs).toISOString(),
     purgeAt: new Date(deletedAtMs + retentionDays * DAY_MS).toISOString(),
     retentionDays,
-  })
+  } satisfies DeletedJson)
 }
 
 /**
@@ -150,5 +156,5 @@ export async function renameDocument(ctx: Context): Promise<void> {
   if (outcome === 'not_found') throw new ApiError('not_found', 'no such document')
   if (outcome === 'name_taken') throw new ApiError('name_taken', 'a document of that name exists')
   ctx.log.info({ to }, 'document renamed')
-  sendJson(ctx.res, 200, { ok: true, name: to })
+  sendJson(ctx.res, 200, { ok: true, name: to } satisfies NamedJson)
 }

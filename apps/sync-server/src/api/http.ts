@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ApiErrorJson } from '@tandem/protocol'
 import type { HttpError } from '../errors.js'
 import { ApiError } from './errors.js'
 
@@ -32,7 +33,8 @@ export function sendText(res: ServerResponse, text: string): void {
 
 /** Answers `err`'s status with `{ "error": code, "message": message }`. */
 export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: err.code, message: err.message }, err.headers)
+  const body: ApiErrorJson = { error: err.code, message: err.message }
+  sendJson(res, err.status, body, err.headers)
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { NamedJson, TrashListJson } from '@tandem/protocol'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import type { Context } from './context.js'
 import { ApiError } from './errors.js'
@@ -17,7 +18,7 @@ export async function listTrash({ res, deps }: Context): Promise<void> {
       updatedAt: new Date(t.updatedAtMs).toISOString(),
       storedBytes: t.storedBytes,
     })),
-  })
+  } satisfies TrashListJson)
 }
 
 /**
@@ -39,5 +40,5 @@ export async function restoreFromTrash(ctx: Context): Promise<void> {
   if (outcome === 'not_found') throw new ApiError('not_found', 'no such document in the trash')
   if (outcome === 'name_taken') throw new ApiError('name_taken', 'a document of that name exists')
   ctx.log.info('document restored from the trash')
-  sendJson(ctx.res, 200, { ok: true, name: ctx.name })
+  sendJson(ctx.res, 200, { ok: true, name: ctx.name } satisfies NamedJson)
 }

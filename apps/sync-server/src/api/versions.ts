@@ -1,3 +1,4 @@
+import type { RestoredJson, VersionListJson, VersionTextJson } from '@tandem/protocol'
 import { isEmptyUpdate } from '../rooms/doc-state.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
 import { type Context, versionJson } from './context.js'
@@ -17,7 +18,7 @@ export async function listVersions({ res, deps, name }: Context): Promise<void> 
   if (versions.length === 0 && (await deps.store.load(name)) === null) {
     throw new ApiError('not_found', 'no such document')
   }
-  sendJson(res, 200, { versions: versions.map(versionJson) })
+  sendJson(res, 200, { versions: versions.map(versionJson) } satisfies VersionListJson)
 }
 
 /** `POST /api/docs/{name}/versions` with `{ "label": "..." }`: a named version of the text now. */
@@ -48,7 +49,10 @@ export async function createVersion(ctx: Context): Promise<void> {
 export async function getVersion({ res, deps, name, id }: Context): Promise<void> {
   const version = await deps.store.loadVersion(name, id)
   if (!version) throw new ApiError('not_found', 'no such version')
-  sendJson(res, 200, { version: versionJson(version), text: textOf(version.bytes) })
+  sendJson(res, 200, {
+    version: versionJson(version),
+    text: textOf(version.bytes),
+  } satisfies VersionTextJson)
 }
 
 /**
@@ -70,5 +74,9 @@ export async function restoreVersion(ctx: Context): Promise<void> {
     return saved.version
   })
   ctx.log.info({ restored: version.id, version: before.id }, 'version restored')
-  sendJson(ctx.res, 200, { ok: true, version: versionJson(before), textLength: text.length })
+  sendJson(ctx.res, 200, {
+    ok: true,
+    version: versionJson(before),
+    textLength: text.length,
+  } satisfies RestoredJson)
 }

@@ -1,22 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import type { AccessMode } from '@tandem/protocol'
 import { type HttpErrorCode, statusOf } from '../errors.js'
 import { requestUrl } from '../request-url.js'
+import type { Identity } from '../rooms/peer.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 
-/** What a request may do with a document. */
-export type AccessMode = 'view' | 'edit'
-
-/**
- * Who the token says the user is: a name it vouches for (stamped into the user's presence) and
- * the stable subject it names.
- */
-export interface Identity {
-  name: string
-  color?: string
-  /** The token's subject key (see `Access.subject`): two people called Sam are two subjects. */
-  subject?: string
-}
+export type { AccessMode, Identity }
 
 /** The outcome of an access check: allowed with a mode, or refused with an HTTP status. */
 export type Access =

@@ -1,35 +1,10 @@
-import { validateDocName } from '@tandem/protocol'
+import { type TokenClaims, validateDocName } from '@tandem/protocol'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { AccessMode } from './access.js'
 
 const ISSUER = 'tandem'
 const ALGORITHM = 'HS256'
 
-/** What a token grants. */
-export interface TokenClaims {
-  /**
-   * The document it opens, exactly, or the documents under `prefix`, matched by whole path
-   * segments: `team` opens `team` and `team/notes`, not `teammate`. An empty prefix is refused
-   * (the admin key is the way to reach every document).
-   */
-  doc?: string
-  prefix?: string
-  mode: AccessMode
-  /**
-   * The stable subject: who the token's holder is, the same in every token of one person (an
-   * account id, an email address). Presence ownership and per-token budgets key on it; a token
-   * without one is its own subject.
-   */
-  sub?: string
-  /** Display name and colour the server stamps into this user's presence. */
-  name?: string
-  color?: string
-  /**
-   * The id of a share link (`POST /api/docs/{name}/links`): the server records it, lists it
-   * and can revoke it. Tokens without one (minted by the CLI) cannot be revoked.
-   */
-  jti?: string
-}
+export type { TokenClaims }
 
 /** A verified token's claims and its expiry. */
 export interface VerifiedToken extends TokenClaims {

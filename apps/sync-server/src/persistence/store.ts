@@ -1,3 +1,5 @@
+import type { VersionKind } from '@tandem/protocol'
+
 /**
  * What is stored for one document: a snapshot and the updates appended after it. Sequence
  * numbers are contiguous, so `updates` are numbered `lastSeq - updates.length + 1` to `lastSeq`
@@ -21,8 +23,7 @@ export interface DocumentInfo {
   storedBytes: number
 }
 
-/** Why a version was saved. */
-export type VersionKind = 'auto' | 'named' | 'restore' | 'import'
+export type { VersionKind }
 
 /** A version without its bytes: what {@link DocStore.listVersions} returns. */
 export interface VersionInfo {

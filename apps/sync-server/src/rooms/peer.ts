@@ -1,4 +1,13 @@
-import type { Identity } from '../auth/access.js'
+/**
+ * Who a peer's token says the user is: a name it vouches for (stamped into the user's presence) and
+ * the stable subject it names.
+ */
+export interface Identity {
+  name: string
+  color?: string
+  /** The token's subject key (see `Access.subject`): two people called Sam are two subjects. */
+  subject?: string
+}
 
 /**
  * The room's view of one connection: enough to send frames and close it. Transports adapt

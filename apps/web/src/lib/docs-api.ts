@@ -1,3 +1,4 @@
+import type { DeletedJson } from '@tandem/protocol'
 import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
 
 /** A stored document, as the home page lists it. */
@@ -61,12 +62,8 @@ function fold(text: string): string {
     .toLocaleLowerCase()
 }
 
-/** What the server answered to a deletion. */
-export interface DeletedDoc {
-  readonly name: string
-  /** Days the server keeps the document in its trash, restorable. */
-  readonly retentionDays: number
-}
+/** What the server answered to a deletion: the name and the days it stays in the trash. */
+export type DeletedDoc = Readonly<Pick<DeletedJson, 'name' | 'retentionDays'>>
 
 const jsonPost = (body?: unknown): RequestInit => ({
   method: 'POST',

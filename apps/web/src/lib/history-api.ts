@@ -1,7 +1,7 @@
+import type { VersionKind } from '@tandem/protocol'
 import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
 
-/** Why a version was kept. */
-export type VersionKind = 'auto' | 'named' | 'restore' | 'import'
+export type { VersionKind }
 
 /** A stored version of a document, as the history list shows it. */
 export interface Version {

@@ -1,6 +1,8 @@
+import type { AccessMode } from '@tandem/protocol'
+
 /** What a page's access token grants, as read from the token itself (for display only). */
 export interface TokenInfo {
-  readonly mode: 'edit' | 'view'
+  readonly mode: AccessMode
   /** When it expires, in milliseconds since the epoch; `null` when it does not say. */
   readonly expiresAtMs: number | null
   /** The display name the server stamps into this user's presence, if any. */
