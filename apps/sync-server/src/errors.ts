@@ -64,8 +64,10 @@ export const serverErrors = {
   },
   token_revoked: {
     status: 401,
-    surfaces: ['api', 'upgrade'],
-    description: 'The token is a share link that has been revoked.',
+    close: CloseCode.AccessRevoked,
+    surfaces: ['api', 'upgrade', 'connection'],
+    description:
+      'The token is a share link that has been revoked; its open connections are closed. The link will not be accepted again.',
   },
   admin_key_required: {
     status: 401,
