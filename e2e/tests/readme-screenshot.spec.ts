@@ -3,7 +3,8 @@ import type { DocPage } from '../fixtures/doc-page.js'
 import { repoRoot } from '../fixtures/server.js'
 import { expect, test } from '../fixtures/test.js'
 
-const viewport = { width: 760, height: 520 }
+// Two windows and the gap between them make a 1280×800 picture.
+const viewport = { width: 634, height: 800 }
 
 async function seedColor(person: DocPage, color: string): Promise<void> {
   await person.context.addInitScript(
@@ -21,10 +22,29 @@ async function seedColor(person: DocPage, color: string): Promise<void> {
  * both windows side by side is the README's screenshot: with UPDATE_SCREENSHOTS=1 it replaces
  * `docs/screenshot.png`, otherwise it goes to the test's output directory.
  */
+/** What the note holds before they start; typed, a list would continue itself on Enter. */
+const checklist = [
+  '## Checklist',
+  '',
+  '- [x] Durable storage with *group commit*',
+  '- [x] View-only links',
+  '- [ ] Version history for everyone',
+  '',
+  '> Nothing acknowledged is ever lost.',
+  '',
+].join('\n')
+
 test('README screenshot: two people writing a note together', async ({
   browser,
+  server,
   newPerson,
 }, testInfo) => {
+  const seeded = await fetch(`${server.url}/api/docs/launch-plan/text`, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/plain' },
+    body: checklist,
+  })
+  expect(seeded.status).toBe(200)
   const ada = await newPerson({ label: 'Ada', viewport })
   const grace = await newPerson({ label: 'Grace', viewport })
   // Cosmetic only: two distinct cursor colours instead of random ones, through the app's stored
@@ -37,7 +57,10 @@ test('README screenshot: two people writing a note together', async ({
   await ada.setDisplayName('Ada')
   await grace.setDisplayName('Grace')
 
-  await ada.typeAtEnd('# Launch plan\n\nShip the **sync server** on Monday.\n')
+  await ada.expectTextToContain('ever lost.')
+  await ada.content.click()
+  await ada.page.keyboard.press('ControlOrMeta+Home')
+  await ada.page.keyboard.type('# Launch plan\n\nShip the **sync server** on Monday.\n\n')
   await grace.expectTextToContain('on Monday.')
   await grace.typeAtEnd('\nThe web app follows, with *live cursors*.')
   await ada.expectTextToContain('with *live cursors*.')
