@@ -42,9 +42,10 @@ async function expectViewOnly(viewer: DocPage, editor: DocPage): Promise<void> {
   await viewer.expectText(`${before} (edited on)`)
   await editor.expectText(`${before} (edited on)`)
 
-  // The viewer still sees the editor's cursor, and is listed among the people present.
+  // The viewer still sees the editor's cursor, and is listed among the people present, under
+  // the link's name, not the one the viewer chose (T40).
   await expect(viewer.cursorLabels).toHaveText(['Ada'])
-  await expect(editor.person('Grace')).toBeVisible()
+  await expect(editor.person('Guest')).toBeVisible()
   await expect(viewer.person('Ada')).toBeVisible()
 
   // Restoring a version and importing a file are not offered.

@@ -1,7 +1,15 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useModalDialog } from '../hooks/useModalDialog'
-import { createViewLink, docUrl, type ViewLink } from '../lib/share'
+import {
+  createViewLink,
+  docUrl,
+  listLinks,
+  revokeLink,
+  type ShareLink,
+  type ViewLink,
+} from '../lib/share'
 import { fullTime } from '../lib/time'
+import { ConfirmDialog } from './ConfirmDialog'
 
 export interface ShareDialogProps {
   open: boolean
@@ -22,16 +30,49 @@ type Loadable =
   | { status: 'ready'; link: ViewLink }
   | { status: 'error'; message: string }
 
+type Links =
+  | { status: 'idle' | 'loading' }
+  | { status: 'ready'; links: readonly ShareLink[] }
+  | { status: 'error'; message: string }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
+
 /**
- * "Share": the link to edit (the page's address: in open mode anyone with it may edit) and a
- * view-only link the server signs on request. A view-only page offers only its own address.
+ * "Share": the link to edit (the page's address: in open mode anyone with it may edit), a
+ * view-only link the server signs on request, and the document's active links, each of which
+ * can be revoked (its holders are disconnected at once). A view-only page offers only its own
+ * address.
  */
 export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: ShareDialogProps) {
   const dialog = useModalDialog(open, onClose)
   const id = useId()
   const [view, setView] = useState<Loadable>({ status: 'idle' })
+  const [links, setLinks] = useState<Links>({ status: 'idle' })
+  const [revoking, setRevoking] = useState<ShareLink | null>(null)
   const origin = location.origin
   const editUrl = docUrl(origin, name, token)
+
+  const loadLinks = useCallback(() => {
+    setLinks((current) => (current.status === 'ready' ? current : { status: 'loading' }))
+    listLinks(apiUrl, name, token).then(
+      (list) => setLinks({ status: 'ready', links: list }),
+      (err: unknown) => setLinks({ status: 'error', message: messageOf(err) }),
+    )
+  }, [apiUrl, name, token])
+
+  const confirmRevoke = useCallback(() => {
+    const link = revoking
+    setRevoking(null)
+    if (!link) return
+    revokeLink(apiUrl, name, link.id, token).then(
+      () => {
+        // The view-only link shown above is the one revoked: make a new one.
+        if (view.status === 'ready' && view.link.id === link.id) setView({ status: 'idle' })
+        loadLinks()
+      },
+      (err: unknown) => setLinks({ status: 'error', message: messageOf(err) }),
+    )
+  }, [revoking, apiUrl, name, token, view, loadLinks])
 
   const requestViewLink = useCallback(() => {
     setView({ status: 'loading' })
@@ -48,6 +89,12 @@ export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: Sh
     const stale = view.status === 'ready' && view.link.expiresAtMs < Date.now() + 60_000
     if (view.status === 'idle' || stale) requestViewLink()
   }, [open, viewOnly, view, requestViewLink])
+
+  // The list is read when the dialog opens, and again once a new link is made.
+  const viewLinkId = view.status === 'ready' ? view.link.id : null
+  useEffect(() => {
+    if (open && !viewOnly && viewLinkId !== undefined) loadLinks()
+  }, [open, viewOnly, viewLinkId, loadLinks])
 
   const viewUrl = viewOnly
     ? editUrl
@@ -92,13 +139,79 @@ export function ShareDialog({ open, onClose, name, token, viewOnly, apiUrl }: Sh
           testId="share-view-link"
           onRetry={!viewOnly && view.status === 'error' ? requestViewLink : undefined}
         />
+        {!viewOnly && <ActiveLinks links={links} onRevoke={setRevoking} onRetry={loadLinks} />}
         <div className="dialog-actions">
           <button type="button" className="button secondary" onClick={onClose}>
             Done
           </button>
         </div>
       </div>
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke this link?"
+        confirmLabel="Revoke"
+        onConfirm={confirmRevoke}
+        onCancel={() => setRevoking(null)}
+      >
+        <p>
+          {revoking
+            ? `Whoever has the ${revoking.mode === 'edit' ? 'edit' : 'view-only'} link “${revoking.name}” loses access now, and is disconnected if the document is open. This cannot be undone.`
+            : ''}
+        </p>
+      </ConfirmDialog>
     </dialog>
+  )
+}
+
+/** The document's links that work now, with when each stops and a button to revoke it. */
+function ActiveLinks({
+  links,
+  onRevoke,
+  onRetry,
+}: {
+  links: Links
+  onRevoke: (link: ShareLink) => void
+  onRetry: () => void
+}) {
+  const id = useId()
+  return (
+    <section className="share-field" aria-labelledby={`${id}-title`} data-testid="share-links">
+      <h3 id={`${id}-title`} className="dialog-label">
+        Active links
+      </h3>
+      {links.status === 'error' ? (
+        <p className="field-help error">
+          Cannot list the links: {links.message}{' '}
+          <button type="button" className="button secondary small" onClick={onRetry}>
+            Try again
+          </button>
+        </p>
+      ) : links.status !== 'ready' ? (
+        <p className="field-help">Listing the links…</p>
+      ) : links.links.length === 0 ? (
+        <p className="field-help">No links work now.</p>
+      ) : (
+        <ul className="share-links">
+          {links.links.map((link) => (
+            <li key={link.id} className="field-row" data-testid="share-link-row">
+              <span>
+                <strong>{link.name}</strong> · {link.mode === 'edit' ? 'can edit' : 'view only'} ·
+                until {fullTime(link.expiresAtMs)}
+              </span>
+              <button
+                type="button"
+                className="button secondary small"
+                data-testid="share-link-revoke"
+                aria-label={`Revoke the link “${link.name}”`}
+                onClick={() => onRevoke(link)}
+              >
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   )
 }
 
