@@ -125,6 +125,17 @@ describe('share links: names, subjects, expiry, listing and revocation (issue 14
     expect(state.cursor).toBe('first')
   })
 
+  it("T41: the API's per-token budget is per subject: two tokens of one subject share it", async () => {
+    await start({ API_MAX_REQUESTS_PER_TOKEN_PER_MINUTE: '6' })
+    const mine = await signer.sign({ doc: 'notes', mode: 'view', sub: 'sam-1', name: 'Sam' }, 60)
+    const alsoMine = await signer.sign({ doc: 'notes', mode: 'view', sub: 'sam-1' }, 120)
+    const theirs = await signer.sign({ doc: 'notes', mode: 'view', sub: 'sam-2', name: 'Sam' }, 60)
+    // 404: the document is not stored, but the request got past the budgets.
+    expect((await api('/api/docs/notes/text', mine)).status).toBe(404)
+    expect((await api('/api/docs/notes/text', alsoMine)).status).toBe(429)
+    expect((await api('/api/docs/notes/text', theirs)).status).toBe(404)
+  })
+
   it('T43: a link never outlives the token that minted it; the admin key mints the full term', async () => {
     await start()
     const brief = await signer.sign({ doc: 'notes', mode: 'edit', sub: 'alice' }, 60)
