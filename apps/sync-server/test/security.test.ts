@@ -9,17 +9,12 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import type { Tandem } from '../src/app.js'
 import { TokenSigner } from '../src/auth/tokens.js'
+import { SqliteStore } from '../src/persistence/sqlite.js'
 import { type Client, connectClient, startServer, synced, tempDir, wsUrl } from './helpers.js'
 import { encodeFrame, openRaw, openTcpWebSocket, upgrade, upgradeStatus } from './raw.js'
 
 const SECRET = 'a test secret that is long enough for HS256'
 const signer = new TokenSigner(new TextEncoder().encode(SECRET))
-
-function textUpdate(text: string): Uint8Array {
-  const doc = new Y.Doc()
-  doc.getText('codemirror').insert(0, text)
-  return Y.encodeStateAsUpdate(doc)
-}
 
 describe('security', () => {
   let dir: ReturnType<typeof tempDir> | undefined
@@ -240,14 +235,103 @@ describe('security', () => {
       expect((await raw.closed).code).toBe(1007)
       expect(watcher.provider.awareness.getStates().has(99)).toBe(false)
     })
+  })
 
-    it('T14: frames sent while the document loads are queued, not lost', async () => {
-      const s = await start()
-      const raw = await openRaw(`${wsUrl(s)}/doc`)
-      raw.ws.send(encodeSyncUpdate(textUpdate('fine')))
-      const reader = connect(s, 'doc')
-      await vi.waitFor(() => expect(reader.text.toString()).toBe('fine'))
-      raw.ws.close()
+  describe('frames before the stored state is loaded', () => {
+    /** A SQLite store whose `load` of `doc` waits until `release()`; the rest goes straight through. */
+    const latched = (path: string) => {
+      const sqlite = SqliteStore.open(path)
+      let release = () => {}
+      const latch = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let loads = 0
+      const store = new Proxy(sqlite, {
+        get(target, key) {
+          if (key === 'load') {
+            return async (name: string) => {
+              if (name === 'doc') {
+                loads++
+                await latch
+              }
+              return target.load(name)
+            }
+          }
+          const value = Reflect.get(target, key, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      return { sqlite, store, release, loads: () => loads }
+    }
+    /** `tandem_received_bytes_total` of the server's `/metrics`. */
+    const receivedBytes = async (s: Tandem) => {
+      const text = await (await fetch(new URL('/metrics', s.url))).text()
+      return Number(/^tandem_received_bytes_total (\d+)$/m.exec(text)?.[1] ?? 0)
+    }
+    /** The stored text `hello`, and an update of another client that appends to it. */
+    const stored = () => {
+      const doc = new Y.Doc()
+      doc.getText('codemirror').insert(0, 'hello')
+      const base = Y.encodeStateAsUpdate(doc)
+      const other = new Y.Doc()
+      Y.applyUpdate(other, base)
+      const append = (text: string) => {
+        const sv = Y.encodeStateVector(other)
+        other.getText('codemirror').insert(other.getText('codemirror').length, text)
+        return Y.encodeStateAsUpdate(other, sv)
+      }
+      return { base, append }
+    }
+
+    it('T14: they wait, in order, until the state is loaded, and are applied on top of it; nothing is sent before it', async () => {
+      dir = tempDir()
+      const { sqlite, store, release, loads } = latched(dir.path)
+      const { base, append } = stored()
+      await sqlite.append('doc', base)
+      try {
+        server = await startServer(dir.path, {}, store)
+        const raw = await openRaw(`${wsUrl(server)}/doc`)
+        const frames = [append(' wor'), append('ld')].map((u) => encodeSyncUpdate(u))
+        for (const frame of frames) raw.ws.send(frame)
+        const bytes = frames.reduce((n, f) => n + f.length, 0)
+        // The server has read both frames, and the document is still loading.
+        await vi.waitFor(async () => expect(await receivedBytes(server!)).toBe(bytes))
+        expect(loads()).toBe(1)
+        expect(raw.received).toEqual([])
+        release()
+        const reader = connect(server, 'doc')
+        await vi.waitFor(() => expect(reader.text.toString()).toBe('hello world'))
+        raw.ws.close()
+      } finally {
+        release()
+      }
+    })
+
+    it('T14: more than one maximum-size message of them closes the connection with 1008; none is stored', async () => {
+      dir = tempDir()
+      const { sqlite, store, release, loads } = latched(dir.path)
+      const { base, append } = stored()
+      await sqlite.append('doc', base)
+      try {
+        server = await startServer(dir.path, { MAX_MESSAGE_BYTES: '8192' }, store)
+        const raw = await openRaw(`${wsUrl(server)}/doc`)
+        const first = encodeSyncUpdate(append('a'.repeat(5000)))
+        raw.ws.send(first)
+        await vi.waitFor(async () => expect(await receivedBytes(server!)).toBe(first.length))
+        let code: number | undefined
+        void raw.closed.then((c) => {
+          code = c.code
+        })
+        raw.ws.send(encodeSyncUpdate(append('b'.repeat(5000))))
+        await vi.waitFor(() => expect(code).toBe(1008), { timeout: 5_000 })
+        expect(loads()).toBe(1)
+        release()
+        const reader = connect(server, 'doc')
+        await synced(reader)
+        expect(reader.text.toString()).toBe('hello')
+      } finally {
+        release()
+      }
     })
   })
 })
