@@ -1,18 +1,15 @@
 import {
-  decodeAwarenessUpdate,
-  decodeMessage,
   encodeAwareness,
   encodeAwarenessUpdate,
   encodeSavedRequest,
   encodeSyncUpdate,
-  type Message,
 } from '@tandem/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import { TestPeer as RecordingPeer } from '../../test/peer.js'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import type { DocStore } from '../persistence/store.js'
-import type { Peer } from '../rooms/peer.js'
 import { defaultRoomLimits } from '../rooms/room.js'
 import { Rooms, type RoomsOptions } from '../rooms/rooms.js'
 import { Cluster } from './cluster.js'
@@ -28,28 +25,15 @@ const roomOptions: RoomsOptions = {
   catchUpDelayMs: 10_000,
 }
 
-/** An in-memory peer that records what its room sends it. */
-class TestPeer implements Peer {
-  readonly received: Message[] = []
-  constructor(
-    readonly id: string,
-    readonly userKey = `user:${id}`,
-  ) {}
-  send(frame: Uint8Array): void {
-    this.received.push(decodeMessage(frame))
+/** A test peer of its own user (`user:<id>`), so that no two peers share presence. */
+class TestPeer extends RecordingPeer {
+  constructor(id: string, userKey = `user:${id}`) {
+    super(id, { userKey })
   }
-  close(): void {}
+
   /** The texts of the updates it was sent, in order. */
   texts(): string[] {
-    return this.received.flatMap((m) =>
-      m.type === 'sync-update' || m.type === 'sync-step-2' ? [textOf(m.update)] : [],
-    )
-  }
-  /** The awareness entries it was sent, in order. */
-  awareness(): { clientId: number; clock: number; state: string | null }[] {
-    return this.received.flatMap((m) =>
-      m.type === 'awareness' ? decodeAwarenessUpdate(m.update) : [],
-    )
+    return this.updates().map((update) => textOf(update))
   }
 }
 

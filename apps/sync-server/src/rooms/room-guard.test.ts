@@ -1,22 +1,19 @@
 // What a participant with an edit link can send that is well formed but hostile (SPEC U).
 import {
   CloseCode,
-  decodeAwarenessUpdate,
-  decodeMessage,
   encodeAwareness,
   encodeAwarenessUpdate,
   encodeSavedRequest,
   encodeSyncStep1,
   encodeSyncUpdate,
-  type Message,
 } from '@tandem/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import { TestPeer } from '../../test/peer.js'
 import { poisonousPair, textEdit } from '../../test/poison.js'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import { DocState } from './doc-state.js'
-import type { Peer } from './peer.js'
 import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 import { Rooms } from './rooms.js'
 
@@ -29,31 +26,6 @@ const options: RoomOptions = {
   quietEchoMs: 10_000,
 }
 const log = createLogger('silent')
-
-class TestPeer implements Peer {
-  readonly received: Message[] = []
-  closed: { code: number; reason: string } | null = null
-  constructor(
-    readonly id: string,
-    readonly identity?: { name: string; color?: string },
-  ) {}
-  send(frame: Uint8Array): void {
-    this.received.push(decodeMessage(frame))
-  }
-  close(code: number, reason: string): void {
-    this.closed ??= { code, reason }
-  }
-  updates(): Uint8Array[] {
-    return this.received.flatMap((m) =>
-      m.type === 'sync-update' || m.type === 'sync-step-2' ? [m.update] : [],
-    )
-  }
-  awareness() {
-    return this.received.flatMap((m) =>
-      m.type === 'awareness' ? decodeAwarenessUpdate(m.update) : [],
-    )
-  }
-}
 
 async function roomOf(
   peers: TestPeer[],
@@ -235,7 +207,7 @@ describe('Room: hostile but well-formed input', () => {
   })
 
   it('U7: token-stamped presence keeps the name, a #rrggbb colour and a derived colorLight only', async () => {
-    const ada = new TestPeer('ada', { name: 'Ada' })
+    const ada = new TestPeer('ada', { identity: { name: 'Ada' } })
     const other = new TestPeer('other')
     const { room } = await roomOf([ada, other])
     const state = {
@@ -251,10 +223,24 @@ describe('Room: hostile but well-formed input', () => {
     const [entry] = other.awareness()
     expect(JSON.parse(entry?.state ?? 'null')).toEqual({
       cursor: null,
-      user: { name: 'Ada', color: '#12ab34', colorLight: '#12ab3433' },
+      user: { name: 'Ada', verified: true, color: '#12ab34', colorLight: '#12ab3433' },
     })
     room.receive(ada, awareness([{ clientId: 5, clock: 2, state: { user: { color: 'red; x' } } }]))
-    expect(JSON.parse(other.awareness()[1]?.state ?? 'null')).toEqual({ user: { name: 'Ada' } })
+    expect(JSON.parse(other.awareness()[1]?.state ?? 'null')).toEqual({
+      user: { name: 'Ada', verified: true },
+    })
+  })
+
+  it('T46: only the server marks a name verified; a client claiming it has the mark removed', async () => {
+    const mallory = new TestPeer('mallory')
+    const other = new TestPeer('other')
+    const { room } = await roomOf([mallory, other])
+    const claim = { user: { name: 'Ada', color: '#12ab34', verified: true }, cursor: { a: 1 } }
+    room.receive(mallory, awareness([{ clientId: 9, clock: 1, state: claim }]))
+    expect(JSON.parse(other.awareness()[0]?.state ?? 'null')).toEqual({
+      user: { name: 'Ada', color: '#12ab34' },
+      cursor: { a: 1 },
+    })
   })
 
   it('U8: a join whose state cannot be computed leaves no peer behind, and the room unloads', async () => {
@@ -289,7 +275,7 @@ describe('Room: hostile but well-formed input', () => {
   })
 
   it('V3: a read-only peer is told its empty frames are saved, and never an edit it was not allowed', async () => {
-    const viewer = Object.assign(new TestPeer('viewer'), { readOnly: true })
+    const viewer = new TestPeer('viewer', { readOnly: true })
     const other = new TestPeer('other')
     const { store, room } = await roomOf([viewer, other])
     const saved = () => viewer.received.filter((m) => m.type === 'saved').at(-1)

@@ -1,18 +1,16 @@
 import {
   decodeAwarenessUpdate,
-  decodeMessage,
   encodeAwareness,
   encodeAwarenessUpdate,
   encodeSavedRequest,
   encodeSyncStep1,
   encodeSyncUpdate,
-  type Message,
 } from '@tandem/protocol'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
+import { TestPeer } from '../../test/peer.js'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
-import type { Peer } from './peer.js'
 import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 
 const options: RoomOptions = {
@@ -22,24 +20,6 @@ const options: RoomOptions = {
   quietEchoMs: 10_000,
 }
 const log = createLogger('silent')
-
-/** An in-memory peer that records what the room sends it. */
-class TestPeer implements Peer {
-  readonly received: Message[] = []
-  closed: { code: number; reason: string } | null = null
-  constructor(readonly id: string) {}
-  send(frame: Uint8Array): void {
-    this.received.push(decodeMessage(frame))
-  }
-  close(code: number, reason: string): void {
-    this.closed ??= { code, reason }
-  }
-  updates(): Uint8Array[] {
-    return this.received.flatMap((m) =>
-      m.type === 'sync-update' || m.type === 'sync-step-2' ? [m.update] : [],
-    )
-  }
-}
 
 function insert(text: string, clientID = 1): Uint8Array {
   const doc = new Y.Doc()
