@@ -15,7 +15,9 @@ export interface ConfirmDialogProps {
 /**
  * A modal question with Cancel and a confirming button: the native `<dialog>`, so focus stays
  * inside while it is open, Escape cancels and focus returns to where it was. Cancel has the
- * focus first, since what is confirmed replaces text.
+ * focus first, since what is confirmed replaces text. Its test ids (`confirm-dialog`,
+ * `confirm-accept`) are set only while it is open: a page may hold several closed ones (the
+ * document's, the share dialog's), and the open one is what a test means.
  */
 export function ConfirmDialog({
   open,
@@ -32,7 +34,7 @@ export function ConfirmDialog({
     <dialog
       {...dialog}
       className="dialog"
-      data-testid="confirm-dialog"
+      data-testid={open ? 'confirm-dialog' : undefined}
       aria-labelledby={`${id}-title`}
       aria-describedby={`${id}-body`}
     >
@@ -53,7 +55,11 @@ export function ConfirmDialog({
           <button type="button" className="button secondary" onClick={onCancel} autoFocus>
             Cancel
           </button>
-          <button type="submit" className="button primary" data-testid="confirm-accept">
+          <button
+            type="submit"
+            className="button primary"
+            data-testid={open ? 'confirm-accept' : undefined}
+          >
             {confirmLabel}
           </button>
         </div>
