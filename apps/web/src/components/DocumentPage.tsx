@@ -80,7 +80,9 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const followedPerson = follow.following === null ? null : presence.get(follow.following)
 
   const api = useMemo(() => historyApi(apiUrl, name, fetch, token), [apiUrl, name, token])
-  const history = useHistory(api, historyOpen, useSavedFirst(session?.save ?? null))
+  // A version is saved only once this client's edits are stored, so that it includes them.
+  const savedFirst = useSavedFirst(session?.save ?? null)
+  const history = useHistory(api, historyOpen, savedFirst)
   const previewing = historyOpen && history.selectedId !== null
   const current = useSharedText(previewing ? (session?.text ?? null) : null)
   const selectedVersion = history.preview.status === 'ready' ? history.preview.value.version : null
