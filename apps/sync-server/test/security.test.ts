@@ -110,7 +110,12 @@ describe('security', () => {
       m.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#ff0000' })
       await vi.waitFor(() => {
         const state = a.provider.awareness.getStates().get(m.doc.clientID)
-        expect(state?.user).toEqual({ name: 'Mallory', color: '#111111', colorLight: '#11111133' })
+        expect(state?.user).toEqual({
+          name: 'Mallory',
+          verified: true,
+          color: '#111111',
+          colorLight: '#11111133',
+        })
       })
       // Mallory cannot write presence for Ada's client id either.
       const raw = await openRaw(`${wsUrl(s)}/doc?token=${mallory}`)

@@ -45,22 +45,42 @@ const HEX_COLOR = /^#[0-9a-f]{6}$/i
 
 /**
  * `entry` with the user's presence replaced by what `identity` (a token) vouches for: its name,
- * its colour (or the client's own if it is a `#rrggbb` colour) and a light variant derived from
- * it; every other field of `user` is dropped, so a client cannot add what others would render
- * (SPEC U7).
+ * marked `verified`, its colour (or the client's own if it is a `#rrggbb` colour) and a light
+ * variant derived from it; every other field of `user` is dropped, so a client cannot add what
+ * others would render (SPEC U7).
  */
 function stampIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
-  if (entry.state === null) return entry
-  const state: unknown = JSON.parse(entry.state)
-  if (typeof state !== 'object' || state === null || Array.isArray(state)) return entry
+  const state = stateObject(entry)
+  if (!state) return entry
   const user = (state as { user?: { color?: unknown } }).user
   const own = typeof user?.color === 'string' && HEX_COLOR.test(user.color) ? user.color : null
   const color = identity.color ?? own
   const stamped = {
     name: identity.name,
+    verified: true,
     ...(color ? { color, colorLight: `${color}33` } : {}),
   }
   return { ...entry, state: JSON.stringify({ ...state, user: stamped }) }
+}
+
+/**
+ * `entry` without a `verified` mark in its user, which only the server may set (SPEC T46); the
+ * same object when it has none (checked on the text first: a state rarely mentions it).
+ */
+function withoutVerified(entry: AwarenessEntry): AwarenessEntry {
+  if (entry.state === null || !entry.state.includes('"verified"')) return entry
+  const state = stateObject(entry)
+  const user = (state as { user?: unknown } | null)?.user
+  if (!state || typeof user !== 'object' || user === null || !('verified' in user)) return entry
+  const { verified: _, ...rest } = user as Record<string, unknown>
+  return { ...entry, state: JSON.stringify({ ...state, user: rest }) }
+}
+
+/** The state of `entry` as an object, or `null` when it has left or is not an object. */
+function stateObject(entry: AwarenessEntry): object | null {
+  if (entry.state === null) return null
+  const state: unknown = JSON.parse(entry.state)
+  return typeof state === 'object' && state !== null && !Array.isArray(state) ? state : null
 }
 
 /**
@@ -130,7 +150,7 @@ export class Presence {
       this.#options.maxAwarenessClientsPerRoom,
     )
     const { identity } = peer
-    const entries = identity ? decoded.map((e) => stampIdentity(e, identity)) : decoded
+    const entries = decoded.map((e) => (identity ? stampIdentity(e, identity) : withoutVerified(e)))
     const applied = this.#table.apply(
       entries,
       peer,
@@ -144,7 +164,7 @@ export class Presence {
     this.#link?.publishAwareness(peer.userKey, applied)
     this.#host.sawAwareness(peer, applied)
     const out =
-      applied.length === decoded.length && !identity
+      applied.length === decoded.length && applied.every((e, i) => e === decoded[i])
         ? frame
         : encodeAwareness(encodeAwarenessUpdate(applied))
     this.#host.broadcast(out, peer, true)
