@@ -194,10 +194,10 @@ describe('savedAckSocket with the y-websocket provider', () => {
     expect(tracker.getSnapshot().state).toBe('saved')
   })
 
-  it('on a view-only link: saved once the server acknowledges the empty step 2; an edit it drops stays unsaved', () => {
-    // A read-only peer's frames are never stored. The server acknowledges those that carry
-    // nothing new (the step 2 of a copy that is up to date) and never one that changes the
-    // document, so the count stops below it (the server side of this is the lead's room test).
+  it('V3: on a view-only link, saved once the server acknowledges the empty step 2; an edit it drops stays unsaved', () => {
+    // The server's side (SPEC V3): a read-only peer's frames are never stored; an empty one
+    // (the step 2 of a copy that is up to date) counts as stored, a non-empty one never does,
+    // nor any after it.
     const storedFor = (socket: ScriptedSocket) => {
       const frames = socket.updateFrames()
       const firstChange = frames.findIndex((update) => !isEmpty(update))
