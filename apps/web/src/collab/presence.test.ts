@@ -19,9 +19,9 @@ describe('personOf and comparePeople', () => {
       [2, user('Max', '#d13415')],
     ])
     expect(everyone(states, 3)).toEqual([
-      { clientId: 3, name: 'Zoe', color: '#0d74ce', self: true },
-      { clientId: 1, name: 'Ada', color: '#0d74ce', self: false },
-      { clientId: 2, name: 'Max', color: '#d13415', self: false },
+      { clientId: 3, name: 'Zoe', color: '#0d74ce', verified: false, self: true },
+      { clientId: 1, name: 'Ada', color: '#0d74ce', verified: false, self: false },
+      { clientId: 2, name: 'Max', color: '#d13415', verified: false, self: false },
     ])
   })
 
@@ -57,6 +57,7 @@ describe('firstPeople', () => {
         clientId: i,
         name,
         color: colorForClientId(i) as Person['color'],
+        verified: false,
         self: i === 42,
       })
     }
@@ -88,7 +89,7 @@ describe('presenceStore', () => {
     awareness.setLocalStateField('user', user('Ada').user)
     const first = store.getSnapshot()
     expect(first.listed).toEqual([
-      { clientId: awareness.clientID, name: 'Ada', color: '#0d74ce', self: true },
+      { clientId: awareness.clientID, name: 'Ada', color: '#0d74ce', verified: false, self: true },
     ])
     expect(first.total).toBe(1)
     expect(store.getSnapshot()).toBe(first)

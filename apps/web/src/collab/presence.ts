@@ -8,6 +8,8 @@ export interface Person {
   readonly name: string
   /** Checked `#rrggbb` (see `remoteUser`). */
   readonly color: HexColor
+  /** Whether the server vouches for the name (see `RemoteUser.verified`). */
+  readonly verified: boolean
   readonly self: boolean
 }
 
@@ -35,8 +37,8 @@ export function comparePeople(a: Person, b: Person): number {
 
 /** Someone's awareness `state` as a {@link Person}: every remote field checked. */
 export function personOf(clientId: number, state: unknown, selfId: number): Person {
-  const { name, color } = remoteUser(clientId, state)
-  return { clientId, name, color, self: clientId === selfId }
+  const { name, color, verified } = remoteUser(clientId, state)
+  return { clientId, name, color, verified, self: clientId === selfId }
 }
 
 /**
@@ -134,7 +136,13 @@ export function presenceStore(awareness: Awareness, limit = MAX_LISTED_PEOPLE) {
 }
 
 function samePerson(a: Person, b: Person): boolean {
-  return a.clientId === b.clientId && a.name === b.name && a.color === b.color && a.self === b.self
+  return (
+    a.clientId === b.clientId &&
+    a.name === b.name &&
+    a.color === b.color &&
+    a.verified === b.verified &&
+    a.self === b.self
+  )
 }
 
 function sameSnapshot(a: PresenceSnapshot, b: PresenceSnapshot): boolean {

@@ -15,7 +15,14 @@ describe('remoteUser', () => {
   it('keeps a well-formed name and #rrggbb colour, and derives the light colour itself', () => {
     expect(
       remoteUser(7, { user: { name: 'Ada', color: '#0D74CE', colorLight: '#0d74ce33' } }),
-    ).toEqual({ name: 'Ada', color: '#0d74ce', colorLight: '#0d74ce33' })
+    ).toEqual({ name: 'Ada', color: '#0d74ce', colorLight: '#0d74ce33', verified: false })
+  })
+
+  it('reads the verified mark only as the boolean true the server sets (T46)', () => {
+    expect(remoteUser(7, { user: { name: 'Ada', verified: true } }).verified).toBe(true)
+    for (const verified of ['true', 1, {}, null]) {
+      expect(remoteUser(7, { user: { name: 'Ada', verified } }).verified).toBe(false)
+    }
   })
 
   it('never reads colorLight: a CSS injection there is dropped', () => {
@@ -59,6 +66,7 @@ describe('remoteUser', () => {
       name: ANONYMOUS,
       color: colorForClientId(3),
       colorLight: `${colorForClientId(3)}33`,
+      verified: false,
     })
   })
 
@@ -67,7 +75,7 @@ describe('remoteUser', () => {
       user: { name: 'Eve', color: '#123456', style: 'position: fixed', html: '<img>' },
       style: 'x',
     })
-    expect(Object.keys(user).sort()).toEqual(['color', 'colorLight', 'name'])
+    expect(Object.keys(user).sort()).toEqual(['color', 'colorLight', 'name', 'verified'])
   })
 })
 

@@ -15,6 +15,8 @@ export interface RemoteUser {
   readonly color: HexColor
   /** The translucent selection colour derived from `color` (`#rrggbb33`). */
   readonly colorLight: HexColor
+  /** Whether the server vouches for the name (a token's; the server sets `user.verified`). */
+  readonly verified: boolean
 }
 
 /** The longest name shown for someone, in code points. */
@@ -56,19 +58,23 @@ export function remoteDisplayName(value: unknown): string {
 /**
  * How the client `clientId` is shown, from its awareness `state`: `user.name` through
  * {@link remoteDisplayName}, `user.color` if it is `#rrggbb` or else a palette colour derived
- * from the client id. `user.colorLight` and every other field are never read: the light
- * variant is derived from the checked colour.
+ * from the client id, and whether `user.verified` is `true` (only the server sets it).
+ * `user.colorLight` and every other field are never read: the light variant is derived from
+ * the checked colour.
  */
 export function remoteUser(clientId: number, state: unknown): RemoteUser {
   const user =
     typeof state === 'object' && state !== null ? (state as { user?: unknown }).user : undefined
   const fields =
-    typeof user === 'object' && user !== null ? (user as { name?: unknown; color?: unknown }) : {}
+    typeof user === 'object' && user !== null
+      ? (user as { name?: unknown; color?: unknown; verified?: unknown })
+      : {}
   const color = hexColor(fields.color) ?? (colorForClientId(clientId) as HexColor)
   return {
     name: remoteDisplayName(fields.name),
     color,
     colorLight: lightColor(color) as HexColor,
+    verified: fields.verified === true,
   }
 }
 

@@ -17,12 +17,15 @@ export interface PresenceProps {
 
 /**
  * Everyone with the document open: an avatar (initials in their cursor colour) and their name,
- * for the first `people`; the others are counted ("and 212 more"). Someone else's avatar is a
+ * for the first `people`; the others are counted ("and 212 more"). Where some names are vouched
+ * for by the server (token mode), the others are marked "(unverified)". Someone else's avatar is a
  * button that scrolls to their caret; beside it, an eye toggles "follow", which keeps their
  * caret in view. Names are isolated (`<bdi>`, FSI … PDI) so that none reorders the text around it.
  */
 export function Presence({ people, total, following, onShow, onFollow }: PresenceProps) {
   const more = Math.max(0, total - people.length)
+  // Where the server vouches for some names (token mode), the others are marked (SPEC T46).
+  const vouching = people.some((p) => p.verified)
   return (
     <ul
       className={total > 2 ? 'presence compact' : 'presence'}
@@ -72,6 +75,12 @@ export function Presence({ people, total, following, onShow, onFollow }: Presenc
                   {avatar}
                   <span className="person-name">
                     <bdi>{person.name}</bdi>
+                    {vouching && !person.verified && (
+                      <span className="unverified" data-testid="presence-unverified">
+                        {' '}
+                        (unverified)
+                      </span>
+                    )}
                   </span>
                 </button>
                 <button
