@@ -11,7 +11,6 @@ const scenarios = {
   coldload: () => import('./coldload.mjs'),
   replay: () => import('./replay.mjs'),
   fastwriter: () => import('./fastwriter.mjs'),
-  fastwriter: () => import('./fastwriter.mjs'),
   attack: () => import('./attack.mjs'),
 }
 
