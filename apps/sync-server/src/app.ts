@@ -20,6 +20,7 @@ import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
 import { Webhooks } from './webhooks/webhooks.js'
+import { WorkerFolder } from './workers/folder.js'
 
 /** The web app built beside this package in the workspace. */
 const bundledWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -104,6 +105,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         )
       : null
   if (webhooks) metrics.trackWebhooks(webhooks)
+  // Document-sized reads (a large document's text) are folded in worker threads.
+  const folder = new WorkerFolder(log.child({ component: 'folder' }))
   const rooms = new Rooms(
     store,
     {
@@ -190,6 +193,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
             maxConcurrentDocRequestsPerIp: config.API_MAX_CONCURRENT_DOC_REQUESTS_PER_IP,
           }),
           clientKey: (req) => clientKey(req, config.TRUSTED_PROXY_HOPS),
+          folder,
           log,
         }),
       },
@@ -232,6 +236,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         await cluster?.close()
         revocations.close()
         websockets.close()
+        await folder.close()
         server.closeAllConnections()
         await stopped
         await store.close(config.SHUTDOWN_TIMEOUT_MS)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type VersionJson, validateUpdate } from '@tandem/protocol'
+import type { VersionJson } from '@tandem/protocol'
 import type { Access, Authorize, Refusal } from '../auth/access.js'
 import type { Revocations } from '../auth/revocations.js'
 import type { TokenSigner } from '../auth/tokens.js'
@@ -7,7 +7,7 @@ import { errorCode } from '../error-map.js'
 import type { ApiLimits } from '../limits/api-limits.js'
 import type { Logger } from '../log.js'
 import type { DocStore, VersionInfo } from '../persistence/store.js'
-import { DocState } from '../rooms/doc-state.js'
+import type { Folder } from '../rooms/doc-state.js'
 import type { Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
@@ -34,6 +34,8 @@ export interface ApiDeps {
   limits?: ApiLimits
   /** The key per-address budgets count a request under. Default: the socket's peer address. */
   clientKey?: (req: IncomingMessage) => string
+  /** Folds documents off the event loop (worker threads). Default: folds on it. */
+  folder?: Folder
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */
@@ -82,27 +84,6 @@ export function versionJson(v: VersionInfo): VersionJson {
     label: v.label,
     authors: v.authors,
     textLength: v.textLength,
-  }
-}
-
-/**
- * The stored state of `name` as one update and the sequence number of the last update in it,
- * read from the store (the truth, whichever server holds the room), or `null` if nothing was
- * ever stored. Creates nothing.
- */
-export async function storedState(
-  store: DocStore,
-  name: string,
-): Promise<{ update: Uint8Array; lastSeq: number } | null> {
-  const stored = await store.load(name)
-  if (!stored) return null
-  try {
-    // Folded as the room folds it, so the API reads exactly what clients are served.
-    const update = new DocState(stored.snapshot, stored.updates, stored.lastSeq).update
-    validateUpdate(update)
-    return { update, lastSeq: stored.lastSeq }
-  } catch {
-    throw new ApiError('document_corrupt', 'the stored document does not decode')
   }
 }
 

@@ -3,12 +3,13 @@ import {
   type DocumentListJson,
   type ImportedJson,
   type NamedJson,
+  TEXT_NAME,
   validateDocName,
 } from '@tandem/protocol'
-import { isEmptyUpdate } from '../rooms/doc-state.js'
+import { DocState, isEmptyUpdate } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
-import { type Context, storedState, versionJson } from './context.js'
+import { type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, readText, sendJson, sendText } from './http.js'
 
@@ -59,7 +60,7 @@ export async function getText({ res, deps, name, texts }: Context): Promise<void
     const seq = room.lastSeq
     let text = texts.get(name, seq)
     if (text === undefined) {
-      text = textOf(room.update)
+      text = deps.folder ? await room.text(deps.folder, TEXT_NAME) : textOf(room.update)
       texts.set(name, seq, text)
     }
     sendText(res, text)
@@ -72,9 +73,17 @@ export async function getText({ res, deps, name, texts }: Context): Promise<void
     sendText(res, cached)
     return
   }
-  const state = await storedState(deps.store, name)
-  if (state === null) throw new ApiError('not_found', 'no such document')
-  const text = textOf(state.update)
+  const stored = await deps.store.load(name)
+  if (!stored) throw new ApiError('not_found', 'no such document')
+  // Folded as the room folds it (off the event loop when it can be), so the API reads exactly
+  // what clients are served.
+  const state = new DocState(stored.snapshot, stored.updates, stored.lastSeq)
+  let text: string
+  try {
+    text = deps.folder ? await state.text(deps.folder, TEXT_NAME) : textOf(state.update)
+  } catch {
+    throw new ApiError('document_corrupt', 'the stored document does not decode')
+  }
   texts.set(name, state.lastSeq, text)
   sendText(res, text)
 }

@@ -111,6 +111,19 @@ const FORCE_COMPACT_FACTOR = 20
 /** The byte floor of {@link DocState.mustCompact}: 20 × 64 KiB, 1.25 MiB of log. */
 const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
 
+/** What a {@link Folder} gives back: the document's compact encoding, state vector and text. */
+export interface FoldResult {
+  state: Uint8Array
+  stateVector: Uint8Array
+  text: string
+}
+
+/** Folds update bytes somewhere other than the event loop (a worker thread): bytes in, bytes out. */
+export interface Folder {
+  /** Applies `updates` after `base` to a fresh document; rejects if one throws. */
+  fold(base: Uint8Array, updates: readonly Uint8Array[], textName: string): Promise<FoldResult>
+}
+
 /** Answers to sync step 1 that a document keeps while it does not change. */
 const CACHED_DIFFS = 4
 
@@ -228,6 +241,41 @@ export class DocState {
       }
     }
     return this.#base
+  }
+
+  /**
+   * The text of root type `textName`, folded by `folder` (off the event loop); the fold is kept
+   * if nothing was folded here meanwhile. If the folder fails (it is busy, or an update throws)
+   * the state is folded here, where an update that throws is set aside.
+   */
+  async text(folder: Folder, textName: string): Promise<string> {
+    const baseSeq = this.#baseSeq
+    const updates = [...this.#pending]
+    const throughSeq = this.#pendingSeqs.at(-1)
+    let result: FoldResult
+    try {
+      result = await folder.fold(this.#base, updates, textName)
+    } catch {
+      const doc = new Y.Doc()
+      try {
+        Y.applyUpdate(doc, this.update)
+        return doc.getText(textName).toString()
+      } finally {
+        doc.destroy()
+      }
+    }
+    if (
+      throughSeq !== undefined &&
+      this.#baseSeq === baseSeq &&
+      this.#pendingSeqs[updates.length - 1] === throughSeq
+    ) {
+      this.#base = result.state
+      this.#baseSeq = throughSeq
+      this.#pending.splice(0, updates.length)
+      this.#pendingSeqs.splice(0, updates.length)
+      this.#stateVector = this.#pending.length === 0 ? result.stateVector : null
+    }
+    return result.text
   }
 
   /** Stored updates set aside since the snapshot in storage (see {@link Snapshot.setAside}). */

@@ -15,7 +15,7 @@ import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
 import type { DocStore } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
-import { DocState, isEmptyUpdate } from './doc-state.js'
+import { DocState, type Folder, isEmptyUpdate } from './doc-state.js'
 import { type HeldOptions, HeldUpdates, type Received } from './held.js'
 import { History, type HistoryOptions } from './history.js'
 import type { RemoteOwner, RoomLink } from './link.js'
@@ -267,6 +267,11 @@ export class Room {
   /** The whole document as one Yjs update (committed edits only). */
   get update(): Uint8Array {
     return this.#state.update
+  }
+
+  /** The text of root type `textName`, folded off the event loop by `folder` when it can be. */
+  text(folder: Folder, textName: string): Promise<string> {
+    return this.#state.text(folder, textName)
   }
 
   /** Sequence number of the last stored update the room holds; it holds every one before. */

@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { Logger } from '../log.js'
+import type { Folder, FoldResult } from '../rooms/doc-state.js'
+
+// The worker's whole program: apply the updates to a fresh Y.Doc and send back its compact
+// encoding, state vector and text. It loads the CommonJS build of the same yjs package the
+// server uses (its path arrives as workerData), so it needs no build step of its own.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Y = require(workerData.yjs)
+parentPort.on('message', ({ id, base, updates, textName }) => {
+  const doc = new Y.Doc({ gc: true })
+  try {
+    Y.applyUpdate(doc, base)
+    for (const update of updates) Y.applyUpdate(doc, update)
+    const state = Y.encodeStateAsUpdate(doc)
+    const stateVector = Y.encodeStateVector(doc)
+    const text = doc.getText(textName).toString()
+    parentPort.postMessage({ id, state, stateVector, text }, [state.buffer, stateVector.buffer])
+  } catch (err) {
+    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) })
+  } finally {
+    doc.destroy()
+  }
+})
+`
+
+interface Job {
+  id: number
+  base: Uint8Array
+  updates: readonly Uint8Array[]
+  textName: string
+  resolve: (result: FoldResult) => void
+  reject: (err: Error) => void
+}
+
+interface Slot {
+  worker: Worker
+  job: Job | null
+}
+
+/** Jobs that may wait for a worker; beyond, a fold is refused (the caller folds itself). */
+const MAX_QUEUED_JOBS = 64
+
+/**
+ * Folds documents in worker threads, so that work proportional to a whole document (reading a
+ * large document's text) never holds up the event loop that relays everyone's edits. A worker
+ * that dies fails its job (the caller then folds on its own) and is replaced.
+ */
+export class WorkerFolder implements Folder {
+  readonly #slots: Slot[] = []
+  readonly #queue: Job[] = []
+  readonly #log: Logger
+  readonly #yjs: string
+  #nextId = 1
+  #closed = false
+
+  /** `size` workers; by default one per core but one, at least one. */
+  constructor(log: Logger, size = Math.max(1, availableParallelism() - 1)) {
+    this.#log = log
+    this.#yjs = createRequire(import.meta.url).resolve('yjs')
+    for (let i = 0; i < size; i++) this.#slots.push(this.#spawn())
+  }
+
+  fold(base: Uint8Array, updates: readonly Uint8Array[], textName: string): Promise<FoldResult> {
+    if (this.#closed) return Promise.reject(new Error('the folder is closed'))
+    if (this.#queue.length >= MAX_QUEUED_JOBS) {
+      return Promise.reject(new Error('too many folds waiting'))
+    }
+    return new Promise<FoldResult>((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, base, updates, textName, resolve, reject })
+      this.#dispatch()
+    })
+  }
+
+  /** Stops the workers; jobs not done fail. */
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const job of this.#queue.splice(0)) job.reject(new Error('the folder is closed'))
+    await Promise.all(
+      this.#slots.map(async (slot) => {
+        slot.job?.reject(new Error('the folder is closed'))
+        slot.job = null
+        await slot.worker.terminate()
+      }),
+    )
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { yjs: this.#yjs } })
+    // Idle workers do not keep the process alive.
+    worker.unref()
+    const slot: Slot = { worker, job: null }
+    worker.on('message', (message: FoldResult & { id: number; error?: string }) => {
+      const job = slot.job
+      if (!job || job.id !== message.id) return
+      slot.job = null
+      worker.unref()
+      if (message.error !== undefined) job.reject(new Error(message.error))
+      else
+        job.resolve({ state: message.state, stateVector: message.stateVector, text: message.text })
+      this.#dispatch()
+    })
+    const replace = (why: unknown) => {
+      const at = this.#slots.indexOf(slot)
+      if (at < 0) return
+      slot.job?.reject(new Error(`the fold worker stopped: ${String(why)}`))
+      slot.job = null
+      this.#slots.splice(at, 1)
+      if (this.#closed) return
+      this.#log.error({ err: why }, 'a fold worker stopped; starting another')
+      this.#slots.push(this.#spawn())
+      this.#dispatch()
+    }
+    worker.on('error', replace)
+    worker.on('exit', (code) => replace(`exit ${code}`))
+    return slot
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (slot.job || this.#queue.length === 0) continue
+      const job = this.#queue.shift() as Job
+      slot.job = job
+      // A busy worker keeps the process alive until its job is done.
+      slot.worker.ref()
+      slot.worker.postMessage({
+        id: job.id,
+        base: job.base,
+        updates: job.updates,
+        textName: job.textName,
+      })
+    }
+  }
+}
