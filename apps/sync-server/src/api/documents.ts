@@ -6,7 +6,7 @@ import {
   TEXT_NAME,
   validateDocName,
 } from '@tandem/protocol'
-import { DocState, isEmptyUpdate } from '../rooms/doc-state.js'
+import { isEmptyUpdate, loadDocState } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
 import { type Context, versionJson } from './context.js'
@@ -73,11 +73,10 @@ export async function getText({ res, deps, name, texts }: Context): Promise<void
     sendText(res, cached)
     return
   }
-  const stored = await deps.store.load(name)
-  if (!stored) throw new ApiError('not_found', 'no such document')
   // Folded as the room folds it (off the event loop when it can be), so the API reads exactly
   // what clients are served.
-  const state = new DocState(stored.snapshot, stored.updates, stored.lastSeq)
+  const state = await loadDocState(deps.store, name, deps.log)
+  if (!state) throw new ApiError('not_found', 'no such document')
   let text: string
   try {
     text = deps.folder ? await state.text(deps.folder, TEXT_NAME) : textOf(state.update)

@@ -1,5 +1,4 @@
-import { recordSetAside } from '../persistence/set-aside.js'
-import { DocState } from '../rooms/doc-state.js'
+import { loadDocState } from '../rooms/doc-state.js'
 import type { Context } from './context.js'
 import { ApiError } from './errors.js'
 import { sendJson } from './http.js'
@@ -11,22 +10,16 @@ import { sendJson } from './http.js'
  * from the store as a room loads it, so what that fold sets aside is listed (and kept) too.
  */
 export async function listSetAside({ res, deps, name, log }: Context): Promise<void> {
-  const stored = await deps.store.load(name)
+  let stored = false
   let quarantine: string | null = null
-  let recorded: Promise<void> = Promise.resolve()
-  if (stored) {
-    try {
-      const state = new DocState(stored.snapshot, stored.updates, stored.lastSeq, {
-        onSetAside: (entries) => {
-          recorded = recordSetAside(deps.store, name, entries, log)
-        },
-      })
-      state.validate()
-    } catch (err) {
-      quarantine = err instanceof Error ? err.message : String(err)
-    }
+  try {
+    const state = await loadDocState(deps.store, name, log)
+    stored = state !== null
+    state?.validate()
+    await state?.recorded()
+  } catch (err) {
+    quarantine = err instanceof Error ? err.message : String(err)
   }
-  await recorded
   const entries = await deps.store.listSetAside(name)
   if (!stored && entries.length === 0) throw new ApiError('not_found', 'no such document')
   sendJson(res, 200, {

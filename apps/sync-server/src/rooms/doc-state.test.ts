@@ -96,7 +96,11 @@ describe('fold (Q2)', () => {
 describe('DocState with a poisoned log (Q2, Q3)', () => {
   it('serves everything else, reports the set-aside update once, and hands it to compaction', async () => {
     const reported: SetAsideUpdate[][] = []
-    const state = new DocState(null, log, 4, { onSetAside: (e) => reported.push([...e]) })
+    const state = new DocState(null, log, 4, {
+      onSetAside: (e) => {
+        reported.push([...e])
+      },
+    })
     state.validate()
     expect(textOf(state.update)).toBe('hello world')
     // What is served applies in a fresh document (a stock client) without throwing.
@@ -132,7 +136,9 @@ describe('DocState with a poisoned log (Q2, Q3)', () => {
     const reported: SetAsideUpdate[] = []
     // A snapshot covering 1–9, then updates 10–12.
     const state = new DocState(hello, [chain, deletion, world], 12, {
-      onSetAside: (e) => reported.push(...e),
+      onSetAside: (e) => {
+        reported.push(...e)
+      },
     })
     expect(textOf(state.update)).toBe('hello world')
     expect(reported.map((e) => e.seq)).toEqual([11])

@@ -1,6 +1,8 @@
 import { validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
 import * as Y from 'yjs'
-import type { SetAsideUpdate } from '../persistence/store.js'
+import type { Logger } from '../log.js'
+import { recordSetAside } from '../persistence/set-aside.js'
+import type { DocStore, SetAsideUpdate } from '../persistence/store.js'
 
 /** The encoding of an empty document: no structs, no deletions. */
 export const EMPTY_UPDATE = new Uint8Array([0, 0])
@@ -124,6 +126,23 @@ export interface Folder {
   fold(base: Uint8Array, updates: readonly Uint8Array[], textName: string): Promise<FoldResult>
 }
 
+/**
+ * The stored state of document `name`, as a room loads it: a stored update that throws when
+ * applied is logged and stored apart when a fold meets it (`recordSetAside`). `null` if
+ * nothing was ever stored under the name.
+ */
+export async function loadDocState(
+  store: DocStore,
+  name: string,
+  log: Logger,
+): Promise<DocState | null> {
+  const stored = await store.load(name)
+  if (!stored) return null
+  return new DocState(stored.snapshot, stored.updates, stored.lastSeq, {
+    onSetAside: (entries) => recordSetAside(store, name, entries, log),
+  })
+}
+
 /** Answers to sync step 1 that a document keeps while it does not change. */
 const CACHED_DIFFS = 4
 
@@ -149,7 +168,9 @@ export class DocState {
   #pendingSeqs: number[]
   /** Set aside since the snapshot in storage: the next compaction must keep them apart. */
   #setAside: SetAsideUpdate[] = []
-  readonly #onSetAside: ((entries: readonly SetAsideUpdate[]) => void) | undefined
+  readonly #onSetAside: ((entries: readonly SetAsideUpdate[]) => Promise<void> | void) | undefined
+  /** Settles once what {@link #onSetAside} was given is handled. */
+  #recorded: Promise<void> = Promise.resolve()
   #stateVector: Uint8Array | null = null
   /** Sequence number of the last stored update this state includes. */
   lastSeq: number
@@ -168,7 +189,7 @@ export class DocState {
     snapshot: Uint8Array | null,
     updates: Uint8Array[],
     lastSeq: number,
-    options: { onSetAside?: (entries: readonly SetAsideUpdate[]) => void } = {},
+    options: { onSetAside?: (entries: readonly SetAsideUpdate[]) => Promise<void> | void } = {},
   ) {
     this.#base = snapshot ?? EMPTY_UPDATE
     this.#baseSeq = lastSeq - updates.length
@@ -237,7 +258,8 @@ export class DocState {
       this.#pendingSeqs = []
       if (setAside.length > 0) {
         this.#setAside.push(...setAside)
-        this.#onSetAside?.(setAside)
+        const recording = this.#onSetAside?.(setAside)
+        if (recording) this.#recorded = this.#recorded.then(() => recording)
       }
     }
     return this.#base
@@ -276,6 +298,11 @@ export class DocState {
       this.#stateVector = this.#pending.length === 0 ? result.stateVector : null
     }
     return result.text
+  }
+
+  /** Settles once every update set aside so far is recorded (see `recordSetAside`). */
+  recorded(): Promise<void> {
+    return this.#recorded
   }
 
   /** Stored updates set aside since the snapshot in storage (see {@link Snapshot.setAside}). */

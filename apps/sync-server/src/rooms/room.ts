@@ -12,10 +12,9 @@ import {
 import * as Y from 'yjs'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
-import { recordSetAside } from '../persistence/set-aside.js'
 import type { DocStore } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
-import { DocState, type Folder, isEmptyUpdate } from './doc-state.js'
+import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
 import { type HeldOptions, HeldUpdates, type Received } from './held.js'
 import { History, type HistoryOptions } from './history.js'
 import type { RemoteOwner, RoomLink } from './link.js'
@@ -230,17 +229,10 @@ export class Room {
     let structure: DocStructure
     try {
       await link?.ready
-      const stored = await store.load(name)
+      const stored = await loadDocState(store, name, log)
       try {
-        state = new DocState(
-          stored?.snapshot ?? null,
-          stored?.updates ?? [],
-          stored?.lastSeq ?? 0,
-          {
-            // A stored update that throws when applied is kept apart, never dropped (SPEC Q2).
-            onSetAside: (entries) => void recordSetAside(store, name, entries, log),
-          },
-        )
+        // An unknown name is an empty document; nothing is written until the first edit.
+        state = stored ?? new DocState(null, [], 0)
         // Decode all of it now (a single stored update is not even parsed by merging), so that
         // a corrupt document is refused here instead of failing a client later.
         state.validate()
