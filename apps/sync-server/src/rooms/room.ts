@@ -410,9 +410,10 @@ export class Room {
     verdict: Extract<Verdict, { kind: 'ready' }>,
     received: Received,
   ): void {
-    for (const [client, clock] of verdict.refs) {
-      const writer = this.#turnWriters.get(client)
-      if (writer && writer.peer !== peer && clock >= writer.fromClock) {
+    const { refs } = verdict
+    for (let i = 0; i < refs.length; i += 2) {
+      const writer = this.#turnWriters.get(refs[i]!)
+      if (writer && writer.peer !== peer && refs[i + 1]! >= writer.fromClock) {
         this.#incoming.flushNow()
         break
       }

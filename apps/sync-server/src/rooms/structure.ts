@@ -1,4 +1,4 @@
-import { inspectUpdate, type StructInfo, StructKind } from '@tandem/protocol'
+import { inspectUpdate, type StructInfo, StructKind, type UpdateVisitor } from '@tandem/protocol'
 
 /** What a room accepts of a well-formed update (SPEC U1–U4). */
 export interface UpdateLimits {
@@ -19,8 +19,11 @@ export type Verdict =
   | {
       readonly kind: 'ready'
       readonly structs: readonly Recorded[]
-      /** For each client whose content the update refers to, the highest clock it names. */
-      readonly refs: ReadonlyMap<number, number>
+      /**
+       * The content of other clients (and of its own clients' earlier clocks) the update refers
+       * to, as pairs: client, then the highest clock of it named there.
+       */
+      readonly refs: readonly number[]
     }
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'pending'; readonly needs: ReadonlyMap<number, number> }
@@ -206,105 +209,35 @@ export class DocStructure {
    * dependency (a client's structs in clock order; an item after the items it is placed next to
    * and the type it is in), resolving each struct's depth from the ones before it. With `limits`
    * `null` (a trusted update), nothing is refused and what cannot be integrated is left out.
+   * Every update a room receives passes here, so the common one (a keystroke: one struct, one
+   * client, everything it needs at hand) allocates little.
    */
   #judge(update: Uint8Array, limits: UpdateLimits | null): Verdict {
-    const structs: Struct[] = []
-    // Each client's structs, as a range of `structs`; Yjs writes a client once per update.
-    const blocks = new Map<number, { start: number; end: number }>()
-    let repeated = -1
-    let deleteRanges = 0
-    const deletedTo = new Map<number, number>()
-    const refs = new Map<number, number>()
-    const refer = (client: number, clock: number) => {
-      if (clock >= 0 && clock >= (refs.get(client) ?? -1)) refs.set(client, clock)
-    }
-    // Yjs writes each client's deletions once, as ascending, disjoint, non-empty ranges; other
-    // shapes it re-encodes wrongly when it keeps them pending (a negative delta becomes a huge
-    // clock, an empty range throws).
-    let badDeletes: string | null = null
-    let dsClient = -1
-    let dsEnd = 0
-    let outside: string | null = null
-    const rootTypes = limits?.rootTypes
-    inspectUpdate(update, {
-      struct(s: StructInfo) {
-        // Yjs creates a named root type when it reads the item, whether it integrates it or not.
-        if (rootTypes && s.parentRoot !== null && !rootTypes.has(s.parentRoot)) {
-          outside ??= s.parentRoot
-        }
-        const block = blocks.get(s.client)
-        if (block && block.end === structs.length) block.end++
-        else if (block) repeated = s.client
-        else blocks.set(s.client, { start: structs.length, end: structs.length + 1 })
-        structs.push({ ...s, value: -1 })
-        refer(s.client, s.clock - 1) // the client's clocks before it
-        if (s.originClient !== s.client) refer(s.originClient, s.originClock)
-        if (s.rightClient !== s.client) refer(s.rightClient, s.rightClock)
-        if (s.parentClient !== s.client) refer(s.parentClient, s.parentClock)
-      },
-      deleteRange(client, clock, length) {
-        deleteRanges++
-        if (client !== dsClient) {
-          if (deletedTo.has(client)) badDeletes ??= `its delete set names client ${client} twice`
-          dsClient = client
-          dsEnd = 0
-        }
-        if (length === 0 || clock < dsEnd) {
-          badDeletes ??= `its deletions of client ${client} are not ascending, disjoint ranges`
-        }
-        dsEnd = clock + length
-        deletedTo.set(client, dsEnd)
-        refer(client, dsEnd - 1)
-      },
-    })
+    const scan = new Scan(limits?.rootTypes ?? null)
+    inspectUpdate(update, scan)
     if (limits) {
-      if (repeated >= 0) return refused(`it writes client ${repeated} twice`)
-      if (badDeletes !== null) return refused(badDeletes)
-      if (outside !== null) {
-        return refused(
-          `it writes in root type ${JSON.stringify(outside)}, which this server does not allow`,
-        )
-      }
-      if (deleteRanges > limits.maxDeleteRanges) {
-        return refused(
-          `its delete set has ${deleteRanges} ranges (at most ${limits.maxDeleteRanges})`,
-        )
-      }
+      const problem = scan.problem(limits.maxDeleteRanges)
+      if (problem !== null) return refused(problem)
     }
-
-    // Where each client of the update stands: the clock up to which its structs are integrated,
-    // and the next struct of its block to integrate.
-    const frontier = new Map<number, number>()
-    const next = new Map<number, number>()
-    const waiting = new Map<number, Waiters>()
-    const needs = new Map<number, number>()
-    const need = (client: number, clock: number) =>
+    const { structs, blocks } = scan
+    let needs: Map<number, number> | null = null
+    const need = (client: number, clock: number) => {
+      needs ??= new Map()
       needs.set(client, Math.max(needs.get(client) ?? 0, clock))
-    const clockOf = (client: number) => frontier.get(client) ?? this.clockOf(client)
-    const valueAt = (client: number, clock: number): number => {
-      const runs = this.#clients.get(client)
-      if (runs && clock < runs.end) return runs.at(clock)
-      return (structAt(structs, blocks, client, clock) as Struct).value
     }
-
-    const queue: number[] = []
-    for (const [client, { start }] of blocks) {
-      frontier.set(client, this.clockOf(client))
-      next.set(client, start)
-      queue.push(client)
-    }
+    const queue = [...blocks.keys()]
+    for (const block of blocks.values()) block.frontier = this.clockOf(block.client)
     const woken: number[] = []
-    let refusal: string | null = null
 
-    integrate: while (queue.length > 0) {
-      const client = queue.pop() as number
-      const { end } = blocks.get(client) as { end: number }
-      let i = next.get(client) as number
+    while (queue.length > 0) {
+      const block = blocks.get(queue.pop() as number) as Block
+      const { client, end } = block
+      let i = block.next
       for (; i < end; i++) {
         const s = structs[i] as Struct
         // Yjs skips a Skip; the struct after it then finds its clocks missing.
         if (s.kind === StructKind.Skip) continue
-        const reached = frontier.get(client) as number
+        const reached = block.frontier
         if (s.clock > reached) {
           // A gap in the client's clocks: only the client itself can fill it.
           need(client, s.clock)
@@ -312,19 +245,19 @@ export class DocStructure {
         }
         if (s.kind === StructKind.Item) {
           // Yjs looks for an item's neighbours and type even if it holds the item already.
-          const missing = missingDependency(s, clockOf)
+          const missing = this.#missing(s, blocks)
           if (missing === SELF_LATER) {
-            refusal = `item ${s.client}:${s.clock} is in a type its client wrote later`
-            break integrate
+            return refused(`item ${s.client}:${s.clock} is in a type its client wrote later`)
           }
           if (missing !== null) {
             const [depClient, depClock] = missing
-            let heap = waiting.get(depClient)
-            if (!heap) {
-              heap = new Waiters()
-              waiting.set(depClient, heap)
+            const dep = blocks.get(depClient)
+            if (dep) {
+              dep.waiters ??= new Waiters()
+              dep.waiters.push(depClock, client)
+            } else {
+              need(depClient, depClock + 1)
             }
-            heap.push(depClock, client)
             break
           }
         }
@@ -332,40 +265,45 @@ export class DocStructure {
         let depth: number
         if (s.clock < reached) {
           // The rest of a struct the document holds in part: Yjs places it after that part.
-          depth = depthOf(valueAt(client, reached - 1))
+          depth = depthOf(this.#valueAt(client, reached - 1, scan))
         } else if (s.kind === StructKind.GC) {
           depth = 0
         } else {
-          depth = containerDepth(s, valueAt)
+          depth = this.#containerDepth(s, scan)
           if (limits && s.isType && depth > 0 && depth + 1 > limits.maxTypeDepth) {
-            refusal = `item ${s.client}:${s.clock} nests types ${depth + 1} deep (at most ${limits.maxTypeDepth})`
-            break integrate
+            return refused(
+              `item ${s.client}:${s.clock} nests types ${depth + 1} deep (at most ${limits.maxTypeDepth})`,
+            )
           }
         }
         s.value = runValue(depth, s.isType && depth > 0)
-        frontier.set(client, s.clock + s.length)
-        waiting.get(client)?.popBelow(s.clock + s.length, woken)
-        for (const w of woken) queue.push(w)
-        woken.length = 0
+        block.frontier = s.clock + s.length
+        if (block.waiters) {
+          block.waiters.popBelow(block.frontier, woken)
+          for (const w of woken) queue.push(w)
+          woken.length = 0
+        }
       }
-      next.set(client, i)
+      block.next = i
     }
-    if (refusal !== null) return refused(refusal)
 
     // What is still waiting waits for clocks this update does not bring (or brings only after
     // it, in a cycle that Yjs leaves pending too): the document must have them first.
-    for (const [depClient, heap] of waiting) {
-      const clock = heap.min()
-      if (clock !== undefined) need(depClient, clock + 1)
+    for (const block of blocks.values()) {
+      const clock = block.waiters?.min()
+      if (clock !== undefined) need(block.client, clock + 1)
     }
-    for (const [client, to] of deletedTo) if (to > clockOf(client)) need(client, to)
-    if (needs.size > 0 && limits) return { kind: 'pending', needs }
+    if (scan.deletedTo) {
+      for (const [client, to] of scan.deletedTo) {
+        if (to > (blocks.get(client)?.frontier ?? this.clockOf(client))) need(client, to)
+      }
+    }
+    if (needs !== null && limits) return { kind: 'pending', needs }
 
     const recorded: Recorded[] = []
-    for (const [client, { start }] of blocks) {
+    for (const { client, start, next } of blocks.values()) {
       const from = this.clockOf(client)
-      const stop = next.get(client) as number
-      for (let i = start; i < stop; i++) {
+      for (let i = start; i < next; i++) {
         const s = structs[i] as Struct
         if (s.value < 0) continue
         recorded.push({
@@ -376,7 +314,184 @@ export class DocStructure {
         })
       }
     }
-    return { kind: 'ready', structs: recorded, refs }
+    return { kind: 'ready', structs: recorded, refs: scan.refs }
+  }
+
+  /** The clock up to which `client` is integrated: in the update being judged, or here. */
+  #clockIn(client: number, blocks: ReadonlyMap<number, Block>): number {
+    return blocks.get(client)?.frontier ?? this.clockOf(client)
+  }
+
+  /** The run value of `client`'s struct at `clock`: in the document, or in the update. */
+  #valueAt(client: number, clock: number, scan: Scan): number {
+    const runs = this.#clients.get(client)
+    if (runs && clock < runs.end) return runs.at(clock)
+    return (structAt(scan.structs, scan.blocks, client, clock) as Struct).value
+  }
+
+  /**
+   * The first ID `s` depends on (of another client) that is not integrated yet, as Yjs's
+   * `Item.getMissing` checks them; {@link SELF_LATER} for a type of its own client not written
+   * before it (Yjs would fail to find it); else `null`.
+   */
+  #missing(
+    s: Struct,
+    blocks: ReadonlyMap<number, Block>,
+  ): readonly [number, number] | typeof SELF_LATER | null {
+    if (
+      s.originClock >= 0 &&
+      s.originClient !== s.client &&
+      s.originClock >= this.#clockIn(s.originClient, blocks)
+    ) {
+      return [s.originClient, s.originClock]
+    }
+    if (
+      s.rightClock >= 0 &&
+      s.rightClient !== s.client &&
+      s.rightClock >= this.#clockIn(s.rightClient, blocks)
+    ) {
+      return [s.rightClient, s.rightClock]
+    }
+    if (s.parentClock >= 0) {
+      if (s.parentClient === s.client) return s.parentClock >= s.clock ? SELF_LATER : null
+      if (s.parentClock >= this.#clockIn(s.parentClient, blocks)) {
+        return [s.parentClient, s.parentClock]
+      }
+    }
+    return null
+  }
+
+  /**
+   * The depth of the type item `s` is in, as Yjs finds its parent (`Item.getMissing`): next to a
+   * garbage-collected struct it has none; otherwise its left neighbour's, else its right
+   * neighbour's, else the root type or the type item it names.
+   */
+  #containerDepth(s: Struct, scan: Scan): number {
+    const left =
+      s.originClock >= 0 ? depthOf(this.#valueAt(s.originClient, s.originClock, scan)) : -1
+    const right = s.rightClock >= 0 ? depthOf(this.#valueAt(s.rightClient, s.rightClock, scan)) : -1
+    if (left === 0 || right === 0) return 0
+    if (left > 0) return left
+    if (right > 0) return right
+    if (s.parentRoot !== null) return 1
+    if (s.parentClock >= 0) {
+      const parent = this.#valueAt(s.parentClient, s.parentClock, scan)
+      return isTypeValue(parent) ? depthOf(parent) + 1 : 0
+    }
+    return 0
+  }
+}
+
+/** One client's structs in an update being judged, and how far their integration has got. */
+interface Block {
+  client: number
+  /** The client's structs are `structs[start]` to `structs[end - 1]`. */
+  start: number
+  end: number
+  /** The clock up to which the client is integrated, and its next struct to integrate. */
+  frontier: number
+  next: number
+  /** Clients waiting for this one to reach a clock. */
+  waiters: Waiters | null
+}
+
+/** Reads an update for {@link DocStructure}: its structs by client, its deletions, its refs. */
+class Scan implements UpdateVisitor {
+  readonly structs: Struct[] = []
+  /** Each client's structs, as a range of `structs`; Yjs writes a client once per update. */
+  readonly blocks = new Map<number, Block>()
+  /** For each client named, the end of its deletions; `null` without deletions. */
+  deletedTo: Map<number, number> | null = null
+  /** Pairs of (client, highest clock referred to), a client possibly more than once. */
+  readonly refs: number[] = []
+  #repeated = -1
+  #deleteRanges = 0
+  #badDeletes: string | null = null
+  #dsClient = -1
+  #dsEnd = 0
+  #outside: string | null = null
+  readonly #rootTypes: ReadonlySet<string> | null
+
+  constructor(rootTypes: ReadonlySet<string> | null) {
+    this.#rootTypes = rootTypes
+  }
+
+  struct(s: StructInfo): void {
+    // Yjs creates a named root type when it reads the item, whether it integrates it or not.
+    if (this.#rootTypes && s.parentRoot !== null && !this.#rootTypes.has(s.parentRoot)) {
+      this.#outside ??= s.parentRoot
+    }
+    const at = this.structs.length
+    const block = this.blocks.get(s.client)
+    if (block && block.end === at) block.end++
+    else if (block) this.#repeated = s.client
+    else {
+      this.blocks.set(s.client, {
+        client: s.client,
+        start: at,
+        end: at + 1,
+        frontier: 0,
+        next: at,
+        waiters: null,
+      })
+    }
+    this.structs.push({
+      kind: s.kind,
+      client: s.client,
+      clock: s.clock,
+      length: s.length,
+      originClient: s.originClient,
+      originClock: s.originClock,
+      rightClient: s.rightClient,
+      rightClock: s.rightClock,
+      parentRoot: s.parentRoot,
+      parentClient: s.parentClient,
+      parentClock: s.parentClock,
+      isType: s.isType,
+      value: -1,
+    })
+    if (!block && s.clock > 0) this.refs.push(s.client, s.clock - 1) // its clocks before
+    if (s.originClock >= 0 && s.originClient !== s.client) {
+      this.refs.push(s.originClient, s.originClock)
+    }
+    if (s.rightClock >= 0 && s.rightClient !== s.client) this.refs.push(s.rightClient, s.rightClock)
+    if (s.parentClock >= 0 && s.parentClient !== s.client) {
+      this.refs.push(s.parentClient, s.parentClock)
+    }
+  }
+
+  deleteRange(client: number, clock: number, length: number): void {
+    this.#deleteRanges++
+    this.deletedTo ??= new Map()
+    if (client !== this.#dsClient) {
+      if (this.deletedTo.has(client)) {
+        this.#badDeletes ??= `its delete set names client ${client} twice`
+      }
+      this.#dsClient = client
+      this.#dsEnd = 0
+    }
+    // Yjs writes each client's deletions once, as ascending, disjoint, non-empty ranges; other
+    // shapes it re-encodes wrongly when it keeps them pending (a negative delta becomes a huge
+    // clock, an empty range throws).
+    if (length === 0 || clock < this.#dsEnd) {
+      this.#badDeletes ??= `its deletions of client ${client} are not ascending, disjoint ranges`
+    }
+    this.#dsEnd = clock + length
+    this.deletedTo.set(client, this.#dsEnd)
+    if (this.#dsEnd > 0) this.refs.push(client, this.#dsEnd - 1)
+  }
+
+  /** Why the update is refused before it is integrated, if it is. */
+  problem(maxDeleteRanges: number): string | null {
+    if (this.#repeated >= 0) return `it writes client ${this.#repeated} twice`
+    if (this.#badDeletes !== null) return this.#badDeletes
+    if (this.#outside !== null) {
+      return `it writes in root type ${JSON.stringify(this.#outside)}, which this server does not allow`
+    }
+    if (this.#deleteRanges > maxDeleteRanges) {
+      return `its delete set has ${this.#deleteRanges} ranges (at most ${maxDeleteRanges})`
+    }
+    return null
   }
 }
 
@@ -386,55 +501,10 @@ function refused(reason: string): Verdict {
 
 const SELF_LATER = 'self-later'
 
-/**
- * The first ID `s` depends on (of another client) that is not integrated yet, as Yjs's
- * `Item.getMissing` checks them; {@link SELF_LATER} for a type of its own client not written
- * before it (Yjs would fail to find it); else `null`.
- */
-function missingDependency(
-  s: Struct,
-  clockOf: (client: number) => number,
-): readonly [number, number] | typeof SELF_LATER | null {
-  if (
-    s.originClock >= 0 &&
-    s.originClient !== s.client &&
-    s.originClock >= clockOf(s.originClient)
-  ) {
-    return [s.originClient, s.originClock]
-  }
-  if (s.rightClock >= 0 && s.rightClient !== s.client && s.rightClock >= clockOf(s.rightClient)) {
-    return [s.rightClient, s.rightClock]
-  }
-  if (s.parentClock >= 0) {
-    if (s.parentClient === s.client) return s.parentClock >= s.clock ? SELF_LATER : null
-    if (s.parentClock >= clockOf(s.parentClient)) return [s.parentClient, s.parentClock]
-  }
-  return null
-}
-
-/**
- * The depth of the type item `s` is in, as Yjs finds its parent (`Item.getMissing`): next to a
- * garbage-collected struct it has none; otherwise its left neighbour's, else its right
- * neighbour's, else the root type or the type item it names.
- */
-function containerDepth(s: Struct, valueAt: (client: number, clock: number) => number): number {
-  const left = s.originClock >= 0 ? depthOf(valueAt(s.originClient, s.originClock)) : -1
-  const right = s.rightClock >= 0 ? depthOf(valueAt(s.rightClient, s.rightClock)) : -1
-  if (left === 0 || right === 0) return 0
-  if (left > 0) return left
-  if (right > 0) return right
-  if (s.parentRoot !== null) return 1
-  if (s.parentClock >= 0) {
-    const parent = valueAt(s.parentClient, s.parentClock)
-    return isTypeValue(parent) ? depthOf(parent) + 1 : 0
-  }
-  return 0
-}
-
 /** The struct of `client` in `structs` that holds `clock`. */
 function structAt(
   structs: readonly Struct[],
-  blocks: ReadonlyMap<number, { start: number; end: number }>,
+  blocks: ReadonlyMap<number, Block>,
   client: number,
   clock: number,
 ): Struct | undefined {
