@@ -16,6 +16,8 @@ export interface Received {
 export interface HeldHost {
   /** Judges an update against the document as it is now. */
   judge(update: Uint8Array): Verdict
+  /** Whether the document now holds everything `needs` names (cheap: no update is read). */
+  satisfies(needs: ReadonlyMap<number, number>): boolean
   /** Takes a frame whose verdict is `ready` (recorded already) to be stored. */
   accept(peer: Peer, verdict: Extract<Verdict, { kind: 'ready' }>, received: Received): void
   /** Closes `peer` for a refused update (4413). */
@@ -33,6 +35,12 @@ export interface HeldOptions {
 
 interface Held extends Received {
   receivedMs: number
+  /**
+   * What the document lacked when the frame was last judged; it is judged again only once the
+   * document has it (a held update may be large, and the room releases after every update).
+   * `null`: not judged yet (it was held behind another frame).
+   */
+  needs: ReadonlyMap<number, number> | null
 }
 
 /**
@@ -60,8 +68,11 @@ export class HeldUpdates {
     return this.#byPeer.has(peer)
   }
 
-  /** Holds a frame of `peer`; beyond the room's byte budget the peer is given up on. */
-  hold(peer: Peer, received: Received): void {
+  /**
+   * Holds a frame of `peer`, which lacks `needs` (`null` when held behind another of its frames);
+   * beyond the room's byte budget the peer is given up on.
+   */
+  hold(peer: Peer, received: Received, needs: ReadonlyMap<number, number> | null): void {
     if (this.#bytes + received.update.length > this.#options.maxPendingBytes) {
       this.#host.giveUp(peer, 'too many updates wait for what they depend on')
       return
@@ -71,7 +82,7 @@ export class HeldUpdates {
       queue = []
       this.#byPeer.set(peer, queue)
     }
-    queue.push({ ...received, receivedMs: Date.now() })
+    queue.push({ ...received, receivedMs: Date.now(), needs })
     this.#bytes += received.update.length
     if (!this.#timer) this.#arm(this.#options.pendingTimeoutMs)
   }
@@ -81,8 +92,12 @@ export class HeldUpdates {
     for (const [peer, queue] of this.#byPeer) {
       while (queue.length > 0) {
         const head = queue[0]!
+        if (head.needs && !this.#host.satisfies(head.needs)) break
         const verdict = this.#host.judge(head.update)
-        if (verdict.kind === 'pending') break
+        if (verdict.kind === 'pending') {
+          head.needs = verdict.needs
+          break
+        }
         queue.shift()
         this.#bytes -= head.update.length
         if (verdict.kind === 'refused') {

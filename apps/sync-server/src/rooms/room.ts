@@ -174,6 +174,7 @@ export class Room {
     this.#held = new HeldUpdates(
       {
         judge: (update) => this.#judge(update),
+        satisfies: (needs) => this.#structure.satisfies(needs),
         accept: (peer, verdict, received) => {
           const info = this.#peers.get(peer)
           if (info) this.#admit(peer, info.saved, verdict, received)
@@ -394,7 +395,7 @@ export class Room {
       this.#admit(peer, info.saved, verdict, received)
       this.#held.release()
     } else {
-      this.#held.hold(peer, received)
+      this.#held.hold(peer, received, verdict?.kind === 'pending' ? verdict.needs : null)
     }
   }
 
