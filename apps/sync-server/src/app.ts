@@ -120,6 +120,7 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       },
       pendingTimeoutMs: config.PENDING_UPDATE_TIMEOUT_MS,
       maxPendingBytes: config.MAX_PENDING_UPDATE_BYTES,
+      folder,
       compactAfterUpdates: config.COMPACT_AFTER_UPDATES,
       compactQuietMs: config.COMPACT_QUIET_MS,
       quietEchoMs: 10_000,

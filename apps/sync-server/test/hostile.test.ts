@@ -249,7 +249,7 @@ describe('hostile participants (issue 13)', () => {
     await expectGood('victim')
   })
 
-  it('U6 (case 4): a flood of 9-byte sync step 1 frames is answered correctly and costs others nothing they notice', async () => {
+  it('U6 (case 4): a flood of 9-byte sync step 1 frames is answered within its allowance, correctly, and costs others nothing they notice', async () => {
     await start()
     // A document of about 100 KiB, so that a diff of it is not free.
     const writer = connect('victim')
@@ -273,10 +273,12 @@ describe('hostile participants (issue 13)', () => {
     for (let k = 0; k < frames; k++) attacker.ws.send(syncStep1Frame(stateVector))
     const answers = () =>
       attacker.received.map((f) => decodeMessage(f)).filter((m) => m.type === 'sync-step-2')
-    // Every step 1 is answered (held back by the rate limit meanwhile, not closed) ...
-    await vi.waitFor(() => expect(answers().length).toBe(frames), { timeout: 20_000 })
+    // Two are answered at once; the latest of the others when the allowance refills (10 s),
+    // and the connection is not closed for asking ...
+    await vi.waitFor(() => expect(answers().length).toBe(2), { timeout: 20_000 })
+    await vi.waitFor(() => expect(answers().length).toBe(3), { timeout: 20_000 })
     expect(code()).toBeNull()
-    // ... with all of the document.
+    // ... each with all of the document it lacks.
     const last = answers().at(-1)
     expect(
       last?.type === 'sync-step-2' && docOf(last.update).getText('codemirror').toString(),

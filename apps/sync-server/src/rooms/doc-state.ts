@@ -113,17 +113,29 @@ const FORCE_COMPACT_FACTOR = 20
 /** The byte floor of {@link DocState.mustCompact}: 20 × 64 KiB, 1.25 MiB of log. */
 const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
 
-/** What a {@link Folder} gives back: the document's compact encoding, state vector and text. */
+/** Work for a {@link Folder}: the updates to apply after `base`, and what to give back. */
+export interface FoldRequest {
+  base: Uint8Array
+  updates: readonly Uint8Array[]
+  /** The root type whose text to give back. */
+  textName?: string
+  /** A state vector to give back the diff against (what a peer that has it lacks). */
+  diffAgainst?: Uint8Array
+}
+
+/** What a {@link Folder} gives back: the document's compact encoding and state vector, and the
+ * text or the diff asked for. */
 export interface FoldResult {
   state: Uint8Array
   stateVector: Uint8Array
-  text: string
+  text?: string | undefined
+  diff?: Uint8Array | undefined
 }
 
 /** Folds update bytes somewhere other than the event loop (a worker thread): bytes in, bytes out. */
 export interface Folder {
-  /** Applies `updates` after `base` to a fresh document; rejects if one throws. */
-  fold(base: Uint8Array, updates: readonly Uint8Array[], textName: string): Promise<FoldResult>
+  /** Applies the updates after the base to a fresh document; rejects if one throws. */
+  fold(request: FoldRequest): Promise<FoldResult>
 }
 
 /**
@@ -145,6 +157,16 @@ export async function loadDocState(
 
 /** Answers to sync step 1 that a document keeps while it does not change. */
 const CACHED_DIFFS = 4
+
+/** Below this size, a document is diffed on the event loop: a worker would cost more. */
+const SMALL_DOCUMENT_BYTES = 64 * 1024
+
+/** A state vector as a map key. */
+function diffKey(stateVector: Uint8Array): string {
+  return Buffer.from(stateVector.buffer, stateVector.byteOffset, stateVector.length).toString(
+    'latin1',
+  )
+}
 
 /**
  * A document held as Yjs update bytes rather than as a live `Y.Doc`: a compact base plus the
@@ -271,20 +293,51 @@ export class DocState {
    * the state is folded here, where an update that throws is set aside.
    */
   async text(folder: Folder, textName: string): Promise<string> {
+    const result = await this.#foldOff(folder, { textName })
+    if (result?.text !== undefined) return result.text
+    const doc = new Y.Doc()
+    try {
+      Y.applyUpdate(doc, this.update)
+      return doc.getText(textName).toString()
+    } finally {
+      doc.destroy()
+    }
+  }
+
+  /**
+   * {@link diff}, with the document folded and diffed by `folder` (off the event loop) when
+   * that is worth it: the answer is not cached and the document is not small. Falls back to
+   * {@link diff} if the folder fails.
+   */
+  async diffOff(stateVector: Uint8Array, folder: Folder): Promise<Uint8Array> {
+    const cached = this.#cachedDiff(stateVector)
+    if (cached) return cached
+    if (this.#pending.length === 0 && this.#base.length < SMALL_DOCUMENT_BYTES) {
+      return this.diff(stateVector)
+    }
+    const seq = this.lastSeq
+    const result = await this.#foldOff(folder, { diffAgainst: stateVector })
+    if (!result?.diff) return this.diff(stateVector)
+    if (this.lastSeq === seq) this.#cacheDiff(stateVector, result.diff)
+    return result.diff
+  }
+
+  /**
+   * Has `folder` fold the state (and give back what `ask` asks for); keeps the fold if nothing
+   * was folded here meanwhile. `null` if the folder failed.
+   */
+  async #foldOff(
+    folder: Folder,
+    ask: Pick<FoldRequest, 'textName' | 'diffAgainst'>,
+  ): Promise<FoldResult | null> {
     const baseSeq = this.#baseSeq
     const updates = [...this.#pending]
     const throughSeq = this.#pendingSeqs.at(-1)
     let result: FoldResult
     try {
-      result = await folder.fold(this.#base, updates, textName)
+      result = await folder.fold({ base: this.#base, updates, ...ask })
     } catch {
-      const doc = new Y.Doc()
-      try {
-        Y.applyUpdate(doc, this.update)
-        return doc.getText(textName).toString()
-      } finally {
-        doc.destroy()
-      }
+      return null
     }
     if (
       throughSeq !== undefined &&
@@ -297,7 +350,7 @@ export class DocState {
       this.#pendingSeqs.splice(0, updates.length)
       this.#stateVector = this.#pending.length === 0 ? result.stateVector : null
     }
-    return result.text
+    return result
   }
 
   /** Settles once every update set aside so far is recorded (see `recordSetAside`). */
@@ -335,22 +388,24 @@ export class DocState {
   diff(stateVector: Uint8Array): Uint8Array {
     // A peer that has nothing (a new tab, a cold load) lacks all of it: no need to re-encode.
     if (stateVector.length === 1 && stateVector[0] === 0) return this.update
+    const cached = this.#cachedDiff(stateVector)
+    if (cached) return cached
+    const diff = Y.diffUpdate(this.update, stateVector)
+    this.#cacheDiff(stateVector, diff)
+    return diff
+  }
+
+  #cachedDiff(stateVector: Uint8Array): Uint8Array | undefined {
     if (this.#diffsSeq !== this.lastSeq) {
       this.#diffs.clear()
       this.#diffsSeq = this.lastSeq
     }
-    const key = Buffer.from(
-      stateVector.buffer,
-      stateVector.byteOffset,
-      stateVector.length,
-    ).toString('latin1')
-    let diff = this.#diffs.get(key)
-    if (!diff) {
-      diff = Y.diffUpdate(this.update, stateVector)
-      if (this.#diffs.size >= CACHED_DIFFS) this.#diffs.delete(this.#diffs.keys().next().value!)
-      this.#diffs.set(key, diff)
-    }
-    return diff
+    return this.#diffs.get(diffKey(stateVector))
+  }
+
+  #cacheDiff(stateVector: Uint8Array, diff: Uint8Array): void {
+    if (this.#diffs.size >= CACHED_DIFFS) this.#diffs.delete(this.#diffs.keys().next().value!)
+    this.#diffs.set(diffKey(stateVector), diff)
   }
 
   /** The document's compact encoding, to store in place of the log up to `lastSeq`. */

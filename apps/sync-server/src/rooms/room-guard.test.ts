@@ -192,18 +192,35 @@ describe('Room: hostile but well-formed input', () => {
     expect(watcher.awareness()).toHaveLength(10)
   })
 
-  it('U6: a connection gets a few diffs, then the whole state', async () => {
-    const reader = new TestPeer('reader')
-    const { room } = await roomOf([reader])
-    await room.applyUpdate(dependentPair().first)
-    const upToDate = Y.encodeStateVectorFromUpdate(room.update)
-    for (let i = 0; i < 6; i++) room.receive(reader, encodeSyncStep1(upToDate))
-    const answers = reader.updates().map((u) => u.length)
-    expect(answers).toHaveLength(6)
-    const whole = room.update.length
-    expect(answers.slice(0, 2).every((n) => n < whole)).toBe(true)
-    expect(answers.slice(2)).toEqual([whole, whole, whole, whole])
-    expect(reader.closed).toBeNull()
+  it('U6: a connection gets a few answers to sync step 1 at once, then one per allowance, to its latest question', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] })
+    try {
+      const reader = new TestPeer('reader')
+      const { room } = await roomOf([reader])
+      const step2s = () =>
+        reader.received.flatMap((m) => (m.type === 'sync-step-2' ? [m.update] : []))
+      await room.applyUpdate(dependentPair().first)
+      const nothing = new Uint8Array([0])
+      for (let i = 0; i < 5; i++) room.receive(reader, encodeSyncStep1(nothing))
+      // The latest question, different from the others: the one answered when allowed.
+      const partly = new Y.Doc()
+      Y.applyUpdate(partly, room.update)
+      room.receive(reader, encodeSyncStep1(Y.encodeStateVector(partly)))
+      expect(step2s()).toHaveLength(2)
+      await vi.advanceTimersByTimeAsync(10_000)
+      const answers = step2s()
+      expect(answers).toHaveLength(3)
+      // It has everything: the answer to its latest question adds nothing.
+      const before = Y.encodeStateVector(partly)
+      Y.applyUpdate(partly, answers[2]!)
+      expect(Y.encodeStateVector(partly)).toEqual(before)
+      expect(answers[2]!.length).toBeLessThan(answers[0]!.length)
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(step2s()).toHaveLength(3)
+      expect(reader.closed).toBeNull()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('U7: token-stamped presence keeps the name, a #rrggbb colour and a derived colorLight only', async () => {

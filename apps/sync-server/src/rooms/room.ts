@@ -52,6 +52,8 @@ export interface RoomOptions
    * waits for the missing ones before the room reads them from the store. Default 20 ms.
    */
   catchUpDelayMs?: number
+  /** Folds and diffs large documents off the event loop. Default: on it. */
+  folder?: Folder
   /**
    * Called after an edit of this server's is stored: by `peer`, or by the server itself
    * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.
@@ -71,6 +73,8 @@ interface PeerInfo {
   saved: SavedLedger
   /** Sync step 1 answers computed as a diff that the peer may still have (SPEC U6). */
   diffs: TokenBucket
+  /** The latest sync step 1 waiting for that allowance, if one is. */
+  step1: Uint8Array | null
 }
 
 /**
@@ -285,6 +289,7 @@ export class Room {
       lastSentMs: nowMs,
       saved: new SavedLedger(),
       diffs: new TokenBucket(DIFFS_PER_CONNECTION, DIFFS_PER_SECOND, nowMs),
+      step1: null,
     }
     this.#peers.set(peer, info)
     peer.send(step1)
@@ -326,18 +331,10 @@ export class Room {
   #handle(peer: Peer, info: PeerInfo, frame: Uint8Array): void {
     const message = decodeMessage(frame)
     switch (message.type) {
-      case 'sync-step-1': {
+      case 'sync-step-1':
         validateStateVector(message.stateVector)
-        const nowMs = Date.now()
-        // A diff costs the whole document; a client needs one per connection. Beyond a few,
-        // the peer gets the whole state, which the room keeps encoded (SPEC U6).
-        const diff = info.diffs.take(1, nowMs)
-          ? this.#state.diff(message.stateVector)
-          : this.#state.update
-        info.lastSentMs = nowMs
-        peer.send(encodeSyncStep2(diff))
+        this.#answerStep1(peer, info, message.stateVector)
         return
-      }
       case 'sync-step-2':
       case 'sync-update': {
         // A sync update frame holds exactly its update (decodeMessage refuses trailing bytes),
@@ -361,6 +358,45 @@ export class Room {
         // Only servers send these; a client's is ignored, as the reference server does.
         return
     }
+  }
+
+  /**
+   * Answers a sync step 1 with what the peer lacks (SPEC U6). A diff costs the whole document
+   * and a client needs one per connection: beyond its allowance, the answer waits until the
+   * allowance refills (only the peer's latest question is kept). With a folder, a large
+   * document is folded and diffed off the event loop.
+   */
+  #answerStep1(peer: Peer, info: PeerInfo, stateVector: Uint8Array): void {
+    const nowMs = Date.now()
+    if (!info.diffs.take(1, nowMs)) {
+      const waiting = info.step1 !== null
+      info.step1 = stateVector
+      if (!waiting) {
+        setTimeout(
+          () => {
+            const latest = info.step1
+            info.step1 = null
+            if (latest && this.#peers.get(peer) === info) this.#answerStep1(peer, info, latest)
+          },
+          info.diffs.waitMs(1, nowMs),
+        ).unref()
+      }
+      return
+    }
+    const send = (diff: Uint8Array) => {
+      if (this.#peers.get(peer) !== info) return
+      info.lastSentMs = Date.now()
+      peer.send(encodeSyncStep2(diff))
+    }
+    const { folder } = this.#options
+    if (!folder) {
+      send(this.#state.diff(stateVector))
+      return
+    }
+    this.#state.diffOff(stateVector, folder).then(send, (err: unknown) => {
+      this.#log.error({ conn: peer.id, err }, 'closing connection: the state could not be diffed')
+      this.#reject(peer, CloseCode.InternalError)
+    })
   }
 
   /** Step 1 of the data path: judge the update, then accept, hold or refuse it. */

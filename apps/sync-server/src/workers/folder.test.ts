@@ -20,7 +20,7 @@ describe('WorkerFolder', () => {
   it('folds in a worker thread: the compact state, its state vector and the text', async () => {
     const hello = textEdit(null, 'hello', 1)
     const world = textEdit(hello, ' world', 2, 5)
-    const result = await folder().fold(hello, [world], TEXT_NAME)
+    const result = await folder().fold({ base: hello, updates: [world], textName: TEXT_NAME })
     expect(result.text).toBe('hello world')
     const doc = new Y.Doc()
     Y.applyUpdate(doc, result.state)
@@ -30,15 +30,22 @@ describe('WorkerFolder', () => {
 
   it('rejects a fold whose bytes do not apply, and keeps working', async () => {
     const f = folder()
-    await expect(f.fold(new Uint8Array([1, 2, 3, 250]), [], TEXT_NAME)).rejects.toThrow()
-    expect((await f.fold(textEdit(null, 'still here', 1), [], TEXT_NAME)).text).toBe('still here')
+    await expect(
+      f.fold({ base: new Uint8Array([1, 2, 3, 250]), updates: [], textName: TEXT_NAME }),
+    ).rejects.toThrow()
+    expect(
+      (await f.fold({ base: textEdit(null, 'still here', 1), updates: [], textName: TEXT_NAME }))
+        .text,
+    ).toBe('still here')
   })
 
   it('runs several folds at once on several workers, each answered with its own', async () => {
     const f = folder(2)
     const texts = ['a', 'b', 'c', 'd', 'e']
     const results = await Promise.all(
-      texts.map((t, i) => f.fold(textEdit(null, t, i + 1), [], TEXT_NAME)),
+      texts.map((t, i) =>
+        f.fold({ base: textEdit(null, t, i + 1), updates: [], textName: TEXT_NAME }),
+      ),
     )
     expect(results.map((r) => r.text)).toEqual(texts)
   })
@@ -55,8 +62,28 @@ describe('WorkerFolder', () => {
   it('a closed folder refuses work, and DocState then folds on its own', async () => {
     const f = folder()
     await f.close()
-    await expect(f.fold(textEdit(null, 'x', 1), [], TEXT_NAME)).rejects.toThrow(/closed/)
+    await expect(
+      f.fold({ base: textEdit(null, 'x', 1), updates: [], textName: TEXT_NAME }),
+    ).rejects.toThrow(/closed/)
     const state = new DocState(null, [textEdit(null, 'here', 1)], 1)
     expect(await state.text(f, TEXT_NAME)).toBe('here')
+  })
+
+  it('U6: diffs a large document in a worker, the same as Y.diffUpdate, and caches the answer', async () => {
+    const doc = new Y.Doc()
+    doc.clientID = 1
+    doc.getText(TEXT_NAME).insert(0, 'x'.repeat(100_000))
+    const big = Y.encodeStateAsUpdate(doc)
+    const peer = new Y.Doc()
+    peer.clientID = 2
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+    const sv = Y.encodeStateVector(peer)
+    doc.getText(TEXT_NAME).insert(5, 'new')
+    const after = Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(big))
+    const state = new DocState(big, [after], 2)
+    const diff = await state.diffOff(sv, folder())
+    Y.applyUpdate(peer, diff)
+    expect(peer.getText(TEXT_NAME).toString()).toBe(doc.getText(TEXT_NAME).toString())
+    expect(await state.diffOff(sv, folder())).toBe(diff)
   })
 })

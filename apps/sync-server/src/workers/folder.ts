@@ -2,23 +2,26 @@ import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.js'
-import type { Folder, FoldResult } from '../rooms/doc-state.js'
+import type { Folder, FoldRequest, FoldResult } from '../rooms/doc-state.js'
 
 // The worker's whole program: apply the updates to a fresh Y.Doc and send back its compact
-// encoding, state vector and text. It loads the CommonJS build of the same yjs package the
+// encoding, state vector, and the text or the diff against a state vector that was asked for. It loads the CommonJS build of the same yjs package the
 // server uses (its path arrives as workerData), so it needs no build step of its own.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Y = require(workerData.yjs)
-parentPort.on('message', ({ id, base, updates, textName }) => {
+parentPort.on('message', ({ id, base, updates, textName, diffAgainst }) => {
   const doc = new Y.Doc({ gc: true })
   try {
     Y.applyUpdate(doc, base)
     for (const update of updates) Y.applyUpdate(doc, update)
     const state = Y.encodeStateAsUpdate(doc)
     const stateVector = Y.encodeStateVector(doc)
-    const text = doc.getText(textName).toString()
-    parentPort.postMessage({ id, state, stateVector, text }, [state.buffer, stateVector.buffer])
+    const text = textName === undefined ? undefined : doc.getText(textName).toString()
+    const diff = diffAgainst === undefined ? undefined : Y.diffUpdate(state, diffAgainst)
+    const transfer = diff ? [diff.buffer, stateVector.buffer] : [stateVector.buffer]
+    // The state is cloned, not moved: the diff may be a view of its buffer.
+    parentPort.postMessage({ id, state, stateVector, text, diff }, transfer)
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) })
   } finally {
@@ -27,11 +30,8 @@ parentPort.on('message', ({ id, base, updates, textName }) => {
 })
 `
 
-interface Job {
+interface Job extends FoldRequest {
   id: number
-  base: Uint8Array
-  updates: readonly Uint8Array[]
-  textName: string
   resolve: (result: FoldResult) => void
   reject: (err: Error) => void
 }
@@ -64,13 +64,13 @@ export class WorkerFolder implements Folder {
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn())
   }
 
-  fold(base: Uint8Array, updates: readonly Uint8Array[], textName: string): Promise<FoldResult> {
+  fold(request: FoldRequest): Promise<FoldResult> {
     if (this.#closed) return Promise.reject(new Error('the folder is closed'))
     if (this.#queue.length >= MAX_QUEUED_JOBS) {
       return Promise.reject(new Error('too many folds waiting'))
     }
     return new Promise<FoldResult>((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, base, updates, textName, resolve, reject })
+      this.#queue.push({ ...request, id: this.#nextId++, resolve, reject })
       this.#dispatch()
     })
   }
@@ -131,6 +131,7 @@ export class WorkerFolder implements Folder {
         base: job.base,
         updates: job.updates,
         textName: job.textName,
+        diffAgainst: job.diffAgainst,
       })
     }
   }
