@@ -13,9 +13,9 @@ import { TestPeer } from '../../test/peer.js'
 import { poisonousPair, textEdit } from '../../test/poison.js'
 import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
-import { DocState } from './doc-state.js'
 import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 import { Rooms } from './rooms.js'
+import { DocStructure } from './structure.js'
 
 const options: RoomOptions = {
   ...defaultRoomLimits,
@@ -263,11 +263,9 @@ describe('Room: hostile but well-formed input', () => {
   it('U8: a join whose state cannot be computed leaves no peer behind, and the room unloads', async () => {
     const store = new MemoryStore()
     const rooms = new Rooms(store, { ...options, unloadDelayMs: 1 }, log)
-    const failing = vi
-      .spyOn(DocState.prototype, 'stateVector', 'get')
-      .mockImplementationOnce(() => {
-        throw new RangeError('Maximum call stack size exceeded')
-      })
+    const failing = vi.spyOn(DocStructure.prototype, 'stateVector').mockImplementationOnce(() => {
+      throw new RangeError('Maximum call stack size exceeded')
+    })
     await expect(rooms.join('doc', new TestPeer('ghost'))).rejects.toThrow(RangeError)
     failing.mockRestore()
     await vi.waitFor(async () => expect(await rooms.get('doc')).toBeUndefined())

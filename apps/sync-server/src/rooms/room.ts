@@ -283,7 +283,8 @@ export class Room {
       return
     }
     // Computed before the peer is added: if it throws, the join leaves nothing behind (U8).
-    const step1 = encodeSyncStep1(this.#state.stateVector)
+    // From the structure, so that a join never folds the document on the event loop.
+    const step1 = encodeSyncStep1(this.#structure.stateVector())
     const nowMs = Date.now()
     const info: PeerInfo = {
       lastSentMs: nowMs,

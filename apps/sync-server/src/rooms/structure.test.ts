@@ -204,4 +204,23 @@ describe('DocStructure', () => {
     }
     expect(pendingSeen).toBeGreaterThan(10)
   })
+
+  it("S4: its state vector is the document's, as Yjs computes it, without folding", () => {
+    const doc = new Y.Doc()
+    doc.clientID = 7
+    const structure = new DocStructure()
+    doc.on('update', (u: Uint8Array) => apply(structure, u))
+    doc.getText('t').insert(0, 'hello')
+    doc.getMap('m').set('k', new Y.Array())
+    doc.getText('t').delete(1, 2)
+    const other = new Y.Doc()
+    other.clientID = 9
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc))
+    other.getText('t').insert(0, '>')
+    apply(structure, Y.encodeStateAsUpdate(other, Y.encodeStateVector(doc)))
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
+    expect(Y.decodeStateVector(structure.stateVector())).toEqual(
+      Y.decodeStateVector(Y.encodeStateVector(doc)),
+    )
+  })
 })

@@ -1,4 +1,5 @@
 import { inspectUpdate, type StructInfo, StructKind, type UpdateVisitor } from '@tandem/protocol'
+import * as encoding from 'lib0/encoding'
 
 /** What a room accepts of a well-formed update (SPEC U1–U4). */
 export interface UpdateLimits {
@@ -166,6 +167,21 @@ export class DocStructure {
   /** The clock after the last struct of `client` the document holds. */
   clockOf(client: number): number {
     return this.#clients.get(client)?.end ?? 0
+  }
+
+  /**
+   * The document's state vector, as `Y.encodeStateVector` would give it, without folding the
+   * document: for each client, the clock after its last struct. It counts updates accepted and
+   * not yet stored too (they are on their way, milliseconds from it).
+   */
+  stateVector(): Uint8Array {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, this.#clients.size)
+    for (const [client, runs] of this.#clients) {
+      encoding.writeVarUint(encoder, client)
+      encoding.writeVarUint(encoder, runs.end)
+    }
+    return encoding.toUint8Array(encoder)
   }
 
   /** Whether the document holds everything `needs` names. */
