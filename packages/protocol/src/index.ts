@@ -29,6 +29,24 @@ export {
   validateDocName,
 } from './doc-name.js'
 export { ProtocolError, type ProtocolErrorKind } from './errors.js'
+export {
+  decodeHocuspocusFrame,
+  encodeHocuspocusAuthenticated,
+  encodeHocuspocusClose,
+  encodeHocuspocusPermissionDenied,
+  encodeHocuspocusStateless,
+  encodeHocuspocusSyncStatus,
+  encodeHocuspocusToken,
+  encodeHocuspocusYjs,
+  HOCUSPOCUS_PING,
+  HOCUSPOCUS_PONG,
+  HocuspocusAuth,
+  type HocuspocusFrame,
+  type HocuspocusMessage,
+  type HocuspocusScope,
+  HocuspocusType,
+  parseHocuspocusAddress,
+} from './hocuspocus.js'
 export { defaultLimits, type Limits } from './limits.js'
 export {
   AuthKind,
