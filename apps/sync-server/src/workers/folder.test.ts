@@ -80,10 +80,24 @@ describe('WorkerFolder', () => {
     const sv = Y.encodeStateVector(peer)
     doc.getText(TEXT_NAME).insert(5, 'new')
     const after = Y.encodeStateAsUpdate(doc, Y.encodeStateVectorFromUpdate(big))
+    // The worker itself answers with the diff ...
+    const direct = await folder().fold({ base: big, updates: [after], diffAgainst: sv })
+    expect(direct.diff).toEqual(Y.diffUpdate(Y.mergeUpdates([big, after]), sv))
+    // ... and a DocState asks it, rather than diffing here.
     const state = new DocState(big, [after], 2)
-    const diff = await state.diffOff(sv, folder())
+    const asked: unknown[] = []
+    const counting = folder()
+    const spy = {
+      fold: (request: Parameters<WorkerFolder['fold']>[0]) => {
+        asked.push(request.diffAgainst)
+        return counting.fold(request)
+      },
+    }
+    const diff = await state.diffOff(sv, spy)
+    expect(asked).toEqual([sv])
     Y.applyUpdate(peer, diff)
     expect(peer.getText(TEXT_NAME).toString()).toBe(doc.getText(TEXT_NAME).toString())
-    expect(await state.diffOff(sv, folder())).toBe(diff)
+    expect(await state.diffOff(sv, spy)).toBe(diff)
+    expect(asked).toHaveLength(1)
   })
 })

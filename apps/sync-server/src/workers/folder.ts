@@ -98,9 +98,12 @@ export class WorkerFolder implements Folder {
       if (!job || job.id !== message.id) return
       slot.job = null
       worker.unref()
-      if (message.error !== undefined) job.reject(new Error(message.error))
-      else
-        job.resolve({ state: message.state, stateVector: message.stateVector, text: message.text })
+      if (message.error !== undefined) {
+        job.reject(new Error(message.error))
+      } else {
+        const { state, stateVector, text, diff } = message
+        job.resolve({ state, stateVector, text, diff })
+      }
       this.#dispatch()
     })
     const replace = (why: unknown) => {
