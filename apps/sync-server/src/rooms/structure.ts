@@ -30,19 +30,7 @@ export type Verdict =
   | { readonly kind: 'pending'; readonly needs: ReadonlyMap<number, number> }
 
 /** A struct of an update, with what it would add to the document. */
-interface Struct {
-  kind: StructKind
-  client: number
-  clock: number
-  length: number
-  originClient: number
-  originClock: number
-  rightClient: number
-  rightClock: number
-  parentRoot: string | null
-  parentClient: number
-  parentClock: number
-  isType: boolean
+interface Struct extends StructInfo {
   /** The struct's {@link Runs} value once resolved, else -1. */
   value: number
 }
