@@ -185,6 +185,12 @@ export const serverErrors = {
     description:
       'The connection was held back for its rate for most of `RATE_LIMIT_ABUSE_WINDOW_MS`, or more frames waited for it than one maximum-size message (while held, or while the document loads).',
   },
+  unauthenticated_flood: {
+    close: CloseCode.PolicyViolation,
+    surfaces: ['connection'],
+    description:
+      'A Hocuspocus socket queued more than 5 MiB or 1,000 messages for documents it has not authenticated, or had more than 100 documents waiting for authentication at once.',
+  },
   idle: {
     close: CloseCode.PolicyViolation,
     surfaces: ['connection'],

@@ -51,8 +51,20 @@ function refusal<Code extends HttpErrorCode>(code: Code, message: string): Refus
 /** Decides what `req` may do with document `name`. */
 export type Authorize = (req: IncomingMessage, name: string) => Promise<Access>
 
+/**
+ * Decides what a token may do with document `name`; `undefined` and `""` are no token (a
+ * Hocuspocus provider without one sends `""`).
+ */
+export type AuthorizeToken = (token: string | undefined, name: string) => Promise<Access>
+
+/** One access rule, asked two ways: of an HTTP request (an upgrade, the API) and of a token. */
+export type AccessRule = Authorize & { readonly token: AuthorizeToken }
+
 /** Open mode without token checks: anyone who knows a document's name may edit it. */
-export const allowAll: Authorize = async () => ({ ok: true, mode: 'edit' })
+export const allowAll: AccessRule = Object.assign(
+  async (): Promise<Access> => ({ ok: true, mode: 'edit' }),
+  { token: async (): Promise<Access> => ({ ok: true, mode: 'edit' }) },
+)
 
 /** The token a request carries: `?token=` (as y-websocket sends it) or `Authorization: Bearer`. */
 export function requestToken(req: IncomingMessage): string | undefined {
@@ -63,21 +75,18 @@ export function requestToken(req: IncomingMessage): string | undefined {
  * The access rule of an auth mode. `open`: no token needed, and a request without one may
  * edit; a token, if present, must be valid and then limits the request to what it grants (so
  * a view link stays a view link). `token`: every request needs a valid token for the document.
- * The admin key, if configured, opens every document. A share link that `isRevoked` names is
- * refused with 401 `token_revoked`, in either mode.
+ * An empty token is no token. The admin key, if configured, opens every document to a request
+ * that carries it as `Authorization: Bearer` (never as a token: it is not one). A share link
+ * that `isRevoked` names is refused with 401 `token_revoked`, in either mode.
  */
 export function createAuthorize(
   mode: 'open' | 'token',
   signer: TokenSigner,
   adminKey?: string,
   isRevoked: (linkId: string) => boolean = () => false,
-): Authorize {
-  return async (req, name) => {
-    if (adminKey && secretMatches(bearerToken(req), adminKey)) {
-      return { ok: true, mode: 'edit', subject: 'admin' }
-    }
-    const token = requestToken(req)
-    if (token === undefined) {
+): AccessRule {
+  const byToken: AuthorizeToken = async (token, name) => {
+    if (token === undefined || token === '') {
       if (mode === 'open') return { ok: true, mode: 'edit' }
       return refusal('token_required', 'a token is required')
     }
@@ -117,6 +126,13 @@ export function createAuthorize(
         : {}),
     }
   }
+  const byRequest: Authorize = async (req, name) => {
+    if (adminKey && secretMatches(bearerToken(req), adminKey)) {
+      return { ok: true, mode: 'edit', subject: 'admin' }
+    }
+    return byToken(requestToken(req), name)
+  }
+  return Object.assign(byRequest, { token: byToken })
 }
 
 /** Whether `given` equals `secret`, in time that does not depend on where they differ. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { parseDocName } from '@tandem/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
-import type { Authorize } from '../auth/access.js'
+import type { AccessRule } from '../auth/access.js'
 import type { HostPolicy } from '../auth/hosts.js'
 import { type HttpErrorCode, statusOf } from '../errors.js'
 import { Cooldowns, Counter, KeyedRateLimiter, Shared } from '../limits/token-bucket.js'
@@ -11,7 +11,8 @@ import type { Metrics } from '../metrics/metrics.js'
 import { clientKey, requestUrl } from '../request-url.js'
 import type { Rooms } from '../rooms/rooms.js'
 import { RoomSession } from '../rooms/session.js'
-import { Budget, Connection, type ConnectionAccess } from './connection.js'
+import { Budget, Connection, type ConnectionAccess, type ConnectionEvents } from './connection.js'
+import { type DocumentGate, HocuspocusProtocol, StatelessHub } from './hocuspocus.js'
 
 export interface WebSocketOptions {
   maxMessageBytes: number
@@ -38,7 +39,8 @@ export interface WebSocketOptions {
   trustedProxyHops: number
   /** The `Host` names the server answers to and the browser origins allowed to connect. */
   hosts: HostPolicy
-  authorize: Authorize
+  /** Asked of an upgrade's request, and of a Hocuspocus document's in-band token. */
+  authorize: AccessRule
   metrics: Metrics
 }
 
@@ -78,6 +80,10 @@ function rejectUpgrade(
  * check first: origin (403), the address's upgrade rate (429), document name (400), token
  * (401/403), the token user's cooldown after a rate-limit close (429), connection caps (429)
  * and loaded documents (503). Then the socket joins its document's room. The endpoint is `/<document name>`, as for y-websocket.
+ *
+ * The path `/` is the `@hocuspocus/provider` endpoint: its upgrade runs every check that needs
+ * no document (host, origin, upgrade rate, connections of the address); the token, the
+ * cooldown and the per-document caps are checked as each document is opened on the socket.
  */
 export class WebSocketTransport {
   readonly #wss: WebSocketServer
@@ -92,6 +98,10 @@ export class WebSocketTransport {
   readonly #perDoc = new Counter()
   /** What all connections of an address may send together, while it has one. */
   readonly #addressBudgets: Shared<Budget>
+  /** The Hocuspocus sockets, for revoked links; and their documents' peers, for stateless. */
+  readonly #hocuspocus = new Set<HocuspocusProtocol>()
+  readonly #hub = new StatelessHub()
+  readonly #gate: DocumentGate
   #nextId = 1
 
   constructor(rooms: Rooms, options: WebSocketOptions, log: Logger) {
@@ -127,6 +137,20 @@ export class WebSocketTransport {
     this.#wss = new WebSocketServer(serverOptions)
     this.#heartbeat = setInterval(() => this.#tick(), options.heartbeatIntervalMs)
     this.#heartbeat.unref()
+    this.#gate = {
+      authorize: options.authorize.token,
+      open: (name, userKey, identified) => {
+        // Only a token's user is held to a cooldown: an address may be a whole office.
+        if (identified && this.#cooldowns.remainingMs(userKey) > 0) return 'rate_limited'
+        if (this.#perDoc.get(name) >= options.maxConnectionsPerDoc) return 'rate_limited'
+        if (this.#perDoc.get(name) === 0 && rooms.size >= options.maxLoadedDocs) {
+          return 'unavailable'
+        }
+        this.#perDoc.add(name)
+        return null
+      },
+      closed: (name) => this.#perDoc.remove(name),
+    }
   }
 
   /** Number of open connections. */
@@ -168,6 +192,17 @@ export class WebSocketTransport {
     }
     const url = requestUrl(req)
     if (!url) return refuse('bad_request', 'invalid request target')
+    if (url.pathname === '/') {
+      // A Hocuspocus provider: its documents and tokens come in-band (see #connectHocuspocus).
+      if (this.#perIp.get(ip) >= this.#options.maxConnectionsPerIp) {
+        return refuse('rate_limited', 'too many connections from this address', {
+          'Retry-After': '10',
+        })
+      }
+      if (socket.destroyed) return
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connectHocuspocus(ws, socket, ip))
+      return
+    }
     const parsed = parseDocName(url.pathname.slice(1))
     if (!parsed.ok) return refuse('invalid_name', `invalid document name (${parsed.problem})`)
     const name = parsed.name
@@ -223,6 +258,7 @@ export class WebSocketTransport {
       connection.closeFor('token_revoked')
       closed++
     }
+    for (const protocol of this.#hocuspocus) closed += protocol.closeLinks(ids)
     return closed
   }
 
@@ -239,32 +275,13 @@ export class WebSocketTransport {
   ): void {
     const id = `c${this.#nextId++}`
     const log = this.#log.child({ doc: name, conn: id })
-    const connection = new Connection(
-      id,
-      ws,
-      socket,
-      access,
-      this.#addressBudgets.acquire(ip),
-      this.#options,
-      {
-        abused: (c) => {
-          // Only a token's user is held to a cooldown: an address may be a whole office.
-          if (c.identity) this.#cooldowns.start(c.userKey)
-        },
-        ended: (c, code) => {
-          this.#connections.delete(c)
-          this.#options.metrics.connections.dec()
-          this.#options.metrics.closes.labels(String(code)).inc()
-          this.#perIp.remove(ip)
-          this.#addressBudgets.release(ip)
-          this.#perDoc.remove(name)
-        },
+    const connection = this.#accept(id, ws, socket, ip, access, log, {
+      abused: (c) => {
+        // Only a token's user is held to a cooldown: an address may be a whole office.
+        if (c.identity) this.#cooldowns.start(c.userKey)
       },
-      log,
-    )
-    this.#connections.add(connection)
-    this.#options.metrics.connections.inc()
-    this.#perIp.add(ip)
+      ended: () => this.#perDoc.remove(name),
+    })
     this.#perDoc.add(name)
     log.debug({ readOnly: access.readOnly }, 'connected')
     // Bounded by one maximum-size message while the document loads (SPEC T14).
@@ -276,6 +293,78 @@ export class WebSocketTransport {
       log,
     )
     connection.speak({ receive: (frame) => session.receive(frame), closed: () => session.leave() })
+  }
+
+  /**
+   * Makes an accepted socket at `/` a {@link Connection} speaking the Hocuspocus protocol: any
+   * number of documents, each authenticated in-band and checked as it is opened.
+   */
+  #connectHocuspocus(ws: WebSocket, socket: Duplex, ip: string): void {
+    const id = `c${this.#nextId++}`
+    const log = this.#log.child({ conn: id, protocol: 'hocuspocus' })
+    let protocol: HocuspocusProtocol | undefined
+    const access: ConnectionAccess = {
+      readOnly: false,
+      userKey: `ip:${ip}`,
+      identity: undefined,
+      expiresAtMs: undefined,
+      linkId: undefined,
+    }
+    const connection = this.#accept(id, ws, socket, ip, access, log, {
+      abused: () => {
+        for (const user of protocol?.identifiedUsers() ?? []) this.#cooldowns.start(user)
+      },
+      ended: () => {
+        if (protocol) this.#hocuspocus.delete(protocol)
+      },
+    })
+    protocol = new HocuspocusProtocol(
+      connection,
+      this.#rooms,
+      this.#gate,
+      this.#hub,
+      { maxMessageBytes: this.#options.maxMessageBytes, ip },
+      log,
+    )
+    this.#hocuspocus.add(protocol)
+    log.debug('connected')
+    connection.speak(protocol)
+  }
+
+  /** A {@link Connection} for an accepted socket, counted until it ends. */
+  #accept(
+    id: string,
+    ws: WebSocket,
+    socket: Duplex,
+    ip: string,
+    access: ConnectionAccess,
+    log: Logger,
+    events: { abused: ConnectionEvents['abused']; ended: () => void },
+  ): Connection {
+    const connection = new Connection(
+      id,
+      ws,
+      socket,
+      access,
+      this.#addressBudgets.acquire(ip),
+      this.#options,
+      {
+        abused: events.abused,
+        ended: (c, code) => {
+          this.#connections.delete(c)
+          this.#options.metrics.connections.dec()
+          this.#options.metrics.closes.labels(String(code)).inc()
+          this.#perIp.remove(ip)
+          this.#addressBudgets.release(ip)
+          events.ended()
+        },
+      },
+      log,
+    )
+    this.#connections.add(connection)
+    this.#options.metrics.connections.inc()
+    this.#perIp.add(ip)
+    return connection
   }
 
   /** Heartbeat: drops connections that missed a pong or completed no message for too long. */
