@@ -25,7 +25,7 @@ describe.each(flavours)('@hocuspocus/provider $line in a cluster', (flavour) => 
     await dropSchema(schema)
   })
 
-  it('a Hocuspocus client on one node and a y-websocket client on another converge, text and presence', async () => {
+  it('Y1, N1: a Hocuspocus client on one node and a y-websocket client on another converge, text and presence', async () => {
     const env = clusterEnv(schema)
     const [a, b] = await Promise.all([nodes.start(env), nodes.start(env)])
     const doc = unique('doc')

@@ -27,7 +27,7 @@ describe.each(flavours)('@hocuspocus/provider $line: acknowledged means stored',
     dir.remove()
   })
 
-  it('hasUnsyncedChanges false, then kill -9: every acknowledged character survives the restart', async () => {
+  it('Y5: hasUnsyncedChanges false, then kill -9: every acknowledged character survives the restart', async () => {
     const next = random(20261216)
     for (let round = 0; round < 4; round++) {
       const server = await start()

@@ -125,6 +125,8 @@ export interface HpClient {
   failures: string[]
   /** Every sync status (`1` applied, `0` refused) the server sent for this document. */
   syncStatuses: number[]
+  /** The text at each moment the provider reported itself synced. */
+  textWhenSynced: string[]
   destroy(): void
 }
 
@@ -143,6 +145,7 @@ export function attachDoc(
     authenticated: [] as string[],
     failures: [] as string[],
     syncStatuses: [] as number[],
+    textWhenSynced: [] as string[],
   } as HpClient
   client.provider = flavour.provider({
     name,
@@ -151,7 +154,9 @@ export function attachDoc(
     websocketProvider: connection.socket,
     onAuthenticated: ({ scope }) => client.authenticated.push(scope),
     onAuthenticationFailed: ({ reason }) => client.failures.push(reason),
-    onSynced: () => {},
+    onSynced: ({ state }) => {
+      if (state) client.textWhenSynced.push(client.text.toString())
+    },
     onMessage: ({ event }) => {
       const status = syncStatusOf(event.data)
       if (status !== undefined) client.syncStatuses.push(status)

@@ -69,7 +69,7 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     expect(flavour.version.startsWith(flavour.line.replace('x', ''))).toBe(true)
   })
 
-  it('co-edits one document with a stock y-websocket client: text and presence both ways', async () => {
+  it('Y1, Y6: co-edits one document with a stock y-websocket client: text and presence both ways', async () => {
     const s = await start()
     const h = hp(s, 'shared')
     const y = yws(s, 'shared')
@@ -100,13 +100,13 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     const text = h.text.toString()
     const late = yws(s, 'shared')
     const lateHp = hp(s, 'shared')
-    await waitFor(() => {
-      expect(late.text.toString()).toBe(text)
-      expect(lateHp.text.toString()).toBe(text)
-    })
+    await waitFor(() => expect(late.text.toString()).toBe(text))
+    // The provider calls itself synced only once it has the server's state.
+    await hpSynced(lateHp)
+    expect(lateHp.textWhenSynced[0]).toBe(text)
   })
 
-  it('three documents share one HocuspocusProviderWebsocket: one TCP connection', async () => {
+  it('Y1, Y3: three documents share one HocuspocusProviderWebsocket: one TCP connection', async () => {
     const s = await start()
     proxy = await CountingProxy.start(wsUrl(s))
     const connection = socket(proxy.url)
@@ -131,23 +131,33 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     expect(connection.closes).toEqual([])
   })
 
-  it('open mode accepts any token, even none', async () => {
+  it('Y3: open mode: no token edits; a valid token keeps its scope; an invalid one fails its document alone', async () => {
     const s = await start()
     const connection = socket(wsUrl(s))
     const none = attach(connection, 'no-token', null)
-    const any = attach(connection, 'any-token', 'whatever the application sends')
-    await Promise.all([hpSynced(none), hpSynced(any)])
-    expect(none.failures).toEqual([])
-    expect(any.failures).toEqual([])
-    for (const h of [none, any]) {
-      expect(h.provider.isAuthenticated).toBe(true)
+    const empty = attach(connection, 'empty-token', '')
+    const view = attach(
+      connection,
+      'view-token',
+      await signer.sign({ doc: 'view-token', mode: 'view' }, 300),
+    )
+    const invalid = attach(connection, 'bad-token', 'whatever the application sends')
+    await Promise.all([hpSynced(none), hpSynced(empty), hpSynced(view)])
+    await waitFor(() => expect(invalid.failures.length).toBeGreaterThan(0))
+    expect(none.authenticated).toEqual(['read-write'])
+    expect(empty.authenticated).toEqual(['read-write'])
+    // A view link stays a view link in open mode, as it does for a y-websocket client.
+    expect(view.authenticated).toEqual(['readonly'])
+    expect(invalid.authenticated).toEqual([])
+    for (const h of [none, empty]) {
       h.text.insert(0, `${h.name} writes`)
       const y = yws(s, h.name)
       await waitFor(() => expect(y.text.toString()).toBe(`${h.name} writes`))
     }
+    expect(connection.closes).toEqual([])
   })
 
-  it('token mode: each document is authenticated on its own; a bad token fails that document alone', async () => {
+  it('Y2, Y3: token mode: each document is authenticated on its own; a bad token fails that document alone', async () => {
     const s = await start({ AUTH_MODE: 'token' })
     proxy = await CountingProxy.start(wsUrl(s))
     const token = (doc: string, mode: 'edit' | 'view' = 'edit') => signer.sign({ doc, mode }, 300)
@@ -207,7 +217,7 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     }
   })
 
-  it('a view token makes the document read-only: the edit is refused with sync status 0 and never stored', async () => {
+  it('Y7: a view token makes the document read-only: the edit is refused with sync status 0 and never stored', async () => {
     const s = await start({ AUTH_MODE: 'token' })
     const edit = await signer.sign({ doc: 'doc', mode: 'edit' }, 300)
     const view = await signer.sign({ doc: 'doc', mode: 'view' }, 300)
