@@ -29,6 +29,7 @@ export interface HpProvider {
   attach(): void
   destroy(): void
   setAwarenessField(key: string, value: unknown): void
+  sendStateless(payload: string): void
 }
 
 interface ProviderOptions {
@@ -40,6 +41,9 @@ interface ProviderOptions {
   onAuthenticationFailed: (data: { reason: string }) => void
   onSynced: (data: { state: boolean }) => void
   onMessage: (data: { event: { data: unknown } }) => void
+  onStateless: (data: { payload: string }) => void
+  /** 4.x only: address every frame as `name\0sessionId`. */
+  sessionAwareness?: boolean
 }
 
 /** One release line of `@hocuspocus/provider`, as a test needs it. */
@@ -127,6 +131,8 @@ export interface HpClient {
   syncStatuses: number[]
   /** The text at each moment the provider reported itself synced. */
   textWhenSynced: string[]
+  /** Stateless payloads received. */
+  stateless: string[]
   destroy(): void
 }
 
@@ -137,6 +143,7 @@ export function attachDoc(
   name: string,
   token: string | null = null,
   doc = new Y.Doc(),
+  options: { sessionAwareness?: boolean } = {},
 ): HpClient {
   const client = {
     name,
@@ -146,6 +153,7 @@ export function attachDoc(
     failures: [] as string[],
     syncStatuses: [] as number[],
     textWhenSynced: [] as string[],
+    stateless: [] as string[],
   } as HpClient
   client.provider = flavour.provider({
     name,
@@ -157,6 +165,8 @@ export function attachDoc(
     onSynced: ({ state }) => {
       if (state) client.textWhenSynced.push(client.text.toString())
     },
+    onStateless: ({ payload }) => client.stateless.push(payload),
+    ...options,
     onMessage: ({ event }) => {
       const status = syncStatusOf(event.data)
       if (status !== undefined) client.syncStatuses.push(status)

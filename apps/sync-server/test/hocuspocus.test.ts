@@ -217,6 +217,21 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     }
   })
 
+  it('Y8: a stateless message reaches the document’s other Hocuspocus peers', async () => {
+    const s = await start()
+    const a = hp(s, 'talk')
+    const b = hp(s, 'talk')
+    const y = yws(s, 'talk')
+    await Promise.all([hpSynced(a), hpSynced(b), synced(y)])
+    a.provider.sendStateless('hello from a')
+    await waitFor(() => expect(b.stateless).toEqual(['hello from a']))
+    b.provider.sendStateless('hello from b')
+    await waitFor(() => expect(a.stateless).toEqual(['hello from b']))
+    // The stock y-websocket peer is never sent a frame it cannot parse: it goes on syncing.
+    a.text.insert(0, 'still in sync')
+    await waitFor(() => expect(y.text.toString()).toBe('still in sync'))
+  })
+
   it('Y7: a view token makes the document read-only: the edit is refused with sync status 0 and never stored', async () => {
     const s = await start({ AUTH_MODE: 'token' })
     const edit = await signer.sign({ doc: 'doc', mode: 'edit' }, 300)
@@ -248,5 +263,50 @@ describe.each(flavours)('@hocuspocus/provider $line against Tandem', (flavour) =
     const reader = yws(again, 'doc', edit)
     await synced(reader)
     expect(reader.text.toString()).toBe('base after')
+  })
+})
+
+describe('@hocuspocus/provider 4.x session awareness', () => {
+  const flavour = flavours[0]!
+  it('Y11: with sessionAwareness, two providers of one document share a socket, each answered at its own address', async () => {
+    const dir = tempDir()
+    const server = await startServer(dir.path)
+    const connection = openHpSocket(flavour, wsUrl(server))
+    const first = attachDoc(flavour, connection, 'twice', null, new Y.Doc(), {
+      sessionAwareness: true,
+    })
+    const second = attachDoc(flavour, connection, 'twice', null, new Y.Doc(), {
+      sessionAwareness: true,
+    })
+    const peer = connectClient(wsUrl(server), 'twice')
+    try {
+      await vi.waitFor(
+        () => {
+          expect(first.provider.synced).toBe(true)
+          expect(second.provider.synced).toBe(true)
+        },
+        { timeout: 10_000 },
+      )
+      first.text.insert(0, 'first;')
+      await vi.waitFor(() => expect(second.text.toString()).toBe('first;'), { timeout: 10_000 })
+      second.text.insert(second.text.length, 'second;')
+      await vi.waitFor(
+        () => {
+          expect(first.text.toString()).toBe('first;second;')
+          expect(peer.text.toString()).toBe('first;second;')
+          expect(first.provider.hasUnsyncedChanges).toBe(false)
+          expect(second.provider.hasUnsyncedChanges).toBe(false)
+        },
+        { timeout: 10_000 },
+      )
+      expect(connection.opened()).toBe(1)
+    } finally {
+      first.destroy()
+      second.destroy()
+      connection.destroy()
+      peer.destroy()
+      await server.close()
+      dir.remove()
+    }
   })
 })
