@@ -10,6 +10,8 @@
 const PEERS = ['tandem', 'reference', 'hocuspocus']
 /** Where durability's cost shows: the same figures with Tandem's persistence off, and the floor. */
 const WITH_DURABILITY = ['tandem', 'tandem-memory', 'reference', 'hocuspocus', 'relay']
+/** Issue 16: Tandem and Hocuspocus, both driven by clients of the Hocuspocus protocol. */
+const HOCUSPOCUS_CLIENTS = ['tandem-hp', 'hocuspocus']
 /**
  * @param {{ quick: boolean, tracesDir: string }} options
  * @returns {Case[]}
@@ -115,6 +117,35 @@ export function buildCases({ quick, tracesDir }) {
       },
     ],
     timeoutMs: 90_000,
+  })
+
+  // Issue 16: the same fan-out and throughput with Hocuspocus-protocol clients, Tandem (at path
+  // `/` of its port) beside the Hocuspocus server. The y-websocket figures are the cases above.
+  const throughputCase = /** @type {Case} */ (cases.find((c) => c.id === 'throughput'))
+  for (const receivers of [10, 200]) {
+    const fanout = /** @type {Case} */ (cases.find((c) => c.id === `fanout-${receivers}`))
+    cases.push({
+      ...fanout,
+      id: `fanout-hp-${receivers}`,
+      group: 'Hocuspocus clients',
+      title: `${fanout.title}; Hocuspocus protocol`,
+      servers: HOCUSPOCUS_CLIENTS,
+      metrics: fanout.metrics.map((metric) => ({
+        ...metric,
+        label: `fan-out, ${metric.label}`,
+      })),
+    })
+  }
+  cases.push({
+    ...throughputCase,
+    id: 'throughput-hp',
+    group: 'Hocuspocus clients',
+    title: `${throughputCase.title}; Hocuspocus protocol`,
+    servers: HOCUSPOCUS_CLIENTS,
+    metrics: throughputCase.metrics.map((metric) => ({
+      ...metric,
+      label: `throughput: ${metric.label}`,
+    })),
   })
 
   cases.push({

@@ -1,6 +1,14 @@
 // The Markdown table of a benchmark run (results/latest.md).
 
-const COLUMNS = ['tandem', 'tandem-defaults', 'tandem-memory', 'reference', 'hocuspocus', 'relay']
+const COLUMNS = [
+  'tandem',
+  'tandem-defaults',
+  'tandem-memory',
+  'tandem-hp',
+  'reference',
+  'hocuspocus',
+  'relay',
+]
 const PEERS = ['reference', 'hocuspocus']
 /** Figures shown for context only: no "better", so no ratio. */
 const CONTEXT = new Set(['serverCpuPct', 'clientCpuPct'])
@@ -73,7 +81,9 @@ export function renderMarkdown(output) {
           const text = cell(c.summary[col]?.[metric.key], metric.digits)
           return `${lowerBound && text !== '—' ? '≥ ' : ''}${text}${bad ? ' ⚠' : ''}${disturbed ? ' *' : ''}`
         })
-        const tandem = (c.summary.tandem ?? c.summary['tandem-defaults'])?.[metric.key]?.median
+        const tandem = (c.summary.tandem ??
+          c.summary['tandem-defaults'] ??
+          c.summary['tandem-hp'])?.[metric.key]?.median
         const peers = PEERS.map((p) => c.summary[p]?.[metric.key]?.median).filter(Number.isFinite)
         let ratio = '—'
         if (Number.isFinite(tandem) && peers.length > 0 && !CONTEXT.has(metric.key)) {

@@ -67,6 +67,14 @@ export const SERVER_KINDS = {
     script: tandemScript,
     env: (dataDir) => tandemEnv(dataDir, { env: { STORAGE: 'memory' } }),
   },
+  // Tandem as a Hocuspocus server: the same process and configuration as `tandem`, driven by
+  // Hocuspocus-protocol clients at path `/` of its port (issue 16, PROTOCOL.md "Hocuspocus framing").
+  'tandem-hp': {
+    label: 'Tandem, Hocuspocus clients',
+    protocol: 'hocus',
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir),
+  },
   reference: {
     label: 'y-websocket-server 0.1.1',
     protocol: 'yws',
