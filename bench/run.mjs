@@ -2,7 +2,7 @@
 // Side-by-side benchmark of Tandem, @y/websocket-server 0.1.1 and Hocuspocus 4.7.0 (issue 6).
 // `pnpm bench` runs everything (3 repetitions), `pnpm bench -- --quick` a smoke check.
 // Options: --quick, --reps=N, --only=<substring of case ids, comma-separated>,
-//          --servers=tandem,reference,hocuspocus,relay, --max-others=<% of a core>,
+//          --servers=tandem,tandem-hp,reference,hocuspocus,relay, --max-others=<% of a core>,
 //          --nice=<n> (run servers and load generator under `nice -n <n>`; negative needs root).
 // See README.md for the method.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
