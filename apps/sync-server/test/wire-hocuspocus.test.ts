@@ -132,14 +132,17 @@ describe('Hocuspocus wire protocol', () => {
     expect(raw.ws.readyState).toBe(raw.ws.OPEN)
   })
 
-  it('Y3: in open mode an empty token edits, and a bad one is still refused', async () => {
+  it("Y3: in open mode an empty token and an application's own token edit; an expired Tandem token is still refused", async () => {
     const s = await start()
     const raw = await open(s)
+    const expired = await signer.signUntil({ doc: 'c', mode: 'edit' }, Date.now() - 60_000)
     openDoc(raw, 'a', '')
-    openDoc(raw, 'b', 'forged')
+    openDoc(raw, 'b', 'an application session token')
+    openDoc(raw, 'c', expired)
     await vi.waitFor(() => {
       expect(framesOf(raw, 'a')[0]).toEqual({ type: 'authenticated', scope: 'read-write' })
-      expect(framesOf(raw, 'b')).toEqual([{ type: 'permission-denied', reason: 'token_invalid' }])
+      expect(framesOf(raw, 'b')[0]).toEqual({ type: 'authenticated', scope: 'read-write' })
+      expect(framesOf(raw, 'c')).toEqual([{ type: 'permission-denied', reason: 'token_expired' }])
     })
   })
 

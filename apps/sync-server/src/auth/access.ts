@@ -58,12 +58,23 @@ export type Authorize = (req: IncomingMessage, name: string) => Promise<Access>
 export type AuthorizeToken = (token: string | undefined, name: string) => Promise<Access>
 
 /** One access rule, asked two ways: of an HTTP request (an upgrade, the API) and of a token. */
-export type AccessRule = Authorize & { readonly token: AuthorizeToken }
+export type AccessRule = Authorize & {
+  readonly token: AuthorizeToken
+  /**
+   * {@link token} for a token sent in-band by a Hocuspocus provider, which applications fill
+   * with their own session tokens: in open mode, one that is not a Tandem token at all counts
+   * as none (anyone may edit anyway); a Tandem token keeps its limits (SPEC Y3).
+   */
+  readonly inBand: AuthorizeToken
+}
 
 /** Open mode without token checks: anyone who knows a document's name may edit it. */
 export const allowAll: AccessRule = Object.assign(
   async (): Promise<Access> => ({ ok: true, mode: 'edit' }),
-  { token: async (): Promise<Access> => ({ ok: true, mode: 'edit' }) },
+  {
+    token: async (): Promise<Access> => ({ ok: true, mode: 'edit' }),
+    inBand: async (): Promise<Access> => ({ ok: true, mode: 'edit' }),
+  },
 )
 
 /** The token a request carries: `?token=` (as y-websocket sends it) or `Authorization: Bearer`. */
@@ -132,7 +143,14 @@ export function createAuthorize(
     }
     return byToken(requestToken(req), name)
   }
-  return Object.assign(byRequest, { token: byToken })
+  const inBand: AuthorizeToken = async (token, name) => {
+    const access = await byToken(token, name)
+    if (mode === 'open' && !access.ok && access.code === 'token_invalid') {
+      return { ok: true, mode: 'edit' }
+    }
+    return access
+  }
+  return Object.assign(byRequest, { token: byToken, inBand })
 }
 
 /** Whether `given` equals `secret`, in time that does not depend on where they differ. */

@@ -138,7 +138,7 @@ export class WebSocketTransport {
     this.#heartbeat = setInterval(() => this.#tick(), options.heartbeatIntervalMs)
     this.#heartbeat.unref()
     this.#gate = {
-      authorize: options.authorize.token,
+      authorize: options.authorize.inBand,
       open: (name, userKey, identified) => {
         // Only a token's user is held to a cooldown: an address may be a whole office.
         if (identified && this.#cooldowns.remainingMs(userKey) > 0) return 'rate_limited'
