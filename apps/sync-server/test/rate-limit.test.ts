@@ -1,4 +1,4 @@
-import { encodeSyncStep1 } from '@tandem/protocol'
+import { encodeSavedRequest, encodeSyncStep1, MessageType } from '@tandem/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { Tandem } from '../src/app.js'
@@ -179,14 +179,15 @@ describe('rate limits slow a fast client down instead of shutting people out', (
     const b = await raw(`${wsUrl(s)}/two`)
     let closed = 0
     for (const r of [a, b]) r.ws.on('close', () => closed++)
-    // Each sync step 1 is answered with one sync step 2 (and the first with a step 1 too).
-    const step1 = encodeSyncStep1(new Uint8Array([0]))
+    // Each saved-request is answered with one saved message (a sync step 1 beyond a few would
+    // wait for its own allowance, SPEC U6, which is not what this measures).
+    const request = encodeSavedRequest()
     for (let i = 0; i < 30; i++) {
-      a.ws.send(step1)
-      b.ws.send(step1)
+      a.ws.send(request)
+      b.ws.send(request)
     }
     await expect.poll(() => holds(s, 'address')).toBeGreaterThan(0)
-    const answers = (r: RawSocket) => r.received.filter((m) => m[0] === 0 && m[1] === 1).length
+    const answers = (r: RawSocket) => r.received.filter((m) => m[0] === MessageType.Saved).length
     await vi.waitFor(() => expect(answers(a) + answers(b)).toBe(60), {
       timeout: 30_000,
       interval: 50,
