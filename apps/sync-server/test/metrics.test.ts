@@ -28,7 +28,7 @@ describe('/metrics', () => {
     await Promise.all([synced(a), synced(b)])
     a.text.insert(0, 'counted')
     await vi.waitFor(() => expect(b.text.toString()).toBe('counted'))
-    expect(await upgradeStatus(`${wsUrl(server)}/..`)).toBe(400)
+    expect(await upgradeStatus(`${wsUrl(server)}/a//b`)).toBe(400)
     const raw = await openRaw(`${wsUrl(server)}/doc`)
     raw.ws.send(new Uint8Array([0, 9, 9]))
     expect((await raw.closed).code).toBe(1007)
