@@ -403,6 +403,22 @@ async function main() {
   )
   if (!only || only.some((o) => 'cluster'.includes(o))) runCluster()
   if (!only || only.some((o) => 'attacks'.includes(o))) runAttacks()
+  if (!only || only.some((o) => 'capacity'.includes(o))) runCapacity()
+}
+
+/**
+ * The capacity scenario (issue 17): how many typists one server core holds. Its own script
+ * (capacity.mjs), with its own table, at the end; about 3 minutes.
+ */
+function runCapacity() {
+  console.log('\n## Capacity (capacity.mjs)\n')
+  const result = spawnSync(
+    process.execPath,
+    [path.join(benchDir, 'capacity.mjs'), ...(niceness ? [`--nice=${niceness}`] : [])],
+    { stdio: 'inherit' },
+  )
+  if (result.status !== 0)
+    console.log(`capacity scenario failed (${result.status ?? result.signal})`)
 }
 
 /**

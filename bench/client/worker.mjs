@@ -12,6 +12,7 @@ const scenarios = {
   replay: () => import('./replay.mjs'),
   fastwriter: () => import('./fastwriter.mjs'),
   attack: () => import('./attack.mjs'),
+  capacity: () => import('./capacity.mjs'),
 }
 
 // Every stock y-websocket provider adds a process 'exit' listener; hundreds are expected here.
