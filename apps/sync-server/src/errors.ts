@@ -35,6 +35,12 @@ export const serverErrors = {
     surfaces: ['api'],
     description: 'The version id is not a positive integer.',
   },
+  invalid_query: {
+    status: 400,
+    surfaces: ['api'],
+    description:
+      'A query parameter is not what the route takes (`limit`: an integer from 1 to 500).',
+  },
   invalid_body: {
     status: 400,
     surfaces: ['api'],

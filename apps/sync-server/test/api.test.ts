@@ -97,6 +97,38 @@ describe('HTTP API', () => {
       })
     })
 
+    it('R1: pages through the documents with a cursor, a limit and a prefix', async () => {
+      const names = ['b', 'team/c', 'a', 'team/a', 'teammate', 'team/b', 'z']
+      for (const name of names) expect((await putText(name, name)).status).toBe(200)
+      type Page = { documents: { name: string }[]; nextCursor: string | null }
+      const page = async (query: string) => json<Page>(await call(`/api/docs?${query}`))
+
+      const seen: string[] = []
+      let cursor: string | null = null
+      do {
+        const next: Page = await page(
+          `limit=3${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        )
+        expect(next.documents.length).toBeLessThanOrEqual(3)
+        seen.push(...next.documents.map((d) => d.name))
+        cursor = next.nextCursor
+      } while (cursor !== null && seen.length <= names.length)
+      expect(seen).toEqual([...names].sort())
+
+      const team = await page(`prefix=${encodeURIComponent('team/')}&limit=2`)
+      expect(team.documents.map((d) => d.name)).toEqual(['team/a', 'team/b'])
+      expect(team.nextCursor).toBe('team/b')
+      const rest = await page(`prefix=${encodeURIComponent('team/')}&limit=2&cursor=team%2Fb`)
+      expect(rest).toMatchObject({ documents: [{ name: 'team/c' }], nextCursor: null })
+      expect((await page('')).documents).toHaveLength(names.length)
+
+      for (const limit of ['0', '501', '1.5', 'x', '', '-1']) {
+        const refused = await call(`/api/docs?limit=${limit}`)
+        expect(refused.status, limit).toBe(400)
+        expect(await json(refused)).toMatchObject({ error: 'invalid_query' })
+      }
+    })
+
     it('H8: exports the current text as text/plain, and 404 for a document never stored, creating nothing', async () => {
       const a = connect('a/b ü')
       await synced(a)

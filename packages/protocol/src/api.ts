@@ -47,9 +47,11 @@ export interface DocumentJson {
   connected: number
 }
 
-/** `GET /api/docs`, most recently changed first. */
+/** A page of `GET /api/docs`: documents by name (code-point order). */
 export interface DocumentListJson {
   documents: DocumentJson[]
+  /** Pass as `cursor` for the next page; `null` after the last (a full page may be the last). */
+  nextCursor: string | null
 }
 
 /** `DELETE /api/docs/{name}`. */

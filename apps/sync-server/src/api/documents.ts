@@ -6,6 +6,7 @@ import {
   TEXT_NAME,
   validateDocName,
 } from '@tandem/protocol'
+import { MAX_LIST_LIMIT } from '../persistence/list-page.js'
 import { isEmptyUpdate, loadDocState } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
@@ -17,9 +18,24 @@ const DAY_MS = 24 * 60 * 60 * 1000
 /** Largest JSON body, in bytes. */
 const MAX_JSON_BYTES = 64 * 1024
 
-/** `GET /api/docs`: every stored document, most recently changed first. */
-export async function listDocuments({ res, deps }: Context): Promise<void> {
-  const documents = await deps.store.list()
+/** How many documents a page of `GET /api/docs` holds without `limit`. */
+const DEFAULT_PAGE_LIMIT = 100
+
+/**
+ * `GET /api/docs?cursor=&limit=&prefix=`: one page of the stored documents, by name (code-point
+ * order), the names starting with `prefix`; `nextCursor` asks for the next page. One index range
+ * of the store per request, however many documents are stored.
+ */
+export async function listDocuments({ req, res, deps }: Context): Promise<void> {
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams
+  const limitParam = query.get('limit')
+  const limit = limitParam === null ? DEFAULT_PAGE_LIMIT : Number(limitParam)
+  if (!/^\d+$/.test(limitParam ?? '1') || !(limit >= 1 && limit <= MAX_LIST_LIMIT)) {
+    throw new ApiError('invalid_query', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`)
+  }
+  const cursor = query.get('cursor') || undefined
+  const prefix = query.get('prefix') || undefined
+  const documents = await deps.store.list({ after: cursor, limit, prefix })
   const connected = await Promise.all(
     documents.map((d) =>
       deps.rooms.get(d.name).then(
@@ -36,17 +52,26 @@ export async function listDocuments({ res, deps }: Context): Promise<void> {
       // Connections to this server; with several servers, each counts its own.
       connected: connected[i] ?? 0,
     })),
+    // A full page may be the last: the next one is then empty.
+    nextCursor: documents.length === limit ? documents.at(-1)!.name : null,
   } satisfies DocumentListJson)
 }
 
 /**
  * `POST /api/compact`: folds every stored document's log into one snapshot now, one document at
- * a time (each through its room, so edits carry on meanwhile).
+ * a time (each through its room, so edits carry on meanwhile), reading the list a page at a time.
  */
 export async function compactAll({ res, deps }: Context): Promise<void> {
-  const documents = await deps.store.list()
-  for (const { name } of documents) await deps.rooms.use(name, (room) => room.compact())
-  sendJson(res, 200, { ok: true, documents: documents.length })
+  let count = 0
+  let after: string | undefined
+  for (;;) {
+    const page = await deps.store.list({ after, limit: MAX_LIST_LIMIT })
+    for (const { name } of page) await deps.rooms.use(name, (room) => room.compact())
+    count += page.length
+    if (page.length < MAX_LIST_LIMIT) break
+    after = page.at(-1)!.name
+  }
+  sendJson(res, 200, { ok: true, documents: count })
 }
 
 /**

@@ -1,7 +1,9 @@
+import { checkListPage, compareNames, MAX_LIST_LIMIT } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
   LinkRecord,
+  ListPage,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -124,14 +126,22 @@ export class MemoryStore implements DocStore {
     return (this.#setAside.get(name) ?? []).map((e) => ({ ...e, bytes: e.bytes.slice() }))
   }
 
-  async list(): Promise<DocumentInfo[]> {
+  async list(page: ListPage = { limit: MAX_LIST_LIMIT }): Promise<DocumentInfo[]> {
+    checkListPage(page)
+    const prefix = page.prefix ?? ''
+    const after = page.after
     return [...this.#docs]
+      .filter(
+        ([name]) =>
+          name.startsWith(prefix) && (after === undefined || compareNames(name, after) > 0),
+      )
+      .sort(([a], [b]) => compareNames(a, b))
+      .slice(0, page.limit)
       .map(([name, e]) => ({
         name,
         updatedAtMs: e.updatedAtMs,
         storedBytes: storedBytes(e),
       }))
-      .sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

@@ -126,11 +126,11 @@ describe('PostgresStore', () => {
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
     await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
-      /schema version 7; this server knows 6/,
+      /schema version 8; this server knows 7/,
     )
   })
 
-  it('migrates a version 1 database to version 6, keeping its documents', async () => {
+  it('migrates a version 1 database to version 7, keeping its documents', async () => {
     const s = escapeIdentifier(schema)
     // The tables a schema-version-1 server created, as it created them.
     await admin.query(`
@@ -147,7 +147,7 @@ describe('PostgresStore', () => {
       INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
     const [one, two] = await Promise.all([open(), open()])
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 6 }])
+    expect(rows).toEqual([{ version: 7 }])
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
     expect(await two.append('doc', bytes('new'))).toBe(2)
     const version = await two.saveVersion('doc', {
@@ -175,7 +175,7 @@ describe('PostgresStore', () => {
     expect((await two.listSetAside('doc')).map((e) => [e.seq, text(e.bytes)])).toEqual([[1, 'old']])
   })
 
-  it('migrates a version 4 database to version 6: its documents stay, set-aside updates can be kept', async () => {
+  it('migrates a version 4 database to version 7: its documents stay, set-aside updates can be kept', async () => {
     const old = await open()
     await old.append('doc', bytes('u1'))
     await old.compact('doc', bytes('snap'), 1)
@@ -187,7 +187,7 @@ describe('PostgresStore', () => {
     )
     const store = await open()
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 6 }])
+    expect(rows).toEqual([{ version: 7 }])
     const loaded = (await store.load('doc'))!
     expect(text(loaded.snapshot!)).toBe('snap')
     expect(loaded.updates.map(text)).toEqual(['u2'])
@@ -204,7 +204,7 @@ describe('PostgresStore', () => {
     ])
   })
 
-  it('migrates a version 5 database to version 6: its documents stay, links can be recorded', async () => {
+  it('migrates a version 5 database to version 7: its documents stay, links can be recorded', async () => {
     const old = await open()
     await old.append('doc', bytes('u1'))
     const s = escapeIdentifier(schema)
@@ -214,7 +214,7 @@ describe('PostgresStore', () => {
     )
     const store = await open()
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 6 }])
+    expect(rows).toEqual([{ version: 7 }])
     expect((await store.load('doc'))!.updates.map(text)).toEqual(['u1'])
     const t = Date.now()
     await store.saveLink({
@@ -231,7 +231,7 @@ describe('PostgresStore', () => {
     expect(await store.revokedLinks(t + 2)).toEqual(['l1'])
   })
 
-  it('migrates a version 2 database to version 6, numbering each document’s updates from 1', async () => {
+  it('migrates a version 2 database to version 7, numbering each document’s updates from 1', async () => {
     const s = escapeIdentifier(schema)
     await admin.query(`
       CREATE SCHEMA ${s};

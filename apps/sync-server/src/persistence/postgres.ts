@@ -4,10 +4,12 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
+import { checkListPage, MAX_LIST_LIMIT, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
   LinkRecord,
+  ListPage,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -20,7 +22,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 6
+const SCHEMA_VERSION = 7
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -66,6 +68,7 @@ interface Statements {
   writeSnapshot: string
   deleteUpdatesThrough: string
   list: string
+  listPrefix: string
   insertVersion: string
   listVersions: string
   loadVersion: string
@@ -125,6 +128,11 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const qualify = (table: string) => qualified(schema, table)
   const documents = qualify('tandem_documents')
   const updates = qualify('tandem_updates')
+  const listColumns = `
+      SELECT d.name, d.updated_at_ms,
+             COALESCE(octet_length(d.snapshot), 0)
+               + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
+               AS stored_bytes`
   const versions = qualify('tandem_versions')
   const trash = qualify('tandem_trash')
   const setAside = qualify('tandem_set_aside')
@@ -189,13 +197,17 @@ function statements(schema: string | undefined, sequence: string): Statements {
         snapshot_seq = excluded.snapshot_seq
       WHERE d.snapshot_seq <= excluded.snapshot_seq`,
     deleteUpdatesThrough: `DELETE FROM ${updates} WHERE doc = $1 AND doc_seq <= $2`,
+    // $1: after, $2: prefix, $3: limit, $4: the prefix's end. Ordered by code point ("C"), which
+    // the index tandem_documents_by_name serves whatever the database's collation.
     list: `
-      SELECT d.name, d.updated_at_ms,
-             COALESCE(octet_length(d.snapshot), 0)
-               + COALESCE((SELECT sum(octet_length(u.data)) FROM ${updates} u WHERE u.doc = d.name), 0)
-               AS stored_bytes
-      FROM ${documents} d WHERE substr(d.name, 1, 1) <> '%'
-      ORDER BY d.updated_at_ms DESC, d.name COLLATE "C"`,
+      ${listColumns} FROM ${documents} d
+      WHERE d.name COLLATE "C" > $1 AND d.name COLLATE "C" >= $2 AND substr(d.name, 1, 1) <> '%'
+      ORDER BY d.name COLLATE "C" LIMIT $3`,
+    listPrefix: `
+      ${listColumns} FROM ${documents} d
+      WHERE d.name COLLATE "C" > $1 AND d.name COLLATE "C" >= $2 AND d.name COLLATE "C" < $4
+        AND substr(d.name, 1, 1) <> '%'
+      ORDER BY d.name COLLATE "C" LIMIT $3`,
     insertVersion: `
       INSERT INTO ${versions} (doc, created_at_ms, kind, label, authors, text_length, data)
       VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -350,6 +362,9 @@ function migrations(schema: string | undefined): string[] {
     CREATE INDEX tandem_links_by_expiry ON ${qualify('tandem_links')} (expires_at_ms);
     CREATE INDEX tandem_links_revoked ON ${qualify('tandem_links')} (revoked_at_ms)
       WHERE revoked_at_ms IS NOT NULL;`,
+    // 6 → 7: documents by name in code-point order, for the pages of list.
+    `
+    CREATE INDEX IF NOT EXISTS tandem_documents_by_name ON ${qualify('tandem_documents')} (name COLLATE "C");`,
   ]
 }
 
@@ -555,12 +570,17 @@ export class PostgresStore implements DocStore {
     }))
   }
 
-  async list(): Promise<DocumentInfo[]> {
+  async list(page: ListPage = { limit: MAX_LIST_LIMIT }): Promise<DocumentInfo[]> {
+    checkListPage(page)
+    const prefix = page.prefix ?? ''
+    const end = prefixEnd(prefix)
+    const params: (string | number)[] = [page.after ?? '', prefix, page.limit]
+    if (end !== null) params.push(end)
     const { rows } = await this.#pool.query<{
       name: string
       updated_at_ms: string
       stored_bytes: string
-    }>(this.#sql.list)
+    }>(end === null ? this.#sql.list : this.#sql.listPrefix, params)
     return rows.map((r) => ({
       name: r.name,
       updatedAtMs: toNumber(r.updated_at_ms),

@@ -6,10 +6,12 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
+import { checkListPage, MAX_LIST_LIMIT, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
   LinkRecord,
+  ListPage,
   MoveOutcome,
   NewVersion,
   SetAsideUpdate,
@@ -23,6 +25,14 @@ import type {
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 7
+
+/** The parameters of a page of `list` (see {@link SqliteStore.list}). */
+interface ListParams {
+  after: string
+  prefix: string
+  end: string | null
+  limit: number
+}
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
 const migrations = [
@@ -255,6 +265,8 @@ export class SqliteStore implements DocStore {
   readonly #selectVersion: Database.Statement<[string, number], VersionRow & { data: Buffer }>
   readonly #deleteVersion: Database.Statement<[string, number]>
   readonly #exists: Database.Statement<[string, string], { found: number }>
+  readonly #listPage: Database.Statement<[ListParams]>
+  readonly #listPrefixPage: Database.Statement<[ListParams]>
   readonly #moveDocument: Database.Statement<[string, string]>
   readonly #moveSnapshot: Database.Statement<[string, string]>
   readonly #moveUpdates: Database.Statement<[string, string]>
@@ -330,6 +342,18 @@ export class SqliteStore implements DocStore {
       `SELECT ${versionColumns}, data FROM versions WHERE doc = ? AND id = ?`,
     )
     this.#deleteVersion = this.#db.prepare('DELETE FROM versions WHERE doc = ? AND id = ?')
+    const listPage = (range: string) =>
+      this.#db.prepare<[ListParams]>(
+        `SELECT d.name, d.updated_at_ms,
+                COALESCE((SELECT length(s.data) FROM snapshots s WHERE s.doc = d.name), 0)
+                  + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
+                  AS stored_bytes
+         FROM documents d
+         WHERE d.name > @after AND ${range} AND substr(d.name, 1, 1) <> '%'
+         ORDER BY d.name LIMIT @limit`,
+      )
+    this.#listPage = listPage('d.name >= @prefix AND @end IS NULL')
+    this.#listPrefixPage = listPage('d.name >= @prefix AND d.name < @end')
     this.#exists = this.#db.prepare(
       `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
            OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
@@ -474,17 +498,18 @@ export class SqliteStore implements DocStore {
     }))
   }
 
-  async list(): Promise<DocumentInfo[]> {
-    const rows = this.#db
-      .prepare(
-        `SELECT d.name, d.updated_at_ms,
-                COALESCE((SELECT length(s.data) FROM snapshots s WHERE s.doc = d.name), 0)
-                  + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
-                  AS stored_bytes
-         FROM documents d WHERE substr(d.name, 1, 1) <> '%'
-         ORDER BY d.updated_at_ms DESC, d.name`,
-      )
-      .all() as { name: string; updated_at_ms: number; stored_bytes: number }[]
+  async list(page: ListPage = { limit: MAX_LIST_LIMIT }): Promise<DocumentInfo[]> {
+    checkListPage(page)
+    const prefix = page.prefix ?? ''
+    const end = prefixEnd(prefix)
+    // Two ranges on the primary key (the names after the cursor, and the prefix as a range),
+    // so a page reads `limit` rows of the index whatever is stored.
+    const rows = (end === null ? this.#listPage : this.#listPrefixPage).all({
+      after: page.after ?? '',
+      prefix,
+      end,
+      limit: page.limit,
+    }) as { name: string; updated_at_ms: number; stored_bytes: number }[]
     return rows.map((r) => ({
       name: r.name,
       updatedAtMs: r.updated_at_ms,

@@ -128,14 +128,76 @@ export function describeStoreContract(
       expect(textOf([(await store.load('doc'))!.snapshot!])).toBe('new')
     })
 
-    it('P6: list shows every document, most recently updated first, with its size', async () => {
+    it('P6: list gives each document by name with its size', async () => {
       await store.append('older', updateInserting('old'))
       await expectEventuallyLater()
       const update = updateInserting('new')
       await store.append('newer', update)
-      const list = await store.list()
+      const list = await store.list({ limit: 10 })
       expect(list.map((d) => d.name)).toEqual(['newer', 'older'])
       expect(list[0]?.storedBytes).toBe(update.length)
+      expect(list[0]!.updatedAtMs).toBeGreaterThan(list[1]!.updatedAtMs)
+    })
+
+    it('P6: paging with the last name as the cursor gives every document exactly once, in code-point order', async () => {
+      // Names whose code-point order differs from UTF-16 and locale order.
+      const names = ['b', 'a/b', 'a', 'A', 'a b', 'ü', 'z', '\u{1F600}', '\uFFFD', 'a\u{10FFFF}x']
+      for (let i = 0; i < 30; i++) names.push(`doc-${String(i).padStart(2, '0')}`)
+      await Promise.all(names.map((n) => store.append(n, updateInserting(n))))
+      const seen: string[] = []
+      let after: string | undefined
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await store.list({ limit: 7, after })
+        expect(page.length).toBeLessThanOrEqual(7)
+        if (page.length === 0) break
+        seen.push(...page.map((d) => d.name))
+        after = page.at(-1)!.name
+      }
+      const byCodePoint = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      expect(seen).toEqual(byCodePoint)
+    })
+
+    it('P6: list keeps the names that start with the prefix, pages included', async () => {
+      const names = ['team', 'team/a', 'team/b', 'team/c', 'teammate', 'tea', 'teal', 'other']
+      names.push('team\u{10FFFF}', 'team\u{10FFFF}\u{10FFFF}x', 'tean')
+      await Promise.all(names.map((n) => store.append(n, updateInserting(n))))
+      const named = async (page: Parameters<DocStore['list']>[0]) =>
+        (await store.list(page)).map((d) => d.name)
+      expect(await named({ limit: 500, prefix: 'team/' })).toEqual(['team/a', 'team/b', 'team/c'])
+      expect(await named({ limit: 2, prefix: 'team/', after: 'team/a' })).toEqual([
+        'team/b',
+        'team/c',
+      ])
+      expect(await named({ limit: 500, prefix: 'team' })).toEqual([
+        'team',
+        'team/a',
+        'team/b',
+        'team/c',
+        'teammate',
+        'team\u{10FFFF}',
+        'team\u{10FFFF}\u{10FFFF}x',
+      ])
+      expect(await named({ limit: 500, prefix: 'team\u{10FFFF}' })).toEqual([
+        'team\u{10FFFF}',
+        'team\u{10FFFF}\u{10FFFF}x',
+      ])
+      expect(await named({ limit: 500, prefix: 'nothing' })).toEqual([])
+      // LIKE's wildcards are plain characters in a prefix.
+      expect(await named({ limit: 500, prefix: 'te_m' })).toEqual([])
+      expect(await named({ limit: 500, prefix: '%' })).toEqual([])
+    })
+
+    it('P6: list refuses a limit outside 1 to 500 and leaves trashed documents out', async () => {
+      for (const limit of [0, -1, 501, 1.5, Number.NaN]) {
+        await expect(store.list({ limit })).rejects.toThrow(RangeError)
+      }
+      const x = updateInserting('x')
+      await Promise.all(Array.from({ length: 501 }, (_, i) => store.append(`d${i}`, x)))
+      expect(await store.list({ limit: 500 })).toHaveLength(500)
+      expect(await store.list({ limit: 1 })).toHaveLength(1)
+      await store.trash('d0')
+      expect((await store.list({ limit: 1 })).map((d) => d.name)).toEqual(['d1'])
+      expect(await store.list({ limit: 500, prefix: '%' })).toEqual([])
     })
 
     it('P14: a document’s sequence numbers are 1, 2, 3, … in commit order, across batches, documents and compaction', async () => {

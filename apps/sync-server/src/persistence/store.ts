@@ -14,6 +14,19 @@ export interface StoredDocument {
   lastSeq: number
 }
 
+/**
+ * Which page of {@link DocStore.list} to read. Names are ordered by code point (UTF-8 bytes),
+ * so a page is one index range.
+ */
+export interface ListPage {
+  /** Only names after this one (the last name of the page before); from the first if absent. */
+  after?: string | undefined
+  /** At most this many documents: an integer from 1 to `MAX_LIST_LIMIT` (500). */
+  limit: number
+  /** Only names that start with it. */
+  prefix?: string | undefined
+}
+
 /** One row of {@link DocStore.list}. */
 export interface DocumentInfo {
   name: string
@@ -151,8 +164,12 @@ export interface DocStore {
   setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number>
   /** What is kept apart for `name`, by sequence number (a snapshot before an update). */
   listSetAside(name: string): Promise<SetAsideUpdate[]>
-  /** Every stored document, most recently updated first. */
-  list(): Promise<DocumentInfo[]>
+  /**
+   * One page of the stored documents, by name (code-point order): the first `limit` after
+   * `after` that start with `prefix`. Throws a `RangeError` for a limit outside 1 to 500.
+   * Without `page`, the first 500.
+   */
+  list(page?: ListPage): Promise<DocumentInfo[]>
   /**
    * Stores `version` of document `name` (apart from its update log: compaction never touches
    * versions). Resolves once it is durable, with the version as stored.
