@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js'
 import type { DocStore } from '../persistence/store.js'
-import type { DocState } from './doc-state.js'
+import type { DocState, Folder } from './doc-state.js'
 
 export interface CompactionOptions {
   /**
@@ -13,6 +13,8 @@ export interface CompactionOptions {
    * log to a document model, work best done between bursts rather than in them.
    */
   compactQuietMs?: number
+  /** Folds the document off the event loop. Default: on it. */
+  folder?: Folder
 }
 
 /**
@@ -82,7 +84,10 @@ export class Compactor {
     if (this.#running) return this.#running
     if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
     this.#running = (async () => {
-      const snapshot = this.#state.snapshot()
+      // Folding the whole log is document-sized work: in a worker thread when there is one.
+      const { folder } = this.#options
+      const snapshot =
+        (folder ? await this.#state.snapshotOff(folder) : null) ?? this.#state.snapshot()
       const done = await this.#store.compact(
         this.#name,
         snapshot.bytes,

@@ -419,7 +419,22 @@ export class DocState {
     }
   }
 
-  /** Records that `snapshot` (from {@link snapshot}) is stored. */
+  /**
+   * {@link snapshot}, folded by `folder` off the event loop: it covers the log as it was when
+   * asked (edits that come meanwhile stay in the log for the next one). `null` if the folder
+   * failed (an update that throws, for one): then take {@link snapshot}, which sets it aside.
+   */
+  async snapshotOff(folder: Folder): Promise<Snapshot | null> {
+    const throughSeq = this.lastSeq
+    const updateCount = this.updatesSinceSnapshot
+    const updateBytes = this.bytesSinceSnapshot
+    const setAside = [...this.#setAside]
+    const result = await this.#foldOff(folder, {})
+    if (!result) return null
+    return { bytes: result.state, throughSeq, updateCount, updateBytes, setAside }
+  }
+
+  /** Records that `snapshot` (from {@link snapshot} or {@link snapshotOff}) is stored. */
   snapshotStored(snapshot: Snapshot): void {
     this.updatesSinceSnapshot -= snapshot.updateCount
     this.bytesSinceSnapshot -= snapshot.updateBytes

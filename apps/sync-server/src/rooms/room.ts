@@ -52,8 +52,6 @@ export interface RoomOptions
    * waits for the missing ones before the room reads them from the store. Default 20 ms.
    */
   catchUpDelayMs?: number
-  /** Folds and diffs large documents off the event loop. Default: on it. */
-  folder?: Folder
   /**
    * Called after an edit of this server's is stored: by `peer`, or by the server itself
    * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.

@@ -100,4 +100,21 @@ describe('WorkerFolder', () => {
     expect(await state.diffOff(sv, spy)).toBe(diff)
     expect(asked).toHaveLength(1)
   })
+
+  it('C1: a snapshot folded in a worker covers the log as it was asked; later updates stay in the log', async () => {
+    const hello = textEdit(null, 'hello', 1)
+    const state = new DocState(null, [hello, textEdit(hello, '!', 2, 5)], 2)
+    const pending = state.snapshotOff(folder())
+    // An update committed while the worker folds.
+    state.push(textEdit(hello, '?', 3, 0), 3)
+    const snapshot = await pending
+    expect(snapshot).not.toBeNull()
+    expect(snapshot?.throughSeq).toBe(2)
+    expect(snapshot?.updateCount).toBe(2)
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, snapshot!.bytes)
+    expect(doc.getText(TEXT_NAME).toString()).toBe('hello!')
+    state.snapshotStored(snapshot!)
+    expect(state.updatesSinceSnapshot).toBe(1)
+  })
 })
