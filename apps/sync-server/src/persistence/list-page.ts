@@ -31,3 +31,13 @@ export function prefixEnd(prefix: string): string | null {
 export function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
+
+/**
+ * Where a page starts: the names from `from` on, but not `after` itself (the cursor, when it
+ * is past the prefix's start). One lower bound, so the store seeks its index once.
+ */
+export function pageStart(page: ListPage): { from: string; after: string } {
+  const prefix = page.prefix ?? ''
+  const after = page.after ?? ''
+  return compareNames(after, prefix) >= 0 ? { from: after, after } : { from: prefix, after }
+}

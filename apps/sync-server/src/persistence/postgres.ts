@@ -4,7 +4,7 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { checkListPage, MAX_LIST_LIMIT, prefixEnd } from './list-page.js'
+import { checkListPage, MAX_LIST_LIMIT, pageStart, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -197,15 +197,15 @@ function statements(schema: string | undefined, sequence: string): Statements {
         snapshot_seq = excluded.snapshot_seq
       WHERE d.snapshot_seq <= excluded.snapshot_seq`,
     deleteUpdatesThrough: `DELETE FROM ${updates} WHERE doc = $1 AND doc_seq <= $2`,
-    // $1: after, $2: prefix, $3: limit, $4: the prefix's end. Ordered by code point ("C"), which
+    // $1: after, $2: from (see pageStart), $3: limit, $4: the prefix's end. Ordered by code point ("C"), which
     // the index tandem_documents_by_name serves whatever the database's collation.
     list: `
       ${listColumns} FROM ${documents} d
-      WHERE d.name COLLATE "C" > $1 AND d.name COLLATE "C" >= $2 AND substr(d.name, 1, 1) <> '%'
+      WHERE d.name COLLATE "C" >= $2 AND d.name <> $1 AND substr(d.name, 1, 1) <> '%'
       ORDER BY d.name COLLATE "C" LIMIT $3`,
     listPrefix: `
       ${listColumns} FROM ${documents} d
-      WHERE d.name COLLATE "C" > $1 AND d.name COLLATE "C" >= $2 AND d.name COLLATE "C" < $4
+      WHERE d.name COLLATE "C" >= $2 AND d.name <> $1 AND d.name COLLATE "C" < $4
         AND substr(d.name, 1, 1) <> '%'
       ORDER BY d.name COLLATE "C" LIMIT $3`,
     insertVersion: `
@@ -574,7 +574,8 @@ export class PostgresStore implements DocStore {
     checkListPage(page)
     const prefix = page.prefix ?? ''
     const end = prefixEnd(prefix)
-    const params: (string | number)[] = [page.after ?? '', prefix, page.limit]
+    const { from, after } = pageStart(page)
+    const params: (string | number)[] = [after, from, page.limit]
     if (end !== null) params.push(end)
     const { rows } = await this.#pool.query<{
       name: string

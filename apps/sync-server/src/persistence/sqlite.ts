@@ -6,7 +6,7 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { checkListPage, MAX_LIST_LIMIT, prefixEnd } from './list-page.js'
+import { checkListPage, MAX_LIST_LIMIT, pageStart, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -28,8 +28,8 @@ const SCHEMA_VERSION = 7
 
 /** The parameters of a page of `list` (see {@link SqliteStore.list}). */
 interface ListParams {
+  from: string
   after: string
-  prefix: string
   end: string | null
   limit: number
 }
@@ -349,11 +349,11 @@ export class SqliteStore implements DocStore {
                   + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
                   AS stored_bytes
          FROM documents d
-         WHERE d.name > @after AND ${range} AND substr(d.name, 1, 1) <> '%'
+         WHERE d.name >= @from AND ${range} AND d.name <> @after AND substr(d.name, 1, 1) <> '%'
          ORDER BY d.name LIMIT @limit`,
       )
-    this.#listPage = listPage('d.name >= @prefix AND @end IS NULL')
-    this.#listPrefixPage = listPage('d.name >= @prefix AND d.name < @end')
+    this.#listPage = listPage('@end IS NULL')
+    this.#listPrefixPage = listPage('d.name < @end')
     this.#exists = this.#db.prepare(
       `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
            OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
@@ -502,11 +502,10 @@ export class SqliteStore implements DocStore {
     checkListPage(page)
     const prefix = page.prefix ?? ''
     const end = prefixEnd(prefix)
-    // Two ranges on the primary key (the names after the cursor, and the prefix as a range),
-    // so a page reads `limit` rows of the index whatever is stored.
+    // One range of the primary key (from the cursor or the prefix, to the prefix's end), so a
+    // page reads `limit` rows of the index whatever is stored.
     const rows = (end === null ? this.#listPage : this.#listPrefixPage).all({
-      after: page.after ?? '',
-      prefix,
+      ...pageStart(page),
       end,
       limit: page.limit,
     }) as { name: string; updated_at_ms: number; stored_bytes: number }[]
