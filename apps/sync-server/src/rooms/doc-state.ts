@@ -121,6 +121,8 @@ export interface FoldRequest {
   textName?: string
   /** A state vector to give back the diff against (what a peer that has it lacks). */
   diffAgainst?: Uint8Array
+  /** A document to compare with: whether both hold the same content (`Y.equalSnapshots`). */
+  compareWith?: Uint8Array
 }
 
 /** What a {@link Folder} gives back: the document's compact encoding and state vector, and the
@@ -130,6 +132,7 @@ export interface FoldResult {
   stateVector: Uint8Array
   text?: string | undefined
   diff?: Uint8Array | undefined
+  sameAs?: boolean | undefined
 }
 
 /** Folds update bytes somewhere other than the event loop (a worker thread): bytes in, bytes out. */
@@ -323,12 +326,30 @@ export class DocState {
   }
 
   /**
+   * What a version of the document needs, folded by `folder` off the event loop: its compact
+   * encoding, the length of root type `textName`, and whether it holds the same content as
+   * `compareWith` (the latest version) if given. `null` if the folder failed.
+   */
+  async versionOff(
+    folder: Folder,
+    textName: string,
+    compareWith: Uint8Array | undefined,
+  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean } | null> {
+    const result = await this.#foldOff(folder, {
+      textName,
+      ...(compareWith ? { compareWith } : {}),
+    })
+    if (!result || result.text === undefined) return null
+    return { bytes: result.state, textLength: result.text.length, sameAs: result.sameAs === true }
+  }
+
+  /**
    * Has `folder` fold the state (and give back what `ask` asks for); keeps the fold if nothing
    * was folded here meanwhile. `null` if the folder failed.
    */
   async #foldOff(
     folder: Folder,
-    ask: Pick<FoldRequest, 'textName' | 'diffAgainst'>,
+    ask: Pick<FoldRequest, 'textName' | 'diffAgainst' | 'compareWith'>,
   ): Promise<FoldResult | null> {
     const baseSeq = this.#baseSeq
     const updates = [...this.#pending]

@@ -38,6 +38,13 @@ export interface HistoryHost {
   readonly update: Uint8Array
   /** Resolves once every update received so far is stored. */
   flush(): Promise<void>
+  /**
+   * The document as a version needs it, folded off the event loop (see `DocState.versionOff`);
+   * `null` when the host cannot, and the history folds {@link update} itself.
+   */
+  versionState?(
+    compareWith: Uint8Array | undefined,
+  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean } | null>
 }
 
 /** The outcome of {@link History.save}. */
@@ -215,9 +222,47 @@ export class History {
     this.#timer.unref()
   }
 
+  /**
+   * The bytes and text length of the version to save, and for an automatic one the latest
+   * version if it holds the same content (`unchanged`: nothing to save). Folded off the event
+   * loop when the host can; else from `update()`, folded here.
+   */
+  async #versionState(
+    kind: VersionKind,
+    update: () => Uint8Array,
+  ): Promise<{ bytes: Uint8Array; textLength: number; unchanged: VersionInfo | null }> {
+    const name = this.#host.name
+    const latest = kind === 'auto' ? (await this.#store.listVersions(name))[0] : undefined
+    if (this.#host.versionState) {
+      const latestBytes = latest
+        ? (await this.#store.loadVersion(name, latest.id))?.bytes
+        : undefined
+      const off = await this.#host.versionState(latestBytes)
+      if (off) {
+        const same = latest && off.sameAs && latest.textLength === off.textLength
+        return { bytes: off.bytes, textLength: off.textLength, unchanged: same ? latest : null }
+      }
+    }
+    const state = withDoc(update(), (doc) => ({
+      bytes: Y.encodeStateAsUpdate(doc),
+      textLength: doc.getText(TEXT_NAME).length,
+      snapshot: Y.snapshot(doc),
+    }))
+    let unchanged: VersionInfo | null = null
+    if (latest && latest.textLength === state.textLength) {
+      const bytes = (await this.#store.loadVersion(name, latest.id))?.bytes
+      if (bytes && withDoc(bytes, (doc) => Y.equalSnapshots(Y.snapshot(doc), state.snapshot))) {
+        unchanged = latest
+      }
+    }
+    return { bytes: state.bytes, textLength: state.textLength, unchanged }
+  }
+
   async #save(kind: VersionKind, label: string | null): Promise<SavedVersion> {
     const name = this.#host.name
-    const update = this.#host.update
+    // Without a worker, the state is read now, when the stretch ends.
+    const now = this.#host.versionState ? null : this.#host.update
+    const update = () => now ?? this.#host.update
     // The stretch ends here: edits committed from now on belong to the next version.
     for (const peer of this.#unnamed) {
       const found = nameIn(this.#lastState.get(peer))
@@ -231,20 +276,8 @@ export class History {
     this.#timer = undefined
 
     try {
-      const state = withDoc(update, (doc) => ({
-        bytes: Y.encodeStateAsUpdate(doc),
-        textLength: doc.getText(TEXT_NAME).length,
-        snapshot: Y.snapshot(doc),
-      }))
-      if (kind === 'auto') {
-        const latest = (await this.#store.listVersions(name))[0]
-        if (latest && latest.textLength === state.textLength) {
-          const bytes = (await this.#store.loadVersion(name, latest.id))?.bytes
-          if (bytes && withDoc(bytes, (doc) => Y.equalSnapshots(Y.snapshot(doc), state.snapshot))) {
-            return { version: latest, created: false }
-          }
-        }
-      }
+      const state = await this.#versionState(kind, update)
+      if (state.unchanged) return { version: state.unchanged, created: false }
       const version = await this.#store.saveVersion(name, {
         createdAtMs: Date.now(),
         label,

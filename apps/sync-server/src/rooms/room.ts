@@ -6,6 +6,7 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   ProtocolError,
+  TEXT_NAME,
   validateStateVector,
   validateUpdate,
 } from '@tandem/protocol'
@@ -16,7 +17,7 @@ import type { DocStore } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
 import { type HeldOptions, HeldUpdates, type Received } from './held.js'
-import { History, type HistoryOptions } from './history.js'
+import { History, type HistoryHost, type HistoryOptions } from './history.js'
 import type { RemoteOwner, RoomLink } from './link.js'
 import type { Peer } from './peer.js'
 import { Presence, type PresenceOptions } from './presence.js'
@@ -136,6 +137,8 @@ export class Room {
   #closed = false
   /** Versions of this document: automatic ones, and those the HTTP API asks for. */
   readonly history: History
+  /** For the history: a version's state folded in a worker; only with a folder. */
+  readonly versionState?: HistoryHost['versionState']
 
   private constructor(
     name: string,
@@ -153,6 +156,10 @@ export class Room {
     this.#options = options
     this.#log = log
     this.#link = link
+    const { folder } = options
+    if (folder) {
+      this.versionState = (compareWith) => state.versionOff(folder, TEXT_NAME, compareWith)
+    }
     this.history = new History(this, store, options, log)
     const send = (peer: Peer, frame: Uint8Array, nowMs = Date.now()) => {
       const info = this.#peers.get(peer)

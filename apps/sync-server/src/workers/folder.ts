@@ -10,7 +10,7 @@ import type { Folder, FoldRequest, FoldResult } from '../rooms/doc-state.js'
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Y = require(workerData.yjs)
-parentPort.on('message', ({ id, base, updates, textName, diffAgainst }) => {
+parentPort.on('message', ({ id, base, updates, textName, diffAgainst, compareWith }) => {
   const doc = new Y.Doc({ gc: true })
   try {
     Y.applyUpdate(doc, base)
@@ -19,9 +19,16 @@ parentPort.on('message', ({ id, base, updates, textName, diffAgainst }) => {
     const stateVector = Y.encodeStateVector(doc)
     const text = textName === undefined ? undefined : doc.getText(textName).toString()
     const diff = diffAgainst === undefined ? undefined : Y.diffUpdate(state, diffAgainst)
+    let sameAs
+    if (compareWith !== undefined) {
+      const other = new Y.Doc({ gc: true })
+      Y.applyUpdate(other, compareWith)
+      sameAs = Y.equalSnapshots(Y.snapshot(doc), Y.snapshot(other))
+      other.destroy()
+    }
     const transfer = diff ? [diff.buffer, stateVector.buffer] : [stateVector.buffer]
     // The state is cloned, not moved: the diff may be a view of its buffer.
-    parentPort.postMessage({ id, state, stateVector, text, diff }, transfer)
+    parentPort.postMessage({ id, state, stateVector, text, diff, sameAs }, transfer)
   } catch (err) {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) })
   } finally {
@@ -101,8 +108,8 @@ export class WorkerFolder implements Folder {
       if (message.error !== undefined) {
         job.reject(new Error(message.error))
       } else {
-        const { state, stateVector, text, diff } = message
-        job.resolve({ state, stateVector, text, diff })
+        const { state, stateVector, text, diff, sameAs } = message
+        job.resolve({ state, stateVector, text, diff, sameAs })
       }
       this.#dispatch()
     })
@@ -135,6 +142,7 @@ export class WorkerFolder implements Folder {
         updates: job.updates,
         textName: job.textName,
         diffAgainst: job.diffAgainst,
+        compareWith: job.compareWith,
       })
     }
   }
