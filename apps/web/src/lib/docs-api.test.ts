@@ -29,14 +29,24 @@ describe('parseDocList', () => {
     expect(() => parseDocList({ docs: [] })).toThrow(ApiError)
   })
 
-  it('asks GET /api/docs', async () => {
+  it('reads GET /api/docs page after page, following nextCursor, and sorts them all newest first', async () => {
     const urls: string[] = []
+    const doc = (name: string, day: number) => ({
+      name,
+      updatedAt: new Date(Date.UTC(2026, 0, day)).toISOString(),
+      connected: 0,
+    })
+    const pages: Record<string, unknown> = {
+      '': { documents: [doc('a', 1), doc('b', 3)], nextCursor: 'b' },
+      b: { documents: [doc('c', 2)], nextCursor: null },
+    }
     const docs = await listDocs('http://h', undefined, async (url) => {
       urls.push(url)
-      return new Response(JSON.stringify({ documents: [] }))
+      const cursor = new URL(url).searchParams.get('cursor') ?? ''
+      return new Response(JSON.stringify(pages[cursor]))
     })
-    expect(docs).toEqual([])
-    expect(urls).toEqual(['http://h/api/docs'])
+    expect(docs.map((d) => d.name)).toEqual(['b', 'c', 'a'])
+    expect(urls).toEqual(['http://h/api/docs?limit=500', 'http://h/api/docs?limit=500&cursor=b'])
   })
 })
 

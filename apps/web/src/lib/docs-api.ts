@@ -30,13 +30,33 @@ export function parseDocList(body: unknown): DocSummary[] {
   return docs.sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
 }
 
-/** Every stored document, newest first. */
+/** Documents asked for per page, and pages read at most (the server pages by name). */
+const PAGE_SIZE = 500
+const MAX_PAGES = 20
+
+/**
+ * The stored documents, newest first: the server's pages read one after another (by name, at
+ * most {@link MAX_PAGES} of {@link PAGE_SIZE}: the home page sorts by date, which needs them
+ * together).
+ */
 export async function listDocs(
   apiUrl: string,
   signal?: AbortSignal,
   fetchImpl: Fetch = fetch,
 ): Promise<DocSummary[]> {
-  return parseDocList(await apiRequest(fetchImpl, `${apiUrl}/api/docs`, { signal: signal ?? null }))
+  const docs: DocSummary[] = []
+  let cursor: string | null = null
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) })
+    if (cursor !== null) query.set('cursor', cursor)
+    const body = await apiRequest(fetchImpl, `${apiUrl}/api/docs?${query}`, {
+      signal: signal ?? null,
+    })
+    docs.push(...parseDocList(body))
+    cursor = isRecord(body) && typeof body.nextCursor === 'string' ? body.nextCursor : null
+    if (cursor === null) break
+  }
+  return docs.sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
 }
 
 /**
