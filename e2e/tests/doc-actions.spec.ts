@@ -122,8 +122,17 @@ test('delete is refused while the document is open elsewhere; once closed it is 
   expectRefusalsLogged(ada, 409, 1)
   await expect(dialog.getByRole('button', { name: 'Delete' })).toBeEnabled()
 
-  // Grace leaves; now it can go.
+  // Grace leaves; once the server has seen her connection close, it can go.
   await grace.close()
+  await expect
+    .poll(async () => {
+      const answer = await fetch(`${server.url}/api/docs?prefix=${encodeURIComponent(docName)}`)
+      const { documents } = (await answer.json()) as {
+        documents: { name: string; connected: number }[]
+      }
+      return documents.find((d) => d.name === docName)?.connected
+    })
+    .toBe(0)
   await dialog.getByRole('button', { name: 'Delete' }).click()
   await expect(dialog).toBeHidden()
   await expect(row(ada, docName)).toHaveCount(0)
