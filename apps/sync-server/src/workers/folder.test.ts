@@ -7,8 +7,8 @@ import { DocState } from '../rooms/doc-state.js'
 import { WorkerFolder } from './folder.js'
 
 const folders: WorkerFolder[] = []
-function folder(size = 1): WorkerFolder {
-  const f = new WorkerFolder(createLogger('silent'), size)
+function folder(size = 1, maxHeapMb?: number): WorkerFolder {
+  const f = new WorkerFolder(createLogger('silent'), size, maxHeapMb ? { maxHeapMb } : {})
   folders.push(f)
   return f
 }
@@ -116,5 +116,39 @@ describe('WorkerFolder', () => {
     expect(doc.getText(TEXT_NAME).toString()).toBe('hello!')
     state.snapshotStored(snapshot!)
     expect(state.updatesSinceSnapshot).toBe(1)
+  })
+
+  it('a worker that dies (out of its heap) fails its job, and its replacement takes the next', async () => {
+    const f = folder(1, 16)
+    const doc = new Y.Doc()
+    const text = doc.getText(TEXT_NAME)
+    // 150,000 items that cannot merge (each typed before the last): a model far over 16 MB.
+    doc.transact(() => {
+      for (let i = 0; i < 150_000; i++) text.insert(0, 'a')
+    })
+    const big = Y.encodeStateAsUpdate(doc)
+    await expect(f.fold({ base: big, updates: [], textName: TEXT_NAME })).rejects.toThrow()
+    const small = await f.fold({
+      base: textEdit(null, 'after', 1),
+      updates: [],
+      textName: TEXT_NAME,
+    })
+    expect(small.text).toBe('after')
+  })
+
+  it('closing with folds in flight fails them, and nothing waits for them', async () => {
+    const f = folder(1)
+    const doc = new Y.Doc()
+    doc.getText(TEXT_NAME).insert(0, 'x'.repeat(500_000))
+    const base = Y.encodeStateAsUpdate(doc)
+    const running = expect(f.fold({ base, updates: [], textName: TEXT_NAME })).rejects.toThrow(
+      /closed/,
+    )
+    const queued = expect(f.fold({ base, updates: [], textName: TEXT_NAME })).rejects.toThrow(
+      /closed/,
+    )
+    await f.close()
+    await running
+    await queued
   })
 })

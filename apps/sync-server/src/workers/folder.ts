@@ -48,6 +48,9 @@ interface Slot {
   job: Job | null
 }
 
+/** A worker's heap bound by default: room for documents of several tens of megabytes. */
+const DEFAULT_MAX_HEAP_MB = 1024
+
 /** Jobs that may wait for a worker; beyond, a fold is refused (the caller folds itself). */
 const MAX_QUEUED_JOBS = 64
 
@@ -64,9 +67,20 @@ export class WorkerFolder implements Folder {
   #nextId = 1
   #closed = false
 
-  /** `size` workers; by default one per core but one, at least one. */
-  constructor(log: Logger, size = Math.max(1, availableParallelism() - 1)) {
+  readonly #maxHeapMb: number
+
+  /**
+   * `size` workers (by default one per core but one, at least one), each with at most
+   * `maxHeapMb` of heap: a fold that needs more ends its worker, which fails that job and is
+   * replaced, instead of taking the machine's memory.
+   */
+  constructor(
+    log: Logger,
+    size = Math.max(1, availableParallelism() - 1),
+    { maxHeapMb = DEFAULT_MAX_HEAP_MB }: { maxHeapMb?: number } = {},
+  ) {
     this.#log = log
+    this.#maxHeapMb = maxHeapMb
     this.#yjs = createRequire(import.meta.url).resolve('yjs')
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn())
   }
@@ -96,7 +110,11 @@ export class WorkerFolder implements Folder {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { yjs: this.#yjs } })
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { yjs: this.#yjs },
+      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
+    })
     // Idle workers do not keep the process alive.
     worker.unref()
     const slot: Slot = { worker, job: null }
