@@ -7,7 +7,7 @@
 //          --nice=<n> (servers and load generator under `nice -n <n>`; negative needs root)
 //          --render=results/attacks-<stamp>.json (print a saved run's tables again, run nothing)
 // See README.md ("Attacks") for the method and client/attack.mjs for the timeline of a run.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -21,7 +21,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-import { CLK_TCK, processTicks, systemTicks } from './lib/proc.mjs'
+import { CLK_TCK, processTicks, spawnLoadGenerator, systemTicks } from './lib/proc.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 import { applyEdit, loadTrace, utf16Edits } from './lib/traces.mjs'
 
@@ -224,19 +224,7 @@ async function runOnce(attack, kind, large) {
   server.exited.then(() => {
     if (!stopping) died = server.child.signalCode ?? `exit ${server.child.exitCode}`
   })
-  const client = spawn(
-    'nice',
-    [
-      '-n',
-      String(niceness),
-      'taskset',
-      '-c',
-      String(CLIENT_CORE),
-      process.execPath,
-      path.join(benchDir, 'client/worker.mjs'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
-  )
+  const client = spawnLoadGenerator(CLIENT_CORE, niceness)
   live.add(client)
   const clientPid = /** @type {number} */ (client.pid)
   /** @type {Record<string, ReturnType<typeof snapshot>>} */

@@ -7,12 +7,12 @@
 // alone: `pnpm --filter @tandem/bench capacity`. Options: --servers=tandem,reference,hocuspocus
 // --nice=<n>  --render=results/capacity-<stamp>.json (print a saved run's table, run nothing).
 // See README.md ("Capacity") for the method and client/capacity.mjs for one run.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLK_TCK, processTicks, systemTicks } from './lib/proc.mjs'
+import { CLK_TCK, processTicks, spawnLoadGenerator, systemTicks } from './lib/proc.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
@@ -107,19 +107,7 @@ async function runOnce(kind) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `tandem-capacity-${kind}-`))
   const server = await startServer(kind, dataDir, { core: SERVER_CORE, niceness })
   live.add(server.child)
-  const client = spawn(
-    'nice',
-    [
-      '-n',
-      String(niceness),
-      'taskset',
-      '-c',
-      String(CLIENT_CORE),
-      process.execPath,
-      path.join(benchDir, 'client/worker.mjs'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
-  )
+  const client = spawnLoadGenerator(CLIENT_CORE, niceness)
   live.add(client)
   const clientPid = /** @type {number} */ (client.pid)
   /** @type {Record<string, ReturnType<typeof snapshot>>} */

@@ -5,7 +5,7 @@
 //          --servers=tandem,tandem-hp,reference,hocuspocus,relay, --max-others=<% of a core>,
 //          --nice=<n> (run servers and load generator under `nice -n <n>`; negative needs root).
 // See README.md for the method.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -21,7 +21,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCases } from './lib/cases.mjs'
 import { fastWriterCases } from './lib/fastwriter.mjs'
-import { CLK_TCK, processTicks, softirqThreadPids, systemTicks } from './lib/proc.mjs'
+import {
+  CLK_TCK,
+  processTicks,
+  softirqThreadPids,
+  spawnLoadGenerator,
+  systemTicks,
+} from './lib/proc.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 import { summarize } from './lib/stats.mjs'
@@ -178,19 +184,7 @@ async function runOnce(benchCase, kind, large) {
   const spec = SERVER_KINDS[kind]
   const target = { protocol: spec?.protocol, wsUrl: server.wsUrl }
   const room = `bench-${process.pid}-${++roomCounter}`
-  const client = spawn(
-    'nice',
-    [
-      '-n',
-      String(niceness),
-      'taskset',
-      '-c',
-      String(CLIENT_CORE),
-      process.execPath,
-      path.join(benchDir, 'client/worker.mjs'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
-  )
+  const client = spawnLoadGenerator(CLIENT_CORE, niceness)
   const clientPid = /** @type {number} */ (client.pid)
   live.add(client)
   live.add(server.child)

@@ -1,5 +1,8 @@
-// Readers of /proc for the CPU and memory of processes seen from outside. Linux only.
+// Readers of /proc for the CPU and memory of processes seen from outside, and the load
+// generator's process. Linux only.
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 /** Clock ticks per second of /proc/<pid>/stat and /proc/stat (`getconf CLK_TCK`). */
 export const CLK_TCK = 100
@@ -57,4 +60,25 @@ export function softirqThreadPids() {
     }
   }
   return pids
+}
+
+/**
+ * Starts the load generator (`client/worker.mjs`) pinned to `core` at `niceness`, talking to
+ * the harness over IPC.
+ * @param {number} core @param {number} niceness
+ */
+export function spawnLoadGenerator(core, niceness) {
+  return spawn(
+    'nice',
+    [
+      '-n',
+      String(niceness),
+      'taskset',
+      '-c',
+      String(core),
+      process.execPath,
+      fileURLToPath(new URL('../client/worker.mjs', import.meta.url)),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
+  )
 }
