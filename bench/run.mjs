@@ -6,20 +6,12 @@
 //          --nice=<n> (run servers and load generator under `nice -n <n>`; negative needs root).
 // See README.md for the method.
 import { execFileSync, spawnSync } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCases } from './lib/cases.mjs'
+import { largeDocument, TRACES_DIR } from './lib/documents.mjs'
 import { fastWriterCases } from './lib/fastwriter.mjs'
 import {
   CLK_TCK,
@@ -31,12 +23,10 @@ import {
 import { renderMarkdown } from './lib/report.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 import { summarize } from './lib/stats.mjs'
-import { loadTrace, traceAsUpdate } from './lib/traces.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const SERVER_CORE = 0
 const CLIENT_CORE = 1
-const TRACES_DIR = path.resolve(benchDir, '../../shared/traces')
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--')
 /** @param {string} name */
@@ -122,26 +112,6 @@ function tandemBuild() {
       ),
     ).toISOString(),
   }
-}
-
-/** Builds (once per machine) the large document: automerge-paper's history as one update. */
-function prepareLargeDocument() {
-  const trace = path.join(TRACES_DIR, 'automerge-paper.json.gz')
-  const stat = statSync(trace)
-  const cacheDir = path.join(os.tmpdir(), 'tandem-bench-cache')
-  mkdirSync(cacheDir, { recursive: true })
-  const base = path.join(cacheDir, `automerge-paper-${stat.size}-${Math.round(stat.mtimeMs)}`)
-  const updateFile = `${base}.update`
-  const textFile = `${base}.txt`
-  if (!existsSync(updateFile) || !existsSync(textFile)) {
-    console.log('building the automerge-paper document (once per machine)…')
-    const loaded = loadTrace(trace)
-    writeFileSync(`${updateFile}.tmp`, traceAsUpdate(loaded))
-    writeFileSync(textFile, loaded.endContent)
-    writeFileSync(updateFile, readFileSync(`${updateFile}.tmp`))
-    rmSync(`${updateFile}.tmp`)
-  }
-  return { updateFile, textFile, cacheDir }
 }
 
 let roomCounter = 0
@@ -269,7 +239,7 @@ const brief = (metrics) =>
 async function main() {
   const started = new Date()
   const startedMs = performance.now()
-  const large = prepareLargeDocument()
+  const large = largeDocument()
   const build = tandemBuild()
   const cases = [
     ...buildCases({ quick, tracesDir: TRACES_DIR }),

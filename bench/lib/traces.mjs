@@ -87,3 +87,36 @@ export function traceAsUpdate(trace, perTransaction = 100) {
     throw new Error('trace did not replay to its endContent')
   return Y.encodeStateAsUpdate(doc)
 }
+
+/**
+ * A document of at least `minBytes` of Yjs update (issue 17's "10 MB document"): the sequential
+ * traces replayed one after another at the end of one `codemirror` text, each pass by a new
+ * client, in transactions of `perTransaction` edits, until the encoded state reaches the size.
+ * Returns the update and the text it reads.
+ * @param {Trace[]} traces  sequential traces (they must replay to their endContent)
+ * @param {number} minBytes
+ */
+export function hugeDocument(traces, minBytes, perTransaction = 100) {
+  let state = new Uint8Array(0)
+  let text = ''
+  for (let pass = 0; state.length < minBytes; pass++) {
+    const trace = traces[pass % traces.length]
+    const doc = new Y.Doc()
+    if (state.length > 0) Y.applyUpdate(doc, state)
+    const ytext = doc.getText('codemirror')
+    const base = ytext.length
+    if (trace.startContent) ytext.insert(base, trace.startContent)
+    const edits = utf16Edits(trace)
+    for (let i = 0; i < edits.length; i += perTransaction) {
+      doc.transact(() => {
+        for (const [index, length, insert] of edits.slice(i, i + perTransaction))
+          applyEdit(ytext, [base + index, length, insert])
+      })
+    }
+    text += trace.endContent
+    if (ytext.length !== text.length) throw new Error(`pass ${pass} did not replay to its end`)
+    state = Y.encodeStateAsUpdate(doc)
+    doc.destroy()
+  }
+  return { update: state, text }
+}
