@@ -71,4 +71,5 @@ export {
   validateUpdate,
   validateUpdateWithStateVector,
 } from './messages.js'
+export { MAX_NAME_QUERY_LENGTH, nameMatcher } from './name-filter.js'
 export { minimalEdit, replaceText, TEXT_NAME, type TextEdit } from './text.js'
