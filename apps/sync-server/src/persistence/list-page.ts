@@ -1,12 +1,63 @@
-import type { ListPage } from './store.js'
+import type { DocumentInfo, ListPage, ScanPage, ScanResult } from './store.js'
+import { TRASH_KEY_PREFIX } from './trash.js'
 
 /** The most documents one {@link DocStore.list} call returns. */
 export const MAX_LIST_LIMIT = 500
+
+/** The most names one {@link DocStore.scan} call reads. */
+export const MAX_SCAN_NAMES = 10_000
 
 /** Throws a `RangeError` unless `page.limit` is an integer from 1 to {@link MAX_LIST_LIMIT}. */
 export function checkListPage(page: ListPage): void {
   if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_LIST_LIMIT) {
     throw new RangeError(`list: limit must be an integer from 1 to ${MAX_LIST_LIMIT}`)
+  }
+}
+
+/** As {@link checkListPage}, and `page.scan` an integer from 1 to {@link MAX_SCAN_NAMES}. */
+export function checkScanPage(page: ScanPage): void {
+  checkListPage(page)
+  if (!Number.isInteger(page.scan) || page.scan < 1 || page.scan > MAX_SCAN_NAMES) {
+    throw new RangeError(`scan: scan must be an integer from 1 to ${MAX_SCAN_NAMES}`)
+  }
+}
+
+/**
+ * The part of {@link DocStore.scan} every store shares: it is given the names in range, in order,
+ * and keeps the ones `page.match` accepts, skipping trashed documents' rows, until it has
+ * `page.limit` of them or has read `page.scan` names.
+ */
+export class NameScan {
+  readonly #page: ScanPage
+  /** The names kept, in the order read. */
+  readonly kept: string[] = []
+  #scanned = 0
+  #last: string | null = null
+  #stopped = false
+
+  constructor(page: ScanPage) {
+    checkScanPage(page)
+    this.#page = page
+  }
+
+  /** How many more names it reads at most. */
+  get remaining(): number {
+    return this.#stopped ? 0 : this.#page.scan - this.#scanned
+  }
+
+  /** Reads the next name; `false` once it wants no more. */
+  read(name: string): boolean {
+    if (this.#stopped) return false
+    this.#scanned++
+    this.#last = name
+    if (!name.startsWith(TRASH_KEY_PREFIX) && this.#page.match(name)) this.kept.push(name)
+    this.#stopped = this.kept.length === this.#page.limit || this.#scanned === this.#page.scan
+    return !this.#stopped
+  }
+
+  /** The answer, given the kept names' documents (in the same order; gone ones left out). */
+  result(documents: DocumentInfo[]): ScanResult {
+    return { documents, next: this.#stopped ? this.#last : null, scanned: this.#scanned }
   }
 }
 

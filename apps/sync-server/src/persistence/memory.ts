@@ -1,4 +1,4 @@
-import { checkListPage, compareNames, MAX_LIST_LIMIT } from './list-page.js'
+import { checkListPage, compareNames, MAX_LIST_LIMIT, NameScan } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -6,6 +6,8 @@ import type {
   ListPage,
   MoveOutcome,
   NewVersion,
+  ScanPage,
+  ScanResult,
   SetAsideUpdate,
   StoredDocument,
   StoreHealth,
@@ -142,6 +144,24 @@ export class MemoryStore implements DocStore {
         updatedAtMs: e.updatedAtMs,
         storedBytes: storedBytes(e),
       }))
+  }
+
+  async scan(page: ScanPage): Promise<ScanResult> {
+    const scan = new NameScan(page)
+    const prefix = page.prefix ?? ''
+    const after = page.after
+    const names = [...this.#docs.keys()]
+      .filter(
+        (name) => name.startsWith(prefix) && (after === undefined || compareNames(name, after) > 0),
+      )
+      .sort(compareNames)
+    for (const name of names) if (!scan.read(name)) break
+    return scan.result(
+      scan.kept.flatMap((name) => {
+        const e = this.#docs.get(name)
+        return e ? [{ name, updatedAtMs: e.updatedAtMs, storedBytes: storedBytes(e) }] : []
+      }),
+    )
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

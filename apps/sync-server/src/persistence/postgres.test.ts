@@ -471,4 +471,31 @@ describe('PostgresStore', () => {
       { name: 'doc', updatedAtMs: expect.any(Number), storedBytes: 3 },
     ])
   })
+
+  it('P29: a scan reads the names a round trip at a time, on from where the last one ended, and stops once it has its limit', async () => {
+    const store = await open()
+    const names = Array.from({ length: 2500 }, (_, i) => `doc-${String(i).padStart(4, '0')}`)
+    await Promise.all(names.map((name) => store.append(name, bytes(name))))
+    const reads: string[] = []
+    intercept(store, (query, run) => {
+      if (typeof query === 'string' && /SELECT name FROM/.test(query)) reads.push(query)
+      return run()
+    })
+    const match = (name: string) => name.endsWith('00')
+    const every = await store.scan({ limit: 500, scan: 10_000, match })
+    expect(every.documents.map((d) => d.name)).toEqual(names.filter(match))
+    expect(every).toMatchObject({ next: null, scanned: 2500 })
+    expect(reads).toHaveLength(3)
+
+    reads.length = 0
+    const first = await store.scan({ limit: 2, scan: 10_000, match })
+    expect(first).toMatchObject({ next: 'doc-0100', scanned: 101 })
+    expect(reads).toHaveLength(1)
+
+    reads.length = 0
+    const bounded = await store.scan({ after: 'doc-0100', limit: 500, scan: 1500, match })
+    expect(bounded.documents.map((d) => d.name)).toEqual(names.slice(101, 1601).filter(match))
+    expect(bounded).toMatchObject({ next: 'doc-1600', scanned: 1500 })
+    expect(reads).toHaveLength(2)
+  })
 })

@@ -4,7 +4,7 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { checkListPage, MAX_LIST_LIMIT, pageStart, prefixEnd } from './list-page.js'
+import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -12,6 +12,8 @@ import type {
   ListPage,
   MoveOutcome,
   NewVersion,
+  ScanPage,
+  ScanResult,
   SetAsideUpdate,
   StoredDocument,
   StoreHealth,
@@ -23,6 +25,9 @@ import type {
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 7
+
+/** Names {@link PostgresStore.scan} reads per round trip. */
+const SCAN_CHUNK_NAMES = 1000
 
 /** How {@link PostgresStore.connect} connects, batches and retries; see {@link GroupCommitter}. */
 export type PostgresStoreOptions = Partial<GroupCommitOptions> & {
@@ -69,6 +74,9 @@ interface Statements {
   deleteUpdatesThrough: string
   list: string
   listPrefix: string
+  scanNames: string
+  scanPrefixNames: string
+  describe: string
   insertVersion: string
   listVersions: string
   loadVersion: string
@@ -208,6 +216,16 @@ function statements(schema: string | undefined, sequence: string): Statements {
       WHERE d.name COLLATE "C" >= $2 AND d.name <> $1 AND d.name COLLATE "C" < $4
         AND substr(d.name, 1, 1) <> '%'
       ORDER BY d.name COLLATE "C" LIMIT $3`,
+    // The same ranges, names alone (trashed rows included: scan counts what it reads).
+    scanNames: `
+      SELECT name FROM ${documents}
+      WHERE name COLLATE "C" >= $2 AND name <> $1
+      ORDER BY name COLLATE "C" LIMIT $3`,
+    scanPrefixNames: `
+      SELECT name FROM ${documents}
+      WHERE name COLLATE "C" >= $2 AND name <> $1 AND name COLLATE "C" < $4
+      ORDER BY name COLLATE "C" LIMIT $3`,
+    describe: `${listColumns} FROM ${documents} d WHERE d.name = ANY($1::text[])`,
     insertVersion: `
       INSERT INTO ${versions} (doc, created_at_ms, kind, label, authors, text_length, data)
       VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -587,6 +605,46 @@ export class PostgresStore implements DocStore {
       updatedAtMs: toNumber(r.updated_at_ms),
       storedBytes: toNumber(r.stored_bytes),
     }))
+  }
+
+  async scan(page: ScanPage): Promise<ScanResult> {
+    const scan = new NameScan(page)
+    const end = prefixEnd(page.prefix ?? '')
+    let { from, after } = pageStart(page)
+    // A round trip per chunk, so a filter that has its `limit` early reads no further.
+    while (scan.remaining > 0) {
+      const chunk = Math.min(scan.remaining, SCAN_CHUNK_NAMES)
+      const params: (string | number)[] = [after, from, chunk]
+      if (end !== null) params.push(end)
+      const { rows } = await this.#pool.query<{ name: string }>(
+        end === null ? this.#sql.scanNames : this.#sql.scanPrefixNames,
+        params,
+      )
+      for (const { name } of rows) if (!scan.read(name)) break
+      if (rows.length < chunk) break
+      from = after = rows.at(-1)!.name
+    }
+    if (scan.kept.length === 0) return scan.result([])
+    const { rows } = await this.#pool.query<{
+      name: string
+      updated_at_ms: string
+      stored_bytes: string
+    }>(this.#sql.describe, [scan.kept])
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    return scan.result(
+      scan.kept.flatMap((name) => {
+        const row = byName.get(name)
+        return row
+          ? [
+              {
+                name,
+                updatedAtMs: toNumber(row.updated_at_ms),
+                storedBytes: toNumber(row.stored_bytes),
+              },
+            ]
+          : []
+      }),
+    )
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

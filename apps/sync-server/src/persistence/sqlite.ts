@@ -6,7 +6,7 @@ import {
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
-import { checkListPage, MAX_LIST_LIMIT, pageStart, prefixEnd } from './list-page.js'
+import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
@@ -14,6 +14,8 @@ import type {
   ListPage,
   MoveOutcome,
   NewVersion,
+  ScanPage,
+  ScanResult,
   SetAsideUpdate,
   StoredDocument,
   StoreHealth,
@@ -32,6 +34,14 @@ interface ListParams {
   after: string
   end: string | null
   limit: number
+}
+
+/** The parameters of the names `scan` reads (see {@link SqliteStore.scan}). */
+interface ScanParams {
+  from: string
+  after: string
+  end: string | null
+  scan: number
 }
 
 /** `migrations[v]` brings a database from schema version `v` to `v + 1`. */
@@ -267,6 +277,12 @@ export class SqliteStore implements DocStore {
   readonly #exists: Database.Statement<[string, string], { found: number }>
   readonly #listPage: Database.Statement<[ListParams]>
   readonly #listPrefixPage: Database.Statement<[ListParams]>
+  readonly #scanNames: Database.Statement<[ScanParams], string>
+  readonly #scanPrefixNames: Database.Statement<[ScanParams], string>
+  readonly #describe: Database.Statement<
+    [string],
+    { name: string; updated_at_ms: number; stored_bytes: number }
+  >
   readonly #moveDocument: Database.Statement<[string, string]>
   readonly #moveSnapshot: Database.Statement<[string, string]>
   readonly #moveUpdates: Database.Statement<[string, string]>
@@ -354,6 +370,23 @@ export class SqliteStore implements DocStore {
       )
     this.#listPage = listPage('@end IS NULL')
     this.#listPrefixPage = listPage('d.name < @end')
+    // The names alone, from the primary key: what a filter reads before it knows what it keeps.
+    const scanNames = (range: string) =>
+      this.#db
+        .prepare<[ScanParams], string>(
+          `SELECT name FROM documents WHERE name >= @from AND ${range} AND name <> @after
+           ORDER BY name LIMIT @scan`,
+        )
+        .pluck()
+    this.#scanNames = scanNames('@end IS NULL')
+    this.#scanPrefixNames = scanNames('name < @end')
+    this.#describe = this.#db.prepare(
+      `SELECT d.name, d.updated_at_ms,
+              COALESCE((SELECT length(s.data) FROM snapshots s WHERE s.doc = d.name), 0)
+                + COALESCE((SELECT SUM(length(u.data)) FROM updates u WHERE u.doc = d.name), 0)
+                AS stored_bytes
+       FROM documents d WHERE d.name = ?`,
+    )
     this.#exists = this.#db.prepare(
       `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
            OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
@@ -514,6 +547,24 @@ export class SqliteStore implements DocStore {
       updatedAtMs: r.updated_at_ms,
       storedBytes: r.stored_bytes,
     }))
+  }
+
+  async scan(page: ScanPage): Promise<ScanResult> {
+    const scan = new NameScan(page)
+    const end = prefixEnd(page.prefix ?? '')
+    // Read lazily, so a scan that has its `limit` stops reading the index there.
+    const names = (end === null ? this.#scanNames : this.#scanPrefixNames).iterate({
+      ...pageStart(page),
+      end,
+      scan: scan.remaining,
+    })
+    for (const name of names) if (!scan.read(name)) break
+    return scan.result(
+      scan.kept.flatMap((name) => {
+        const row = this.#describe.get(name)
+        return row ? [{ name, updatedAtMs: row.updated_at_ms, storedBytes: row.stored_bytes }] : []
+      }),
+    )
   }
 
   #stored(name: string): boolean {

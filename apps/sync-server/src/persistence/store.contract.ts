@@ -200,6 +200,90 @@ export function describeStoreContract(
       expect(await store.list({ limit: 500, prefix: '%' })).toEqual([])
     })
 
+    it('P29: scan reads at most `scan` names, keeps those match accepts, and going on from `next` finds each once', async () => {
+      const names = ['b', 'a/b', 'a', 'A', 'a b', 'ü', 'z', '\u{1F600}', 'team/x1', 'team/y1']
+      for (let i = 0; i < 30; i++) names.push(`doc-${String(i).padStart(2, '0')}`)
+      await Promise.all(names.map((n) => store.append(n, updateInserting(n))))
+      const byCodePoint = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      const match = (name: string) => name.includes('1') || name === 'ü'
+
+      for (const [limit, scan] of [
+        [500, 7],
+        [2, 7],
+        [3, 1],
+        [1, 10_000],
+      ] as const) {
+        const found: string[] = []
+        let after: string | undefined
+        let calls = 0
+        for (;;) {
+          const page = await store.scan({ after, limit, scan, match })
+          expect(page.scanned).toBeLessThanOrEqual(scan)
+          expect(page.documents.length).toBeLessThanOrEqual(limit)
+          found.push(...page.documents.map((d) => d.name))
+          if (page.next === null) break
+          after = page.next
+          if (++calls > 100) throw new Error('scan does not end')
+        }
+        expect(found, `limit ${limit}, scan ${scan}`).toEqual(byCodePoint.filter(match))
+      }
+
+      // Stopped by `scan`: nothing kept yet, but more to read.
+      const none = await store.scan({ limit: 10, scan: 3, match: (n) => n === 'z' })
+      expect(none).toEqual({ documents: [], next: byCodePoint[2], scanned: 3 })
+      // Stopped by `limit`: where to go on is the last name kept.
+      const two = await store.scan({ limit: 2, scan: 100, match: (n) => n.startsWith('doc-') })
+      expect(two.documents.map((d) => d.name)).toEqual(['doc-00', 'doc-01'])
+      expect(two).toMatchObject({ next: 'doc-01', scanned: byCodePoint.indexOf('doc-01') + 1 })
+      // Every name read: no next.
+      const all = await store.scan({ limit: 500, scan: 10_000, match: () => true })
+      expect(all).toMatchObject({ next: null, scanned: names.length })
+      // The documents as list gives them, sizes included.
+      expect(all.documents).toEqual(await store.list({ limit: 500 }))
+    })
+
+    it('P29: scan reads one prefix’s range, counts and leaves out trashed documents, and refuses a limit or scan out of range', async () => {
+      const names = ['team', 'team/a', 'team/b', 'team/c', 'teammate', 'tea', 'tean', 'other']
+      await Promise.all(names.map((n) => store.append(n, updateInserting(n))))
+      const team = await store.scan({ prefix: 'team/', limit: 500, scan: 10, match: () => true })
+      expect(team).toMatchObject({ next: null, scanned: 3 })
+      expect(team.documents.map((d) => d.name)).toEqual(['team/a', 'team/b', 'team/c'])
+      const rest = await store.scan({
+        prefix: 'team',
+        after: 'team/a',
+        limit: 500,
+        scan: 2,
+        match: (n) => n !== 'team/b',
+      })
+      expect(rest).toMatchObject({ documents: [{ name: 'team/c' }], next: 'team/c', scanned: 2 })
+
+      await store.trash('team/b')
+      await store.trash('other')
+      const seen: string[] = []
+      let after: string | undefined
+      for (let calls = 0; calls < 100; calls++) {
+        const page = await store.scan({ after, limit: 500, scan: 1, match: () => true })
+        expect(page.scanned).toBeLessThanOrEqual(1)
+        seen.push(...page.documents.map((d) => d.name))
+        if (page.next === null) break
+        after = page.next
+      }
+      expect(seen).toEqual(['tea', 'team', 'team/a', 'team/c', 'teammate', 'tean'])
+
+      for (const [limit, scan] of [
+        [0, 10],
+        [501, 10],
+        [10, 0],
+        [10, 10_001],
+        [10, 1.5],
+        [10, Number.NaN],
+      ]) {
+        await expect(store.scan({ limit: limit!, scan: scan!, match: () => true })).rejects.toThrow(
+          RangeError,
+        )
+      }
+    })
+
     it('P14: a document’s sequence numbers are 1, 2, 3, … in commit order, across batches, documents and compaction', async () => {
       const first = await Promise.all(
         ['a', 'b', 'c'].flatMap((t) => [

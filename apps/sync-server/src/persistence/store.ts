@@ -27,6 +27,30 @@ export interface ListPage {
   prefix?: string | undefined
 }
 
+/** Which names {@link DocStore.scan} reads, as {@link ListPage}, and which it keeps. */
+export interface ScanPage extends ListPage {
+  /** Keeps the documents whose name it accepts (at most `limit` of them). */
+  match: (name: string) => boolean
+  /**
+   * Reads at most this many names, in order from `after`, trashed documents' rows included: an
+   * integer from 1 to `MAX_SCAN_NAMES` (10,000).
+   */
+  scan: number
+}
+
+/** What {@link DocStore.scan} found. */
+export interface ScanResult {
+  /** The documents `match` accepted, by name. */
+  documents: DocumentInfo[]
+  /**
+   * Where to go on from (as `after`): the last name read when the scan stopped at `limit` matches
+   * or `scan` names; `null` once the names in range are all read.
+   */
+  next: string | null
+  /** How many names were read. */
+  scanned: number
+}
+
 /** One row of {@link DocStore.list}. */
 export interface DocumentInfo {
   name: string
@@ -170,6 +194,13 @@ export interface DocStore {
    * Without `page`, the first 500.
    */
   list(page?: ListPage): Promise<DocumentInfo[]>
+  /**
+   * Reads at most `page.scan` names in order (as {@link list} would page them) and returns the
+   * documents whose name `page.match` accepts, at most `page.limit`, with where to go on from:
+   * a filter whose cost per call is bounded however many documents are stored. Throws a
+   * `RangeError` for a limit outside 1 to 500 or a scan outside 1 to 10,000.
+   */
+  scan(page: ScanPage): Promise<ScanResult>
   /**
    * Stores `version` of document `name` (apart from its update log: compaction never touches
    * versions). Resolves once it is durable, with the version as stored.
