@@ -50,8 +50,13 @@ export interface DocumentJson {
 /** A page of `GET /api/docs`: documents by name (code-point order). */
 export interface DocumentListJson {
   documents: DocumentJson[]
-  /** Pass as `cursor` for the next page; `null` after the last (a full page may be the last). */
+  /**
+   * Pass as `cursor` for the next page; `null` after the last (a full page may be the last).
+   * With `q`, a page may hold fewer documents than `limit`, even none, and still have a next one.
+   */
   nextCursor: string | null
+  /** With `q`: how many names the server read for this page (at most 5,000). */
+  scanned?: number
 }
 
 /** `DELETE /api/docs/{name}`. */

@@ -2,11 +2,14 @@ import {
   type DeletedJson,
   type DocumentListJson,
   type ImportedJson,
+  MAX_NAME_QUERY_LENGTH,
   type NamedJson,
+  nameMatcher,
   TEXT_NAME,
   validateDocName,
 } from '@tandem/protocol'
 import { MAX_LIST_LIMIT } from '../persistence/list-page.js'
+import type { DocumentInfo } from '../persistence/store.js'
 import { isEmptyUpdate, loadDocState } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
 import { textOf, updateReplacingText } from '../rooms/text.js'
@@ -21,10 +24,15 @@ const MAX_JSON_BYTES = 64 * 1024
 /** How many documents a page of `GET /api/docs` holds without `limit`. */
 const DEFAULT_PAGE_LIMIT = 100
 
+/** The most names a page of `GET /api/docs?q=` reads before it answers with what it found. */
+export const LIST_SCAN_NAMES = 5000
+
 /**
- * `GET /api/docs?cursor=&limit=&prefix=`: one page of the stored documents, by name (code-point
- * order), the names starting with `prefix`; `nextCursor` asks for the next page. One index range
- * of the store per request, however many documents are stored.
+ * `GET /api/docs?cursor=&limit=&prefix=&q=`: one page of the stored documents, by name
+ * (code-point order), the names starting with `prefix`; `nextCursor` asks for the next page. One
+ * index range of the store per request, however many documents are stored. With `q`, the names
+ * that {@link nameMatcher} matches, found by reading at most {@link LIST_SCAN_NAMES} names: the
+ * page may then hold fewer than `limit`, even none, and still have a next one.
  */
 export async function listDocuments({ req, res, deps }: Context): Promise<void> {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams
@@ -33,9 +41,32 @@ export async function listDocuments({ req, res, deps }: Context): Promise<void> 
   if (!/^\d+$/.test(limitParam ?? '1') || !(limit >= 1 && limit <= MAX_LIST_LIMIT)) {
     throw new ApiError('invalid_query', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`)
   }
+  const q = query.get('q') ?? ''
+  if (q.length > MAX_NAME_QUERY_LENGTH) {
+    throw new ApiError('invalid_query', `q must be at most ${MAX_NAME_QUERY_LENGTH} characters`)
+  }
   const cursor = query.get('cursor') || undefined
   const prefix = query.get('prefix') || undefined
-  const documents = await deps.store.list({ after: cursor, limit, prefix })
+  const match = nameMatcher(q)
+  let documents: DocumentInfo[]
+  let nextCursor: string | null
+  let scanned: number | undefined
+  if (match === null) {
+    documents = await deps.store.list({ after: cursor, limit, prefix })
+    // A full page may be the last: the next one is then empty.
+    nextCursor = documents.length === limit ? documents.at(-1)!.name : null
+  } else {
+    const found = await deps.store.scan({
+      after: cursor,
+      limit,
+      prefix,
+      match,
+      scan: LIST_SCAN_NAMES,
+    })
+    documents = found.documents
+    nextCursor = found.next
+    scanned = found.scanned
+  }
   const connected = await Promise.all(
     documents.map((d) =>
       deps.rooms.get(d.name).then(
@@ -52,8 +83,8 @@ export async function listDocuments({ req, res, deps }: Context): Promise<void> 
       // Connections to this server; with several servers, each counts its own.
       connected: connected[i] ?? 0,
     })),
-    // A full page may be the last: the next one is then empty.
-    nextCursor: documents.length === limit ? documents.at(-1)!.name : null,
+    nextCursor,
+    ...(scanned === undefined ? {} : { scanned }),
   } satisfies DocumentListJson)
 }
 
