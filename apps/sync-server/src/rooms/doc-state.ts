@@ -3,6 +3,13 @@ import * as Y from 'yjs'
 import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
 import type { DocStore, SetAsideUpdate } from '../persistence/store.js'
+import {
+  type Folder,
+  type FoldRequest,
+  type FoldResult,
+  foldHere,
+  UndecodablePartError,
+} from '../workers/jobs.js'
 
 /** The encoding of an empty document: no structs, no deletions. */
 export const EMPTY_UPDATE = new Uint8Array([0, 0])
@@ -46,9 +53,10 @@ export class UndecodableUpdateError extends Error {
   constructor(
     readonly seq: number,
     readonly kind: SetAsideUpdate['kind'],
-    message: string,
+    /** Why it does not decode. */
+    readonly reason: string,
   ) {
-    super(`stored ${kind} ${seq} does not decode: ${message}`)
+    super(`stored ${kind} ${seq} does not decode: ${reason}`)
   }
 }
 
@@ -113,33 +121,7 @@ const FORCE_COMPACT_FACTOR = 20
 /** The byte floor of {@link DocState.mustCompact}: 20 × 64 KiB, 1.25 MiB of log. */
 const MIN_LOG_BYTES_TO_FORCE = 64 * 1024
 
-/** Work for a {@link Folder}: the updates to apply after `base`, and what to give back. */
-export interface FoldRequest {
-  base: Uint8Array
-  updates: readonly Uint8Array[]
-  /** The root type whose text to give back. */
-  textName?: string
-  /** A state vector to give back the diff against (what a peer that has it lacks). */
-  diffAgainst?: Uint8Array
-  /** A document to compare with: whether both hold the same content (`Y.equalSnapshots`). */
-  compareWith?: Uint8Array
-}
-
-/** What a {@link Folder} gives back: the document's compact encoding and state vector, and the
- * text or the diff asked for. */
-export interface FoldResult {
-  state: Uint8Array
-  stateVector: Uint8Array
-  text?: string | undefined
-  diff?: Uint8Array | undefined
-  sameAs?: boolean | undefined
-}
-
-/** Folds update bytes somewhere other than the event loop (a worker thread): bytes in, bytes out. */
-export interface Folder {
-  /** Applies the updates after the base to a fresh document; rejects if one throws. */
-  fold(request: FoldRequest): Promise<FoldResult>
-}
+export type { Folder, FoldRequest, FoldResult } from '../workers/jobs.js'
 
 /**
  * The stored state of document `name`, as a room loads it: a stored update that throws when
@@ -163,6 +145,11 @@ const CACHED_DIFFS = 4
 
 /** Below this size, a document is diffed on the event loop: a worker would cost more. */
 const SMALL_DOCUMENT_BYTES = 64 * 1024
+
+/** The state vector of a peer that has nothing (a new tab, a first visit). */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0
+}
 
 /** A state vector as a map key. */
 function diffKey(stateVector: Uint8Array): string {
@@ -252,6 +239,35 @@ export class DocState {
     )
   }
 
+  /** What is stored, in commit order: the snapshot (if there is one), then the updates. */
+  get parts(): Uint8Array[] {
+    return isEmptyUpdate(this.#base) ? [...this.#pending] : [this.#base, ...this.#pending]
+  }
+
+  /**
+   * Told that the stored parts integrate whole (see `DocStructure.ofLog`): a single part is
+   * then the document's encoding as it stands and becomes the base without a fold, so that a
+   * cold load answers with the stored bytes as they are.
+   */
+  adoptLog(): void {
+    if (this.#pending.length === 1 && isEmptyUpdate(this.#base)) {
+      this.#base = this.#pending[0]!
+      this.#baseSeq = this.#pendingSeqs[0]!
+      this.#pending = []
+      this.#pendingSeqs = []
+    }
+  }
+
+  /**
+   * Folds the pending updates into the base with `folder`, off the event loop. `false` if the
+   * folder failed (an update that throws, for one): then {@link update} folds here and sets it
+   * aside.
+   */
+  async foldOff(folder: Folder): Promise<boolean> {
+    if (this.#pending.length === 0) return true
+    return (await this.#foldOff(folder, {})) !== null
+  }
+
   /** Adds an update that storage has committed with sequence number `seq`. */
   push(update: Uint8Array, seq: number): void {
     this.#pending.push(update)
@@ -281,87 +297,154 @@ export class DocState {
       this.#baseSeq = this.#pendingSeqs.at(-1)!
       this.#pending = []
       this.#pendingSeqs = []
-      if (setAside.length > 0) {
-        this.#setAside.push(...setAside)
-        const recording = this.#onSetAside?.(setAside)
-        if (recording) this.#recorded = this.#recorded.then(() => recording)
-      }
+      this.#noteSetAside(setAside)
     }
     return this.#base
   }
 
-  /**
-   * The text of root type `textName`, folded by `folder` (off the event loop); the fold is kept
-   * if nothing was folded here meanwhile. If the folder fails (it is busy, or an update throws)
-   * the state is folded here, where an update that throws is set aside.
-   */
-  async text(folder: Folder, textName: string): Promise<string> {
-    const result = await this.#foldOff(folder, { textName })
-    if (result?.text !== undefined) return result.text
-    const doc = new Y.Doc()
-    try {
-      Y.applyUpdate(doc, this.update)
-      return doc.getText(textName).toString()
-    } finally {
-      doc.destroy()
-    }
+  /** Keeps and records what a fold set aside, each stored part once. */
+  #noteSetAside(found: readonly SetAsideUpdate[]): void {
+    const known = new Set(this.#setAside.map((e) => `${e.kind} ${e.seq}`))
+    const fresh = found.filter((e) => !known.has(`${e.kind} ${e.seq}`))
+    if (fresh.length === 0) return
+    this.#setAside.push(...fresh)
+    const recording = this.#onSetAside?.(fresh)
+    if (recording) this.#recorded = this.#recorded.then(() => recording)
   }
 
   /**
-   * {@link diff}, with the document folded and diffed by `folder` (off the event loop) when
-   * that is worth it: the answer is not cached and the document is not small. Falls back to
-   * {@link diff} if the folder fails.
+   * The text of root type `textName`, folded by `folder` off the event loop (see
+   * {@link #foldOff}).
    */
-  async diffOff(stateVector: Uint8Array, folder: Folder): Promise<Uint8Array> {
+  async text(folder: Folder | undefined, textName: string): Promise<string> {
+    const { result } = await this.#foldOff(folder, { textName })
+    return result.text ?? ''
+  }
+
+  /** The length of the text of root type `textName`, folded by `folder` off the event loop. */
+  async textLength(folder: Folder | undefined, textName: string): Promise<number> {
+    const { result } = await this.#foldOff(folder, { textLengthOf: textName })
+    return result.textLength ?? 0
+  }
+
+  /**
+   * An update that makes the text of root type `textName` equal to `target`, computed by
+   * `folder` off the event loop against the state as it is now: the smallest replacement, by a
+   * new client id ({@link EMPTY_UPDATE} if the text already equals `target`). Edits committed
+   * meanwhile merge with it as any concurrent edit does.
+   */
+  async replaceText(
+    folder: Folder | undefined,
+    textName: string,
+    target: string,
+  ): Promise<Uint8Array> {
+    const { result } = await this.#foldOff(folder, { replaceText: { textName, target } })
+    return result.edit ?? EMPTY_UPDATE
+  }
+
+  /**
+   * {@link diff}, with the document folded and diffed by `folder` off the event loop when that
+   * is worth it (see {@link #foldOff}); the answer is cached as {@link diff} caches it.
+   */
+  async diffOff(stateVector: Uint8Array, folder: Folder | undefined): Promise<Uint8Array> {
     const cached = this.#cachedDiff(stateVector)
     if (cached) return cached
-    if (this.#pending.length === 0 && this.#base.length < SMALL_DOCUMENT_BYTES) {
-      return this.diff(stateVector)
-    }
     const seq = this.lastSeq
-    const result = await this.#foldOff(folder, { diffAgainst: stateVector })
-    if (!result?.diff) return this.diff(stateVector)
-    if (this.lastSeq === seq) this.#cacheDiff(stateVector, result.diff)
-    return result.diff
+    if (isEmptyStateVector(stateVector)) {
+      // A peer that has nothing lacks all of it: the fold, without a diff.
+      if (this.#pending.length === 0) return this.#base
+      const { result, base } = await this.#foldOff(folder, {})
+      return result.state ?? base
+    }
+    const { result } = await this.#foldOff(folder, { diffAgainst: stateVector })
+    const diff = result.diff!
+    if (this.lastSeq === seq) this.#cacheDiff(stateVector, diff)
+    return diff
   }
 
   /**
    * What a version of the document needs, folded by `folder` off the event loop: its compact
    * encoding, the length of root type `textName`, and whether it holds the same content as
-   * `compareWith` (the latest version) if given. `null` if the folder failed.
+   * `compareWith` (the latest version) if given.
    */
   async versionOff(
-    folder: Folder,
+    folder: Folder | undefined,
     textName: string,
     compareWith: Uint8Array | undefined,
-  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean } | null> {
-    const result = await this.#foldOff(folder, {
-      textName,
+  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean }> {
+    const { result, base } = await this.#foldOff(folder, {
+      textLengthOf: textName,
       ...(compareWith ? { compareWith } : {}),
     })
-    if (!result || result.text === undefined) return null
-    return { bytes: result.state, textLength: result.text.length, sameAs: result.sameAs === true }
+    return {
+      bytes: result.state ?? base,
+      textLength: result.textLength ?? 0,
+      sameAs: result.sameAs === true,
+    }
   }
 
   /**
-   * Has `folder` fold the state (and give back what `ask` asks for); keeps the fold if nothing
-   * was folded here meanwhile. `null` if the folder failed.
+   * Reads the whole state as {@link validate} does, folded and read by `folder` off the event
+   * loop (see {@link #foldOff}); throws if it does not decode.
+   */
+  async validateOff(folder: Folder | undefined): Promise<void> {
+    const { result } = await this.#foldOff(folder, { validate: true })
+    const { validated } = result
+    if (validated && 'invalid' in validated) throw new Error(validated.invalid)
+    if (validated && this.#pending.length === 0) this.#stateVector ??= validated.stateVector
+  }
+
+  /**
+   * Does `ask` on the state as it is: the pending updates folded into the base (what
+   * {@link update} does), and what `ask` asks of the result. With `folder`, off the event loop
+   * unless the document is small ({@link SMALL_DOCUMENT_BYTES}: a worker would cost more);
+   * here if the folder fails (closed, too busy, its worker died). The fold is kept if nothing
+   * was folded meanwhile, and what it set aside is kept and recorded as {@link update} does.
+   * Throws {@link UndecodableUpdateError} if a stored part does not decode, and an error if a
+   * state with nothing to fold does not apply.
    */
   async #foldOff(
-    folder: Folder,
-    ask: Pick<FoldRequest, 'textName' | 'diffAgainst' | 'compareWith'>,
-  ): Promise<FoldResult | null> {
+    folder: Folder | undefined,
+    ask: Omit<FoldRequest, 'base' | 'updates'>,
+  ): Promise<{ result: FoldResult; base: Uint8Array }> {
+    const base = this.#base
     const baseSeq = this.#baseSeq
     const updates = [...this.#pending]
-    const throughSeq = this.#pendingSeqs.at(-1)
+    const seqs = [...this.#pendingSeqs]
+    const request: FoldRequest = { base, updates, ...ask }
+    const small = updates.reduce((sum, u) => sum + u.length, base.length) < SMALL_DOCUMENT_BYTES
     let result: FoldResult
     try {
-      result = await folder.fold({ base: this.#base, updates, ...ask })
-    } catch {
-      return null
+      result =
+        folder && !small
+          ? await folder.fold(request).catch((err: unknown) => {
+              if (err instanceof UndecodablePartError) throw err
+              return foldHere(request)
+            })
+          : foldHere(request)
+    } catch (err) {
+      if (!(err instanceof UndecodablePartError)) throw err
+      const seq = err.index < 0 ? baseSeq : seqs[err.index]!
+      throw new UndecodableUpdateError(seq, err.index < 0 ? 'snapshot' : 'update', err.reason)
     }
+    if (updates.length === 0) {
+      // Nothing folded: the state itself was read, and it must apply whole.
+      const [thrown] = result.setAside
+      if (thrown) throw new Error(`the state does not apply: ${thrown.reason}`)
+      return { result, base }
+    }
+    this.#noteSetAside(
+      result.setAside.map(({ index, reason }) => ({
+        seq: index < 0 ? baseSeq : seqs[index]!,
+        kind: index < 0 ? 'snapshot' : 'update',
+        bytes: index < 0 ? base : updates[index]!,
+        reason,
+        setAsideAtMs: Date.now(),
+      })),
+    )
+    const throughSeq = seqs.at(-1)!
     if (
-      throughSeq !== undefined &&
+      result.state &&
       this.#baseSeq === baseSeq &&
       this.#pendingSeqs[updates.length - 1] === throughSeq
     ) {
@@ -369,9 +452,9 @@ export class DocState {
       this.#baseSeq = throughSeq
       this.#pending.splice(0, updates.length)
       this.#pendingSeqs.splice(0, updates.length)
-      this.#stateVector = this.#pending.length === 0 ? result.stateVector : null
+      this.#stateVector = this.#pending.length === 0 ? (result.stateVector ?? null) : null
     }
-    return result
+    return { result, base }
   }
 
   /** Settles once every update set aside so far is recorded (see `recordSetAside`). */
@@ -408,7 +491,7 @@ export class DocState {
    */
   diff(stateVector: Uint8Array): Uint8Array {
     // A peer that has nothing (a new tab, a cold load) lacks all of it: no need to re-encode.
-    if (stateVector.length === 1 && stateVector[0] === 0) return this.update
+    if (isEmptyStateVector(stateVector)) return this.update
     const cached = this.#cachedDiff(stateVector)
     if (cached) return cached
     const diff = Y.diffUpdate(this.update, stateVector)
@@ -436,23 +519,27 @@ export class DocState {
       throughSeq: this.lastSeq,
       updateCount: this.updatesSinceSnapshot,
       updateBytes: this.bytesSinceSnapshot,
-      setAside: [...this.#setAside],
+      setAside: this.#setAside.filter((e) => e.seq <= this.lastSeq),
     }
   }
 
   /**
-   * {@link snapshot}, folded by `folder` off the event loop: it covers the log as it was when
-   * asked (edits that come meanwhile stay in the log for the next one). `null` if the folder
-   * failed (an update that throws, for one): then take {@link snapshot}, which sets it aside.
+   * {@link snapshot}, folded by `folder` off the event loop (see {@link #foldOff}): it covers
+   * the log as it was when asked (edits that come meanwhile stay in the log for the next one),
+   * and keeps apart what that fold, or any before it, set aside.
    */
-  async snapshotOff(folder: Folder): Promise<Snapshot | null> {
+  async snapshotOff(folder: Folder | undefined): Promise<Snapshot> {
     const throughSeq = this.lastSeq
     const updateCount = this.updatesSinceSnapshot
     const updateBytes = this.bytesSinceSnapshot
-    const setAside = [...this.#setAside]
-    const result = await this.#foldOff(folder, {})
-    if (!result) return null
-    return { bytes: result.state, throughSeq, updateCount, updateBytes, setAside }
+    const { result, base } = await this.#foldOff(folder, {})
+    return {
+      bytes: result.state ?? base,
+      throughSeq,
+      updateCount,
+      updateBytes,
+      setAside: this.#setAside.filter((e) => e.seq <= throughSeq),
+    }
   }
 
   /** Records that `snapshot` (from {@link snapshot} or {@link snapshotOff}) is stored. */

@@ -243,10 +243,19 @@ export class Room {
       try {
         // An unknown name is an empty document; nothing is written until the first edit.
         state = stored ?? new DocState(null, [], 0)
-        // Decode all of it now (a single stored update is not even parsed by merging), so that
-        // a corrupt document is refused here instead of failing a client later.
-        state.validate()
-        structure = DocStructure.of(state.update)
+        // Read all of it now, so that a corrupt document is refused here instead of failing a
+        // client later. A log that Yjs integrates whole is served as stored (a cold load sends
+        // the stored bytes); anything else is folded first, off the event loop when a folder is
+        // at hand, setting aside what throws.
+        const log = DocStructure.ofLog(state.parts)
+        if (log) {
+          structure = log
+          state.adoptLog()
+        } else {
+          const { folder } = options
+          if (!(folder && (await state.foldOff(folder)))) state.validate()
+          structure = DocStructure.of(state.update)
+        }
       } catch (err) {
         throw new CorruptDocumentError(
           `stored state of ${JSON.stringify(name)} does not decode: ${(err as Error).message}`,

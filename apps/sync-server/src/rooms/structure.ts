@@ -12,6 +12,16 @@ export interface UpdateLimits {
 }
 
 /**
+ * What a stored log is judged against at load: what it holds is kept whatever its size (it was
+ * stored under the limits of its day), but anything Yjs would not integrate whole is not.
+ */
+const STORED_LIMITS: UpdateLimits = {
+  maxTypeDepth: Number.POSITIVE_INFINITY,
+  maxDeleteRanges: Number.POSITIVE_INFINITY,
+  rootTypes: null,
+}
+
+/**
  * What {@link DocStructure.judge} found: the update may be applied (`ready`, with what to
  * {@link DocStructure.record}), is refused (`refused`: why), or depends on content the document
  * lacks (`needs`: for each client, the clock the document must reach first).
@@ -149,6 +159,23 @@ export class DocStructure {
   static of(update: Uint8Array): DocStructure {
     const structure = new DocStructure()
     structure.add(update)
+    return structure
+  }
+
+  /**
+   * The structure of a stored log (the snapshot, then the updates in commit order) if Yjs
+   * integrates every part of it whole: each well formed (else this throws `ProtocolError`), none
+   * refused as one a live room would refuse (`problem`), none with a part left pending. Such a
+   * log can be served as it is stored, without folding it into a `Y.Doc` first. `null`
+   * otherwise: fold it (which sets aside what throws), then take {@link of}.
+   */
+  static ofLog(parts: readonly Uint8Array[]): DocStructure | null {
+    const structure = new DocStructure()
+    for (const part of parts) {
+      const verdict = structure.#judge(part, STORED_LIMITS)
+      if (verdict.kind !== 'ready') return null
+      structure.record(verdict)
+    }
     return structure
   }
 
