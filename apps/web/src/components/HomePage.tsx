@@ -1,4 +1,4 @@
-import { validateDocName } from '@tandem/protocol'
+import { MAX_NAME_QUERY_LENGTH, validateDocName } from '@tandem/protocol'
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { navigate } from '../app/router'
 import { useServices } from '../app/services'
@@ -191,43 +191,68 @@ function RecentList({
   )
 }
 
+/** How long the filter waits after the last keystroke before it asks the server, in ms. */
+const FILTER_DEBOUNCE_MS = 250
+
+/** `value`, once it has stayed the same for `delayMs`. */
+function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs)
+    return () => clearTimeout(timer)
+  }, [value, delayMs])
+  return settled
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
 /**
- * The server's documents, newest first, with a filter; each can be renamed or deleted (after a
- * confirmation), and a deleted one restored. `onGone` is told of a name that no longer exists.
+ * The server's documents by name, a page at a time ("Load more"), with a filter the server
+ * applies; each can be renamed or deleted (after a confirmation), and a deleted one restored.
+ * `onGone` is told of a name that no longer exists.
  */
 function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) => void }) {
-  const docs = useDocList(apiUrl)
   const [query, setQuery] = useState('')
+  const docs = useDocList(apiUrl, useDebounced(query, FILTER_DEBOUNCE_MS).trim())
   const [question, setQuestion] = useState<DocQuestion>(null)
   const [notice, setNotice] = useState<{ id: number; value: DocNotice } | null>(null)
   /** The button that asked the question, to get the focus back once it is answered. */
   const asker = useRef<HTMLElement | null>(null)
+  const list = useRef<HTMLUListElement | null>(null)
+  /** After "Load more": the index of the first row it added, to move the focus there. */
+  const focusFrom = useRef<number | null>(null)
 
   useEffect(() => {
     // After the dialog is gone (while it is open, everything else is inert).
     if (question === null && asker.current?.isConnected) asker.current.focus()
     if (question === null) asker.current = null
   }, [question])
+  useEffect(() => {
+    if (focusFrom.current === null || docs.loadingMore) return
+    const row = list.current?.children[focusFrom.current]
+    focusFrom.current = null
+    row?.querySelector<HTMLElement>('a')?.focus()
+  }, [docs.loadingMore])
+
   const id = useId()
-  const all = docs.status === 'ready' ? docs.value : []
-  const shown = filterDocs(all, query)
+  const typed = query.trim()
+  // Until the server answers for what was typed, the rows it sent are filtered here, the same way.
+  const settled = docs.status !== 'loading' && docs.query === typed
+  const shown = settled ? docs.docs : filterDocs(docs.docs, typed)
+  const filtering = docs.query !== ''
   const now = Date.now()
 
   return (
     <section
       className="card docs"
       aria-labelledby={`${id}-title`}
-      aria-busy={docs.status === 'loading'}
+      aria-busy={!settled || docs.loadingMore}
     >
       <div className="card-title-row">
         <h2 id={`${id}-title`}>Documents</h2>
-        {all.length > 0 && (
-          <span className="muted count">
-            {all.length} {all.length === 1 ? 'document' : 'documents'}
-          </span>
-        )}
+        <span className="muted count">By name</span>
       </div>
-      {all.length > 0 && (
+      {(docs.docs.length > 0 || typed !== '' || docs.query !== '') && (
         <div className="filter">
           <label htmlFor={`${id}-filter`} className="visually-hidden">
             Filter documents by name
@@ -238,8 +263,10 @@ function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) =>
             data-testid="doc-filter"
             placeholder="Filter by name"
             value={query}
+            maxLength={MAX_NAME_QUERY_LENGTH}
             autoComplete="off"
             spellCheck={false}
+            aria-describedby={`${id}-status`}
             onChange={(event) => setQuery(event.target.value)}
           />
         </div>
@@ -256,24 +283,21 @@ function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) =>
           onDismiss={() => setNotice(null)}
         />
       )}
-      {docs.status === 'loading' && <p className="muted">Loading documents…</p>}
+      {docs.status === 'loading' && docs.docs.length === 0 && (
+        <p className="muted">Loading documents…</p>
+      )}
       {docs.status === 'error' && (
         <p className="muted" role="status">
-          {docs.message}{' '}
+          {docs.error}{' '}
           <button type="button" className="link-button" onClick={docs.refresh}>
             Try again
           </button>
         </p>
       )}
-      {docs.status === 'ready' && all.length === 0 && (
+      {docs.status === 'ready' && !filtering && docs.docs.length === 0 && (
         <p className="muted">No documents yet. Create one above.</p>
       )}
-      {all.length > 0 && shown.length === 0 && (
-        <p className="muted" role="status">
-          No document matches “{query.trim()}”.
-        </p>
-      )}
-      <ul className="doc-list" data-testid="doc-list" hidden={shown.length === 0}>
+      <ul className="doc-list" data-testid="doc-list" ref={list} hidden={shown.length === 0}>
         {shown.map((doc) => (
           <DocRow
             key={doc.name}
@@ -286,6 +310,33 @@ function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) =>
           />
         ))}
       </ul>
+      <p id={`${id}-status`} className="muted" role="status" data-testid="doc-list-status">
+        {settled &&
+          docs.status === 'ready' &&
+          describeList(docs.docs.length, docs.hasMore, docs.query)}
+      </p>
+      {settled && docs.status === 'ready' && docs.error !== null && (
+        <p className="muted" role="alert">
+          {docs.error}
+        </p>
+      )}
+      {settled && docs.status === 'ready' && docs.hasMore && (
+        <p>
+          <button
+            type="button"
+            className="button subtle"
+            data-testid="load-more-docs"
+            // Not `disabled`: a disabled button loses the focus.
+            aria-disabled={docs.loadingMore}
+            onClick={() => {
+              focusFrom.current = docs.docs.length
+              docs.loadMore()
+            }}
+          >
+            {docs.loadingMore ? 'Loading…' : filtering ? 'Search further' : 'Load more'}
+          </button>
+        </p>
+      )}
       <DocDialogs
         apiUrl={apiUrl}
         question={question}
@@ -301,6 +352,24 @@ function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) =>
       />
     </section>
   )
+}
+
+/** What the list holds, as a sentence: how many, and whether the server has more. */
+function describeList(count: number, more: boolean, query: string): string {
+  if (query === '') {
+    if (count === 0) return ''
+    return more
+      ? `Showing the first ${plural(count, 'document', 'documents')}; more on the server.`
+      : `${plural(count, 'document', 'documents')}.`
+  }
+  if (!more) {
+    return count === 0
+      ? `No document matches “${query}”.`
+      : `${plural(count, 'document matches', 'documents match')} “${query}”.`
+  }
+  return count === 0
+    ? `No match for “${query}” yet: the server has more documents to search.`
+    : `${plural(count, 'document matches', 'documents match')} “${query}” so far; the server has more to search.`
 }
 
 function DocRow({

@@ -1,4 +1,4 @@
-import type { DeletedJson } from '@tandem/protocol'
+import { type DeletedJson, nameMatcher } from '@tandem/protocol'
 import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
 
 /** A stored document, as the home page lists it. */
@@ -10,8 +10,15 @@ export interface DocSummary {
   readonly connected: number
 }
 
-/** Reads `GET /api/docs`' answer, newest first; unreadable entries are skipped. */
-export function parseDocList(body: unknown): DocSummary[] {
+/** Documents as the server pages them: by name, with where the next page starts. */
+export interface DocPage {
+  readonly docs: readonly DocSummary[]
+  /** The `cursor` of the next page; `null` after the last. */
+  readonly nextCursor: string | null
+}
+
+/** Reads a page of `GET /api/docs`, in the server's order (by name); unreadable entries are skipped. */
+export function parseDocPage(body: unknown): DocPage {
   const list = isRecord(body) && Array.isArray(body.documents) ? body.documents : null
   if (list === null) {
     throw new ApiError('The server sent an unexpected answer.', 200, 'bad-response')
@@ -27,59 +34,93 @@ export function parseDocList(body: unknown): DocSummary[] {
         : 0
     docs.push({ name: raw.name, updatedAtMs, connected })
   }
-  return docs.sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
+  const nextCursor = isRecord(body) && typeof body.nextCursor === 'string' ? body.nextCursor : null
+  return { docs, nextCursor }
 }
 
-/** Documents asked for per page, and pages read at most (the server pages by name). */
-const PAGE_SIZE = 500
-const MAX_PAGES = 20
+/** The most documents one request asks for (the server's bound). */
+const MAX_PAGE_LIMIT = 500
 
 /**
- * The stored documents, newest first: the server's pages read one after another (by name, at
- * most {@link MAX_PAGES} of {@link PAGE_SIZE}: the home page sorts by date, which needs them
- * together).
+ * The most requests one {@link readDocs} makes. With a filter, each request reads at most 5,000
+ * names on the server, so this covers 100,000 documents before the user is asked to go on.
  */
-export async function listDocs(
+export const MAX_REQUESTS_PER_READ = 20
+
+/** What {@link readDocs} reads. */
+export interface DocListRead {
+  /** The filter (`q`); blank for every document. */
+  readonly query: string
+  /** Where to start (a page's `nextCursor`); from the first document if `null`. */
+  readonly cursor: string | null
+  /**
+   * When to stop: once it has `docs` documents, or once it has read on to `through` (the name a
+   * list shown before ended at, to read that range again; `null`: to the end).
+   */
+  readonly until: { readonly docs: number } | { readonly through: string | null }
+  /** Documents asked for per request, at most 500. */
+  readonly limit: number
+}
+
+/**
+ * Reads the server's documents by name from `read.cursor` on, a page after another, until
+ * `read.until`, the last page, or {@link MAX_REQUESTS_PER_READ} requests: with a filter a page
+ * may hold fewer documents than asked for, even none, since the server reads a bounded number
+ * of names per request.
+ */
+export async function readDocs(
   apiUrl: string,
+  read: DocListRead,
   signal?: AbortSignal,
   fetchImpl: Fetch = fetch,
-): Promise<DocSummary[]> {
+): Promise<DocPage> {
   const docs: DocSummary[] = []
-  let cursor: string | null = null
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) })
-    if (cursor !== null) query.set('cursor', cursor)
-    const body = await apiRequest(fetchImpl, `${apiUrl}/api/docs?${query}`, {
-      signal: signal ?? null,
-    })
-    docs.push(...parseDocList(body))
-    cursor = isRecord(body) && typeof body.nextCursor === 'string' ? body.nextCursor : null
+  let cursor = read.cursor
+  const q = read.query.trim()
+  for (let requests = 0; requests < MAX_REQUESTS_PER_READ; requests++) {
+    const wanted = 'docs' in read.until ? read.until.docs - docs.length : read.limit
+    const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, read.limit, wanted))
+    const params = new URLSearchParams({ limit: String(limit) })
+    if (q !== '') params.set('q', q)
+    if (cursor !== null) params.set('cursor', cursor)
+    const page = parseDocPage(
+      await apiRequest(fetchImpl, `${apiUrl}/api/docs?${params}`, { signal: signal ?? null }),
+    )
+    docs.push(...page.docs)
+    cursor = page.nextCursor
     if (cursor === null) break
+    if ('docs' in read.until ? docs.length >= read.until.docs : reached(cursor, read.until.through))
+      break
   }
-  return docs.sort((a, b) => b.updatedAtMs - a.updatedAtMs || a.name.localeCompare(b.name))
+  return { docs, nextCursor: cursor }
+}
+
+/** Whether a read that got to `cursor` has read on to `through` (code-point order, the server's). */
+function reached(cursor: string, through: string | null): boolean {
+  return through !== null && compareNames(cursor, through) >= 0
+}
+
+/** Orders names by code point, as the server does (UTF-16 order differs past U+FFFF). */
+export function compareNames(a: string, b: string): number {
+  const x = [...a]
+  const y = [...b]
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!
+    if (d !== 0) return d
+  }
+  return x.length - y.length
 }
 
 /**
- * The documents whose name contains every word of `query`, ignoring case and accents; all of
- * them for a blank query.
+ * The documents whose name contains every word of `query`, ignoring case and accents, as the
+ * server's `q` matches them; all of them for a blank query.
  */
 export function filterDocs<T extends { readonly name: string }>(
   docs: readonly T[],
   query: string,
 ): readonly T[] {
-  const words = fold(query).split(/\s+/).filter(Boolean)
-  if (words.length === 0) return docs
-  return docs.filter((doc) => {
-    const name = fold(doc.name)
-    return words.every((word) => name.includes(word))
-  })
-}
-
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLocaleLowerCase()
+  const match = nameMatcher(query)
+  return match === null ? docs : docs.filter((doc) => match(doc.name))
 }
 
 /** What the server answered to a deletion: the name and the days it stays in the trash. */
