@@ -91,6 +91,8 @@ export function useDocList(apiUrl: string, query: string): DocList {
       readDocs(apiUrl, { ...read, query: q }, controller.signal).then(
         (page) => {
           if (controller.signal.aborted) return
+          // A page asked for meanwhile went on from the rows this replaces.
+          adding.current?.abort()
           update(() => ({
             status: 'ready',
             query: q,
