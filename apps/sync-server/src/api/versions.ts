@@ -38,7 +38,9 @@ export async function createVersion(ctx: Context): Promise<void> {
     )
   }
   const saved = await ctx.change(async (room) => {
-    if (isEmptyUpdate(room.update)) throw new ApiError('not_found', 'no such document')
+    // Nothing stored yet (reading `room.update` instead would fold the whole document here,
+    // on the event loop, before the history folds it again in a worker).
+    if (room.lastSeq === 0) throw new ApiError('not_found', 'no such document')
     return room.history.save('named', label)
   })
   ctx.log.info({ version: saved.version.id }, 'named version saved')
