@@ -11,6 +11,7 @@ const SYNC = 0
 const STEP1 = 0
 const STEP2 = 1
 const UPDATE = 2
+const AWARENESS = 1
 const HOCUS_AUTH = 2
 const HOCUS_SYNC_REPLY = 4
 const EMPTY_STATE_VECTOR = new Uint8Array([0])
@@ -158,6 +159,23 @@ export class RawClient {
     const encoder = this.#encoder(SYNC)
     encoding.writeVarUint(encoder, UPDATE)
     encoding.writeVarUint8Array(encoder, update)
+    return encoding.toUint8Array(encoder)
+  }
+
+  /**
+   * The frame that announces this client's presence once, as an open tab does: an awareness
+   * update of one state (client `clientId`, clock 1) holding `state` as JSON.
+   * @param {number} clientId
+   * @param {unknown} state
+   */
+  awarenessFrame(clientId, state) {
+    const update = encoding.createEncoder()
+    encoding.writeVarUint(update, 1)
+    encoding.writeVarUint(update, clientId)
+    encoding.writeVarUint(update, 1)
+    encoding.writeVarString(update, JSON.stringify(state))
+    const encoder = this.#encoder(AWARENESS)
+    encoding.writeVarUint8Array(encoder, encoding.toUint8Array(update))
     return encoding.toUint8Array(encoder)
   }
 

@@ -169,6 +169,30 @@ export function buildCases({ quick, tracesDir }) {
     timeoutMs: 120_000,
   })
 
+  // Issue 17: everyone idle at the scale of a busy node. A process may hold 20,000 open files
+  // on these machines (a hard limit), so the server gets 19,500 connections and keeps the rest.
+  cases.push({
+    id: 'memory-idle-20k',
+    group: 'Memory',
+    title: `${quick ? '5,000' : '19,500'} idle raw clients (synced, one presence each) over ${quick ? 500 : 1950} rooms, read after 10 s of quiet`,
+    scenario: 'memory',
+    servers: PEERS,
+    params: ({ room }) => ({
+      connections: quick ? 5000 : 19_500,
+      rooms: quick ? 500 : 1950,
+      roomPrefix: room,
+      settleMs: 10_000,
+      raw: true,
+    }),
+    metrics: [
+      { key: 'connsPerGiB', label: 'idle connections per GiB of RSS', better: 'higher', digits: 0 },
+      { key: 'rssPerConnKB', label: 'RSS per idle connection (KB)', better: 'lower', digits: 1 },
+      { key: 'heapPerConnKB', label: 'heap per idle connection (KB)', better: 'lower', digits: 1 },
+      { key: 'rssMB', label: 'server RSS with them all open (MB)', better: 'lower', digits: 0 },
+    ],
+    timeoutMs: 300_000,
+  })
+
   cases.push({
     id: 'coldload',
     group: 'Large document',
