@@ -13,7 +13,7 @@ export interface CompactionOptions {
    * log to a document model, work best done between bursts rather than in them.
    */
   compactQuietMs?: number
-  /** Folds the document off the event loop. Default: on it. */
+  /** Folds a large document's log off the event loop (see `DocState.snapshotOff`). Default: on it. */
   folder?: Folder
 }
 
@@ -29,6 +29,8 @@ export class Compactor {
   readonly #options: CompactionOptions
   readonly #log: Logger
   #running: Promise<void> | null = null
+  /** A compaction asked for while one runs: it starts once that one is done. */
+  #next: Promise<void> | null = null
   /** Fires once editing has paused long enough; see {@link edited}. */
   #timer: NodeJS.Timeout | null = null
   #lastEditMs = 0
@@ -62,7 +64,7 @@ export class Compactor {
     const { compactAfterUpdates } = this.#options
     const quietMs = this.#options.compactQuietMs ?? 2_000
     if (this.#state.mustCompact(compactAfterUpdates)) {
-      void this.compact()
+      void this.#start()
       return
     }
     if (this.#timer || !this.#state.shouldCompact(compactAfterUpdates)) return
@@ -72,22 +74,37 @@ export class Compactor {
         if (this.#closed) return
         const quietForMs = Date.now() - this.#lastEditMs
         if (quietForMs < quietMs) arm(quietMs - quietForMs)
-        else if (this.#state.shouldCompact(compactAfterUpdates)) void this.compact()
+        else if (this.#state.shouldCompact(compactAfterUpdates)) void this.#start()
       }, delayMs)
       this.#timer.unref()
     }
     arm(quietMs)
   }
 
-  /** Folds the stored log into one compact snapshot. Edits may continue meanwhile. */
+  /**
+   * Folds the stored log into one compact snapshot, and resolves once every update stored
+   * before the call is compacted (or the compaction failed, logged, and the log is kept as
+   * is): if a compaction is running, after it and one more for the updates it does not cover.
+   * Edits may continue meanwhile. How a room's close keeps what it owes the store: nothing it
+   * folded is left unwritten, and nothing is lost if a compaction fails, since the log still
+   * holds every update (SPEC C1).
+   */
   compact(): Promise<void> {
+    if (!this.#running) return this.#start()
+    this.#next ??= this.#running.then(() => {
+      this.#next = null
+      return this.#start()
+    })
+    return this.#next
+  }
+
+  /** Starts a compaction unless one runs (then that one's promise). */
+  #start(): Promise<void> {
     if (this.#running) return this.#running
     if (this.#state.updatesSinceSnapshot === 0) return Promise.resolve()
     this.#running = (async () => {
       // Folding the whole log is document-sized work: in a worker thread when there is one.
-      const { folder } = this.#options
-      const snapshot =
-        (folder ? await this.#state.snapshotOff(folder) : null) ?? this.#state.snapshot()
+      const snapshot = await this.#state.snapshotOff(this.#options.folder)
       const done = await this.#store.compact(
         this.#name,
         snapshot.bytes,

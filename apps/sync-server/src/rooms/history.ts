@@ -1,10 +1,8 @@
 import type { AwarenessEntry } from '@tandem/protocol'
-import * as Y from 'yjs'
 import type { Logger } from '../log.js'
 import { defaultRetention, pruneVersions, type RetentionPolicy } from '../persistence/retention.js'
 import type { DocStore, VersionInfo, VersionKind } from '../persistence/store.js'
 import type { Peer } from './peer.js'
-import { TEXT_NAME, withDoc } from './text.js'
 
 /** When a room takes automatic versions, and which it keeps. */
 export interface HistoryOptions {
@@ -34,17 +32,16 @@ const MAX_AUTHOR_CHARS = 64
 /** What the history needs of its room. */
 export interface HistoryHost {
   readonly name: string
-  /** The whole committed document as one Yjs update. */
-  readonly update: Uint8Array
   /** Resolves once every update received so far is stored. */
   flush(): Promise<void>
   /**
-   * The document as a version needs it, folded off the event loop (see `DocState.versionOff`);
-   * `null` when the host cannot, and the history folds {@link update} itself.
+   * The committed document as a version needs it (see `DocState.versionOff`, which folds a
+   * large document off the event loop): its compact encoding, its text length, and whether it
+   * holds the same content as `compareWith`, if given.
    */
-  versionState?(
+  versionState(
     compareWith: Uint8Array | undefined,
-  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean } | null>
+  ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean }>
 }
 
 /** The outcome of {@link History.save}. */
@@ -224,45 +221,21 @@ export class History {
 
   /**
    * The bytes and text length of the version to save, and for an automatic one the latest
-   * version if it holds the same content (`unchanged`: nothing to save). Folded off the event
-   * loop when the host can; else from `update()`, folded here.
+   * version if it holds the same content (`unchanged`: nothing to save).
    */
   async #versionState(
     kind: VersionKind,
-    update: () => Uint8Array,
   ): Promise<{ bytes: Uint8Array; textLength: number; unchanged: VersionInfo | null }> {
     const name = this.#host.name
     const latest = kind === 'auto' ? (await this.#store.listVersions(name))[0] : undefined
-    if (this.#host.versionState) {
-      const latestBytes = latest
-        ? (await this.#store.loadVersion(name, latest.id))?.bytes
-        : undefined
-      const off = await this.#host.versionState(latestBytes)
-      if (off) {
-        const same = latest && off.sameAs && latest.textLength === off.textLength
-        return { bytes: off.bytes, textLength: off.textLength, unchanged: same ? latest : null }
-      }
-    }
-    const state = withDoc(update(), (doc) => ({
-      bytes: Y.encodeStateAsUpdate(doc),
-      textLength: doc.getText(TEXT_NAME).length,
-      snapshot: Y.snapshot(doc),
-    }))
-    let unchanged: VersionInfo | null = null
-    if (latest && latest.textLength === state.textLength) {
-      const bytes = (await this.#store.loadVersion(name, latest.id))?.bytes
-      if (bytes && withDoc(bytes, (doc) => Y.equalSnapshots(Y.snapshot(doc), state.snapshot))) {
-        unchanged = latest
-      }
-    }
-    return { bytes: state.bytes, textLength: state.textLength, unchanged }
+    const latestBytes = latest ? (await this.#store.loadVersion(name, latest.id))?.bytes : undefined
+    const state = await this.#host.versionState(latestBytes)
+    const same = latest && state.sameAs && latest.textLength === state.textLength
+    return { bytes: state.bytes, textLength: state.textLength, unchanged: same ? latest : null }
   }
 
   async #save(kind: VersionKind, label: string | null): Promise<SavedVersion> {
     const name = this.#host.name
-    // Without a worker, the state is read now, when the stretch ends.
-    const now = this.#host.versionState ? null : this.#host.update
-    const update = () => now ?? this.#host.update
     // The stretch ends here: edits committed from now on belong to the next version.
     for (const peer of this.#unnamed) {
       const found = nameIn(this.#lastState.get(peer))
@@ -276,7 +249,7 @@ export class History {
     this.#timer = undefined
 
     try {
-      const state = await this.#versionState(kind, update)
+      const state = await this.#versionState(kind)
       if (state.unchanged) return { version: state.unchanged, created: false }
       const version = await this.#store.saveVersion(name, {
         createdAtMs: Date.now(),

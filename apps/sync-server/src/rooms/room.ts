@@ -137,8 +137,8 @@ export class Room {
   #closed = false
   /** Versions of this document: automatic ones, and those the HTTP API asks for. */
   readonly history: History
-  /** For the history: a version's state folded in a worker; only with a folder. */
-  readonly versionState?: HistoryHost['versionState']
+  /** For the history: a version's state, folded off the event loop when it is large. */
+  readonly versionState: HistoryHost['versionState']
 
   private constructor(
     name: string,
@@ -156,10 +156,8 @@ export class Room {
     this.#options = options
     this.#log = log
     this.#link = link
-    const { folder } = options
-    if (folder) {
-      this.versionState = (compareWith) => state.versionOff(folder, TEXT_NAME, compareWith)
-    }
+    this.versionState = (compareWith) =>
+      state.versionOff(options.folder, TEXT_NAME, compareWith)
     this.history = new History(this, store, options, log)
     const send = (peer: Peer, frame: Uint8Array, nowMs = Date.now()) => {
       const info = this.#peers.get(peer)

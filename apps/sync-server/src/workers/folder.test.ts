@@ -23,7 +23,7 @@ describe('WorkerFolder', () => {
     const result = await folder().fold({ base: hello, updates: [world], textName: TEXT_NAME })
     expect(result.text).toBe('hello world')
     const doc = new Y.Doc()
-    Y.applyUpdate(doc, result.state)
+    Y.applyUpdate(doc, result.state!)
     expect(doc.getText(TEXT_NAME).toString()).toBe('hello world')
     expect(result.stateVector).toEqual(Y.encodeStateVector(doc))
   })

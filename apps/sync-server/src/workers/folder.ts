@@ -1,46 +1,177 @@
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.js'
-import type { Folder, FoldRequest, FoldResult } from '../rooms/doc-state.js'
+import { type Folder, type FoldRequest, type FoldResult, UndecodablePartError } from './jobs.js'
 
-// The worker's whole program: apply the updates to a fresh Y.Doc and send back its compact
-// encoding, state vector, and the text or the diff against a state vector that was asked for. It loads the CommonJS build of the same yjs package the
-// server uses (its path arrives as workerData), so it needs no build step of its own.
+// The worker's whole program: what `foldHere` (jobs.ts) does, step for step, in a worker thread.
+// It loads the same ES modules the server uses (yjs, and @tandem/protocol for `validateUpdate`
+// and `minimalEdit`; their paths arrive as workerData), so it needs no build step of its own.
+// The differential test (differential.test.ts) holds the two to the same answers.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-const Y = require(workerData.yjs)
-parentPort.on('message', ({ id, base, updates, textName, diffAgainst, compareWith }) => {
-  const doc = new Y.Doc({ gc: true })
+const loaded = Promise.all([import(workerData.yjs), import(workerData.protocol)])
+
+// fold() of rooms/doc-state.ts: a part that throws when applied is set aside, and the document
+// rebuilt without it; one that does not decode at all ends the job (the document is corrupt).
+function foldParts(Y, P, base, updates) {
+  const part = (i) => (i < 0 ? base : updates[i])
+  const setAside = []
+  let doc = new Y.Doc({ gc: true })
   try {
-    Y.applyUpdate(doc, base)
-    for (const update of updates) Y.applyUpdate(doc, update)
-    const state = Y.encodeStateAsUpdate(doc)
-    const stateVector = Y.encodeStateVector(doc)
-    const text = textName === undefined ? undefined : doc.getText(textName).toString()
-    const diff = diffAgainst === undefined ? undefined : Y.diffUpdate(state, diffAgainst)
-    let sameAs
-    if (compareWith !== undefined) {
-      const other = new Y.Doc({ gc: true })
-      Y.applyUpdate(other, compareWith)
-      sameAs = Y.equalSnapshots(Y.snapshot(doc), Y.snapshot(other))
-      other.destroy()
+    let checkpoint = null
+    let from = -1
+    for (let i = -1; i < updates.length; i++) {
+      try {
+        Y.applyUpdate(doc, part(i))
+      } catch (err) {
+        try {
+          P.validateUpdate(part(i))
+        } catch (invalid) {
+          throw { undecodable: { index: i, reason: invalid.message } }
+        }
+        setAside.push({ index: i, reason: String(err) })
+        doc.destroy()
+        doc = new Y.Doc({ gc: true })
+        if (checkpoint) Y.applyUpdate(doc, checkpoint)
+        for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
+        checkpoint = Y.encodeStateAsUpdate(doc)
+        from = i + 1
+      }
     }
-    const transfer = diff ? [diff.buffer, stateVector.buffer] : [stateVector.buffer]
-    // The state is cloned, not moved: the diff may be a view of its buffer.
-    parentPort.postMessage({ id, state, stateVector, text, diff, sameAs }, transfer)
+    return { doc, setAside }
   } catch (err) {
-    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) })
+    doc.destroy()
+    throw err
+  }
+}
+
+function validated(P, state) {
+  try {
+    return { stateVector: P.validateUpdateWithStateVector(state) }
+  } catch (err) {
+    return { invalid: err instanceof Error ? err.message : String(err) }
+  }
+}
+
+// foldHere() of workers/jobs.ts.
+function run(Y, P, job) {
+  const { base, updates } = job
+  const needsDocument =
+    updates.length > 0 ||
+    job.textName !== undefined ||
+    job.textLengthOf !== undefined ||
+    job.compareWith !== undefined ||
+    job.replaceText !== undefined
+  if (!needsDocument) {
+    return {
+      diff: job.diffAgainst && Y.diffUpdate(base, job.diffAgainst),
+      validated: job.validate ? validated(P, base) : undefined,
+      setAside: [],
+    }
+  }
+  const { doc, setAside } = foldParts(Y, P, base, updates)
+  try {
+    const state = updates.length > 0 ? Y.encodeStateAsUpdate(doc) : undefined
+    const whole = state ?? base
+    const out = { state, stateVector: Y.encodeStateVector(doc), setAside }
+    if (job.textName !== undefined) out.text = doc.getText(job.textName).toString()
+    if (job.textLengthOf !== undefined) out.textLength = doc.getText(job.textLengthOf).length
+    if (job.diffAgainst) out.diff = Y.diffUpdate(whole, job.diffAgainst)
+    if (job.validate) out.validated = validated(P, whole)
+    if (job.compareWith) {
+      const other = new Y.Doc({ gc: true })
+      try {
+        Y.applyUpdate(other, job.compareWith)
+        out.sameAs = Y.equalSnapshots(Y.snapshot(doc), Y.snapshot(other))
+      } finally {
+        other.destroy()
+      }
+    }
+    if (job.replaceText) {
+      const text = doc.getText(job.replaceText.textName)
+      const edit = P.minimalEdit(text.toString(), job.replaceText.target)
+      let captured = new Uint8Array([0, 0])
+      doc.on('update', (update) => {
+        captured = update
+      })
+      doc.transact(() => {
+        if (edit.deleteCount > 0) text.delete(edit.index, edit.deleteCount)
+        if (edit.insert.length > 0) text.insert(edit.index, edit.insert)
+      })
+      out.edit = captured
+    }
+    return out
   } finally {
     doc.destroy()
   }
+}
+
+parentPort.on('message', (job) => {
+  loaded.then(([Y, P]) => {
+    let out
+    try {
+      out = run(Y, P, job)
+    } catch (err) {
+      if (err && err.undecodable) parentPort.postMessage({ id: job.id, undecodable: err.undecodable })
+      else parentPort.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) })
+      return
+    }
+    // Every buffer is the worker's own: moved, not copied, back to the event loop.
+    const buffers = new Set()
+    for (const bytes of [out.state, out.stateVector, out.diff, out.edit, out.validated && out.validated.stateVector]) {
+      if (bytes) buffers.add(bytes.buffer)
+    }
+    parentPort.postMessage({ id: job.id, result: out }, [...buffers])
+  }, (err) => {
+    parentPort.postMessage({ id: job.id, error: 'the worker could not load its modules: ' + String(err) })
+  })
 })
 `
+
+/** Where the worker finds the ES modules of yjs and @tandem/protocol (the server's own). */
+function workerModules(): { yjs: string; protocol: string } {
+  const require = createRequire(import.meta.url)
+  const protocol = require.resolve('@tandem/protocol')
+  // The yjs that the protocol imports: one instance of Yjs in the worker, as on the event loop.
+  const yjsPackage = createRequire(protocol).resolve('yjs/package.json')
+  const { exports } = JSON.parse(readFileSync(yjsPackage, 'utf8')) as {
+    exports: { '.': { import: string } }
+  }
+  return {
+    yjs: pathToFileURL(join(dirname(yjsPackage), exports['.'].import)).href,
+    protocol: pathToFileURL(protocol).href,
+  }
+}
+
+/**
+ * The event loop's stack in V8 (`--stack-size`, 984 KB unless set), as a worker's
+ * `stackSizeMb`, which also counts the 192 KB V8 keeps in reserve: a worker then overflows at
+ * the same depth as the event loop, so that it sets aside exactly the updates `fold` would
+ * (Yjs deletes nested types recursively; with the default 4 MB a worker would apply deletions
+ * the event loop cannot).
+ */
+function eventLoopStackMb(): number {
+  const flag = process.execArgv.find((arg) => arg.startsWith('--stack-size='))
+  const kb = flag ? Number(flag.slice('--stack-size='.length)) : 984
+  return ((Number.isFinite(kb) && kb > 0 ? kb : 984) + 192) / 1024
+}
 
 interface Job extends FoldRequest {
   id: number
   resolve: (result: FoldResult) => void
   reject: (err: Error) => void
+}
+
+/** What a worker posts back for job `id`: its result, or why there is none. */
+interface WorkerAnswer {
+  id: number
+  result?: FoldResult
+  undecodable?: { index: number; reason: string }
+  error?: string
 }
 
 interface Slot {
@@ -63,7 +194,7 @@ export class WorkerFolder implements Folder {
   readonly #slots: Slot[] = []
   readonly #queue: Job[] = []
   readonly #log: Logger
-  readonly #yjs: string
+  readonly #modules: { yjs: string; protocol: string }
   #nextId = 1
   #closed = false
 
@@ -81,7 +212,7 @@ export class WorkerFolder implements Folder {
   ) {
     this.#log = log
     this.#maxHeapMb = maxHeapMb
-    this.#yjs = createRequire(import.meta.url).resolve('yjs')
+    this.#modules = workerModules()
     for (let i = 0; i < size; i++) this.#slots.push(this.#spawn())
   }
 
@@ -112,23 +243,21 @@ export class WorkerFolder implements Folder {
   #spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { yjs: this.#yjs },
-      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
+      workerData: this.#modules,
+      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, stackSizeMb: eventLoopStackMb() },
     })
     // Idle workers do not keep the process alive.
     worker.unref()
     const slot: Slot = { worker, job: null }
-    worker.on('message', (message: FoldResult & { id: number; error?: string }) => {
+    worker.on('message', (message: WorkerAnswer) => {
       const job = slot.job
       if (!job || job.id !== message.id) return
       slot.job = null
       worker.unref()
-      if (message.error !== undefined) {
-        job.reject(new Error(message.error))
-      } else {
-        const { state, stateVector, text, diff, sameAs } = message
-        job.resolve({ state, stateVector, text, diff, sameAs })
-      }
+      if (message.result) job.resolve(message.result)
+      else if (message.undecodable) {
+        job.reject(new UndecodablePartError(message.undecodable.index, message.undecodable.reason))
+      } else job.reject(new Error(message.error ?? 'the fold worker gave no answer'))
       this.#dispatch()
     })
     const replace = (why: unknown) => {
@@ -154,14 +283,8 @@ export class WorkerFolder implements Folder {
       slot.job = job
       // A busy worker keeps the process alive until its job is done.
       slot.worker.ref()
-      slot.worker.postMessage({
-        id: job.id,
-        base: job.base,
-        updates: job.updates,
-        textName: job.textName,
-        diffAgainst: job.diffAgainst,
-        compareWith: job.compareWith,
-      })
+      const { resolve: _resolve, reject: _reject, ...message } = job
+      slot.worker.postMessage(message)
     }
   }
 }
