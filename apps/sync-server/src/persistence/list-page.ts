@@ -25,7 +25,8 @@ export function checkScanPage(page: ScanPage): void {
 /**
  * The part of {@link DocStore.scan} every store shares: it is given the names in range, in order,
  * and keeps the ones `page.match` accepts, skipping trashed documents' rows, until it has
- * `page.limit` of them or has read `page.scan` names.
+ * `page.limit` of them or has read `page.scan` names; then it takes one name more, if there is
+ * one, only to know whether the range goes on.
  */
 export class NameScan {
   readonly #page: ScanPage
@@ -34,30 +35,35 @@ export class NameScan {
   #scanned = 0
   #last: string | null = null
   #stopped = false
+  #more = false
 
   constructor(page: ScanPage) {
     checkScanPage(page)
     this.#page = page
   }
 
-  /** How many more names it reads at most. */
+  /** How many more names it takes at most (the one that says whether the range goes on included). */
   get remaining(): number {
-    return this.#stopped ? 0 : this.#page.scan - this.#scanned
+    if (this.#stopped) return this.#more ? 0 : 1
+    return this.#page.scan - this.#scanned + 1
   }
 
-  /** Reads the next name; `false` once it wants no more. */
+  /** Takes the next name; `false` once it wants no more. */
   read(name: string): boolean {
-    if (this.#stopped) return false
+    if (this.#stopped) {
+      this.#more = true
+      return false
+    }
     this.#scanned++
     this.#last = name
     if (!name.startsWith(TRASH_KEY_PREFIX) && this.#page.match(name)) this.kept.push(name)
     this.#stopped = this.kept.length === this.#page.limit || this.#scanned === this.#page.scan
-    return !this.#stopped
+    return true
   }
 
   /** The answer, given the kept names' documents (in the same order; gone ones left out). */
   result(documents: DocumentInfo[]): ScanResult {
-    return { documents, next: this.#stopped ? this.#last : null, scanned: this.#scanned }
+    return { documents, next: this.#more ? this.#last : null, scanned: this.#scanned }
   }
 }
 

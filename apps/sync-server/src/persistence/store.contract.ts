@@ -200,7 +200,7 @@ export function describeStoreContract(
       expect(await store.list({ limit: 500, prefix: '%' })).toEqual([])
     })
 
-    it('P29: scan reads at most `scan` names, keeps those match accepts, and going on from `next` finds each once', async () => {
+    it('P29: scan reads at most `scan` names, keeps those match accepts, and going on from `next` finds each once; no next once nothing is left', async () => {
       const names = ['b', 'a/b', 'a', 'A', 'a b', 'ü', 'z', '\u{1F600}', 'team/x1', 'team/y1']
       for (let i = 0; i < 30; i++) names.push(`doc-${String(i).padStart(2, '0')}`)
       await Promise.all(names.map((n) => store.append(n, updateInserting(n))))
@@ -235,9 +235,21 @@ export function describeStoreContract(
       const two = await store.scan({ limit: 2, scan: 100, match: (n) => n.startsWith('doc-') })
       expect(two.documents.map((d) => d.name)).toEqual(['doc-00', 'doc-01'])
       expect(two).toMatchObject({ next: 'doc-01', scanned: byCodePoint.indexOf('doc-01') + 1 })
-      // Every name read: no next.
+      // Every name read: no next, even when the scan or the limit ends on the last name.
       const all = await store.scan({ limit: 500, scan: 10_000, match: () => true })
       expect(all).toMatchObject({ next: null, scanned: names.length })
+      expect(
+        await store.scan({ limit: 500, scan: names.length, match: () => false }),
+      ).toMatchObject({ documents: [], next: null, scanned: names.length })
+      expect(
+        await store.scan({ limit: 500, scan: names.length - 1, match: () => false }),
+      ).toMatchObject({ next: byCodePoint.at(-2), scanned: names.length - 1 })
+      const last = byCodePoint.at(-1)!
+      expect(await store.scan({ limit: 1, scan: 10_000, match: (n) => n === last })).toMatchObject({
+        documents: [{ name: last }],
+        next: null,
+        scanned: names.length,
+      })
       // The documents as list gives them, sizes included.
       expect(all.documents).toEqual(await store.list({ limit: 500 }))
     })
@@ -248,6 +260,10 @@ export function describeStoreContract(
       const team = await store.scan({ prefix: 'team/', limit: 500, scan: 10, match: () => true })
       expect(team).toMatchObject({ next: null, scanned: 3 })
       expect(team.documents.map((d) => d.name)).toEqual(['team/a', 'team/b', 'team/c'])
+      // Its limit reached on the prefix's last name: nothing left in range.
+      expect(
+        await store.scan({ prefix: 'team/', limit: 3, scan: 3, match: () => true }),
+      ).toMatchObject({ next: null, scanned: 3 })
       const rest = await store.scan({
         prefix: 'team',
         after: 'team/a',

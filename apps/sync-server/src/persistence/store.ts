@@ -32,8 +32,8 @@ export interface ScanPage extends ListPage {
   /** Keeps the documents whose name it accepts (at most `limit` of them). */
   match: (name: string) => boolean
   /**
-   * Reads at most this many names, in order from `after`, trashed documents' rows included: an
-   * integer from 1 to `MAX_SCAN_NAMES` (10,000).
+   * Reads at most this many names, in order from `after`, trashed documents' rows included (and
+   * one more, to know whether the range goes on): an integer from 1 to `MAX_SCAN_NAMES` (10,000).
    */
   scan: number
 }
@@ -43,8 +43,8 @@ export interface ScanResult {
   /** The documents `match` accepted, by name. */
   documents: DocumentInfo[]
   /**
-   * Where to go on from (as `after`): the last name read when the scan stopped at `limit` matches
-   * or `scan` names; `null` once the names in range are all read.
+   * Where to go on from (as `after`): the last name read, when the scan stopped at `limit`
+   * matches or `scan` names and the range goes on; `null` when no name is left after it.
    */
   next: string | null
   /** How many names were read. */
