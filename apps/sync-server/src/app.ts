@@ -21,6 +21,7 @@ import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
 import { Webhooks } from './webhooks/webhooks.js'
 import { WorkerFolder } from './workers/folder.js'
+import type { Folder } from './workers/jobs.js'
 
 /** The web app built beside this package in the workspace. */
 const bundledWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -33,9 +34,15 @@ export interface Tandem {
   readonly store: DocStore
   /**
    * Graceful shutdown: stops accepting, stores everything received, closes every socket with
-   * 1001, closes the store.
+   * 1001, writes what it owes the store (see the comment in its body), closes the store.
    */
   close(): Promise<void>
+}
+
+/** What {@link startTandem} may be given instead of making it itself (tests). */
+export interface TandemParts {
+  /** Folds documents off the event loop; closed by the server's `close`. */
+  folder?: Folder & { close(): Promise<void> }
 }
 
 /** The store the configuration names: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
@@ -62,7 +69,12 @@ export async function openStore(config: Config, log: Logger): Promise<DocStore> 
 }
 
 /** Composes and starts the server: store → rooms → transport → listening HTTP server. */
-export async function startTandem(config: Config, log: Logger, store?: DocStore): Promise<Tandem> {
+export async function startTandem(
+  config: Config,
+  log: Logger,
+  store?: DocStore,
+  parts: TandemParts = {},
+): Promise<Tandem> {
   const metrics = new Metrics()
   store = metrics.instrument(store ?? (await openStore(config, log)))
   const signer = new TokenSigner(loadSigningKey(config.AUTH_SECRET, config.DATA_DIR))
@@ -105,8 +117,8 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
         )
       : null
   if (webhooks) metrics.trackWebhooks(webhooks)
-  // Document-sized reads (a large document's text) are folded in worker threads.
-  const folder = new WorkerFolder(log.child({ component: 'folder' }))
+  // Document-sized work (folds, diffs, text, versions, compaction) runs in worker threads.
+  const folder = parts.folder ?? new WorkerFolder(log.child({ component: 'folder' }))
   const rooms = new Rooms(
     store,
     {
@@ -231,12 +243,19 @@ export async function startTandem(config: Config, log: Logger, store?: DocStore)
       closing ??= (async () => {
         stopTrashSweeper()
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        // What shutdown owes the store, all written before it closes: each room stores what it
+        // received, closes its peers, waits for its version saves and for a compaction that
+        // runs, then compacts what that one did not cover. Their folds still have the workers,
+        // which close only after the rooms. A compaction that fails (or a process that exits
+        // at SHUTDOWN_TIMEOUT_MS before it commits) loses nothing: it replaces the log in one
+        // transaction, so the log keeps every update until it does.
         await rooms.close()
-        // After the rooms: their last edits are reported too.
+        // After the rooms: their last edits are reported too (their text length is folded).
         await webhooks?.close()
         await cluster?.close()
         revocations.close()
         websockets.close()
+        // Only reads can be left: they fall back to folding on the event loop, or fail.
         await folder.close()
         server.closeAllConnections()
         await stopped

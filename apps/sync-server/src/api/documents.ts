@@ -12,7 +12,6 @@ import { MAX_LIST_LIMIT } from '../persistence/list-page.js'
 import type { DocumentInfo } from '../persistence/store.js'
 import { isEmptyUpdate, loadDocState } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
-import { textOf, updateReplacingText } from '../rooms/text.js'
 import { type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, readText, sendJson, sendText } from './http.js'
@@ -116,7 +115,7 @@ export async function getText({ res, deps, name, texts }: Context): Promise<void
     const seq = room.lastSeq
     let text = texts.get(name, seq)
     if (text === undefined) {
-      text = deps.folder ? await room.text(deps.folder, TEXT_NAME) : textOf(room.update)
+      text = await room.text(deps.folder, TEXT_NAME)
       texts.set(name, seq, text)
     }
     sendText(res, text)
@@ -135,7 +134,7 @@ export async function getText({ res, deps, name, texts }: Context): Promise<void
   if (!state) throw new ApiError('not_found', 'no such document')
   let text: string
   try {
-    text = deps.folder ? await state.text(deps.folder, TEXT_NAME) : textOf(state.update)
+    text = await state.text(deps.folder, TEXT_NAME)
   } catch {
     throw new ApiError('document_corrupt', 'the stored document does not decode')
   }
@@ -152,8 +151,9 @@ export async function putText(ctx: Context): Promise<void> {
   expectContentType(ctx.req, 'text/plain')
   const text = await readText(ctx.req, ctx.maxBodyBytes)
   const version = await ctx.change(async (room) => {
-    const saved = isEmptyUpdate(room.update) ? null : await room.history.save('import')
-    const update = updateReplacingText(room.update, text)
+    const saved = room.isEmpty ? null : await room.history.save('import')
+    // Computed off the event loop for a large document; applied as any peer's edit.
+    const update = await room.replaceText(text)
     if (!isEmptyUpdate(update)) {
       await room.applyUpdate(update, ctx.access?.user?.name)
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)

@@ -15,7 +15,8 @@ export async function listSetAside({ res, deps, name, log }: Context): Promise<v
   try {
     const state = await loadDocState(deps.store, name, log)
     stored = state !== null
-    state?.validate()
+    // Folded and read off the event loop when the document is large.
+    await state?.validateOff(deps.folder)
     await state?.recorded()
   } catch (err) {
     quarantine = err instanceof Error ? err.message : String(err)

@@ -1,6 +1,10 @@
-import type { RestoredJson, VersionListJson, VersionTextJson } from '@tandem/protocol'
-import { isEmptyUpdate } from '../rooms/doc-state.js'
-import { textOf, updateReplacingText } from '../rooms/text.js'
+import {
+  type RestoredJson,
+  TEXT_NAME,
+  type VersionListJson,
+  type VersionTextJson,
+} from '@tandem/protocol'
+import { isEmptyUpdate, textOfState } from '../rooms/doc-state.js'
 import { type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, sendJson } from './http.js'
@@ -53,7 +57,7 @@ export async function getVersion({ res, deps, name, id }: Context): Promise<void
   if (!version) throw new ApiError('not_found', 'no such version')
   sendJson(res, 200, {
     version: versionJson(version),
-    text: textOf(version.bytes),
+    text: await textOfState(deps.folder, version.bytes, TEXT_NAME),
   } satisfies VersionTextJson)
 }
 
@@ -65,10 +69,11 @@ export async function getVersion({ res, deps, name, id }: Context): Promise<void
 export async function restoreVersion(ctx: Context): Promise<void> {
   const version = await ctx.deps.store.loadVersion(ctx.name, ctx.id)
   if (!version) throw new ApiError('not_found', 'no such version')
-  const text = textOf(version.bytes)
+  const text = await textOfState(ctx.deps.folder, version.bytes, TEXT_NAME)
   const before = await ctx.change(async (room) => {
     const saved = await room.history.save('restore')
-    const update = updateReplacingText(room.update, text)
+    // Computed off the event loop for a large document; applied as any peer's edit.
+    const update = await room.replaceText(text)
     if (!isEmptyUpdate(update)) {
       await room.applyUpdate(update, ctx.access?.user?.name)
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)

@@ -140,6 +140,18 @@ export async function loadDocState(
   })
 }
 
+/**
+ * The text of root type `textName` in `state`, one whole state (a version), read by `folder`
+ * off the event loop when it is large. Throws if `state` does not apply.
+ */
+export function textOfState(
+  folder: Folder | undefined,
+  state: Uint8Array,
+  textName: string,
+): Promise<string> {
+  return new DocState(state, [], 0).text(folder, textName)
+}
+
 /** Answers to sync step 1 that a document keeps while it does not change. */
 const CACHED_DIFFS = 4
 
@@ -266,6 +278,11 @@ export class DocState {
   async foldOff(folder: Folder): Promise<boolean> {
     if (this.#pending.length === 0) return true
     return (await this.#foldOff(folder, {})) !== null
+  }
+
+  /** Whether nothing is stored: no update, and an empty snapshot or none. */
+  get isEmpty(): boolean {
+    return this.#pending.length === 0 && isEmptyUpdate(this.#base)
   }
 
   /** Adds an update that storage has committed with sequence number `seq`. */

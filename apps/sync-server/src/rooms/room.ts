@@ -156,8 +156,7 @@ export class Room {
     this.#options = options
     this.#log = log
     this.#link = link
-    this.versionState = (compareWith) =>
-      state.versionOff(options.folder, TEXT_NAME, compareWith)
+    this.versionState = (compareWith) => state.versionOff(options.folder, TEXT_NAME, compareWith)
     this.history = new History(this, store, options, log)
     const send = (peer: Peer, frame: Uint8Array, nowMs = Date.now()) => {
       const info = this.#peers.get(peer)
@@ -279,8 +278,26 @@ export class Room {
   }
 
   /** The text of root type `textName`, folded off the event loop by `folder` when it can be. */
-  text(folder: Folder, textName: string): Promise<string> {
+  text(folder: Folder | undefined, textName: string): Promise<string> {
     return this.#state.text(folder, textName)
+  }
+
+  /** The length of the shared text, folded off the event loop when the document is large. */
+  textLength(): Promise<number> {
+    return this.#state.textLength(this.#options.folder, TEXT_NAME)
+  }
+
+  /**
+   * An update that makes the shared text equal to `target` (see `DocState.replaceText`), computed
+   * off the event loop when the document is large; to apply with {@link applyUpdate}.
+   */
+  replaceText(target: string): Promise<Uint8Array> {
+    return this.#state.replaceText(this.#options.folder, TEXT_NAME, target)
+  }
+
+  /** Whether the room holds nothing: no stored update, and an empty snapshot or none. */
+  get isEmpty(): boolean {
+    return this.#state.isEmpty
   }
 
   /** Sequence number of the last stored update the room holds; it holds every one before. */
@@ -679,7 +696,9 @@ export class Room {
     this.#relay.flush()
     for (const peer of [...this.#peers.keys()]) this.#reject(peer, code)
     await this.history.close()
+    // Waits for a compaction that runs, then compacts what it did not cover (see `compact`).
     await this.#compactor.compact()
+    await this.#state.recorded()
     this.#sequencer.close()
     this.#link?.close()
   }

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { createLogger } from '../log.js'
 import { Metrics } from '../metrics/metrics.js'
 import type { Peer } from '../rooms/peer.js'
-import { TEXT_NAME } from '../rooms/text.js'
+import { TEXT_NAME, textOf } from '../rooms/text.js'
 import { signWebhook, verifyWebhook } from './signature.js'
 import {
   type ChangedDocument,
@@ -28,9 +28,10 @@ const options: WebhookOptions = {
 function docWithText(name: string, text: string, names = new Map<Peer, string>()) {
   const doc = new Y.Doc()
   doc.getText(TEXT_NAME).insert(0, text)
+  const state = Y.encodeStateAsUpdate(doc)
   const changed: ChangedDocument = {
     name,
-    update: Y.encodeStateAsUpdate(doc),
+    textLength: async () => textOf(state).length,
     history: { nameOf: (peer) => names.get(peer) ?? null },
   }
   return changed
@@ -246,7 +247,8 @@ describe('Webhooks', () => {
     webhooks = new Webhooks(options, log, undefined, fetch)
     webhooks.changed(docWithText('doc', 'x'), peer('p'))
     const closing = webhooks.close()
-    expect(calls).toHaveLength(1)
+    // Sent once the text length is read (off the event loop for a large document).
+    await vi.waitFor(() => expect(calls).toHaveLength(1))
     await vi.advanceTimersByTimeAsync(3_000)
     await closing
     expect(calls[0]!.signal.aborted).toBe(true)

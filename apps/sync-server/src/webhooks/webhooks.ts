@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../log.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { Peer } from '../rooms/peer.js'
-import { TEXT_NAME, withDoc } from '../rooms/text.js'
 import { signWebhook } from './signature.js'
 
 /** How webhooks are debounced, sent and retried. */
@@ -42,11 +41,14 @@ export interface ChangeEvent {
   at: string
 }
 
-/** What the webhooks need of a room: its name, its state, and its peers' display names. */
+/** What the webhooks need of a room: its name, its text's length, and its peers' names. */
 export interface ChangedDocument {
   readonly name: string
-  /** The whole committed document as one Yjs update. */
-  readonly update: Uint8Array
+  /**
+   * The length of the committed document's text, in UTF-16 code units: folded off the event
+   * loop when the document is large (`Room.textLength`).
+   */
+  textLength(): Promise<number>
   readonly history: { nameOf(peer: Peer): string | null }
 }
 
@@ -91,6 +93,8 @@ export class Webhooks {
   readonly #log: Logger
   readonly #targets: Target[]
   readonly #pending = new Map<string, Pending>()
+  /** Events being described, by document: each document's in the order reported. */
+  readonly #describing = new Map<string, Promise<void>>()
   #closed = false
 
   constructor(
@@ -165,20 +169,29 @@ export class Webhooks {
     this.#report(pending)
   }
 
+  /**
+   * Describes the edits of `pending` (the text length is read off the event loop) and queues
+   * the event for every URL, after the document's earlier events.
+   */
   #report(pending: Pending): void {
-    this.#pending.delete(pending.doc.name)
+    const { name } = pending.doc
+    this.#pending.delete(name)
     clearTimeout(pending.timer)
-    let event: ChangeEvent
-    try {
-      event = this.#event(pending)
-    } catch (err) {
-      this.#log.error({ err, doc: pending.doc.name }, 'webhook: cannot describe the change')
-      return
-    }
-    for (const target of this.#targets) target.enqueue(event)
+    const described = (this.#describing.get(name) ?? Promise.resolve())
+      .then(() => this.#event(pending))
+      .then(
+        (event) => {
+          for (const target of this.#targets) target.enqueue(event)
+        },
+        (err: unknown) => this.#log.error({ err, doc: name }, 'webhook: cannot describe the change'),
+      )
+      .finally(() => {
+        if (this.#describing.get(name) === described) this.#describing.delete(name)
+      })
+    this.#describing.set(name, described)
   }
 
-  #event(pending: Pending): ChangeEvent {
+  async #event(pending: Pending): Promise<ChangeEvent> {
     const { doc } = pending
     const authors = new Set(pending.names)
     for (const peer of pending.peers) {
@@ -188,7 +201,7 @@ export class Webhooks {
       event: 'document.changed',
       id: randomUUID(),
       document: doc.name,
-      textLength: withDoc(doc.update, (d) => d.getText(TEXT_NAME).length),
+      textLength: await doc.textLength(),
       authors: [...authors].map((name) => [...name].slice(0, MAX_AUTHOR_CHARS).join('')),
       changes: pending.changes,
       since: new Date(pending.firstMs).toISOString(),
@@ -204,6 +217,7 @@ export class Webhooks {
     if (this.#closed) return
     this.#closed = true
     for (const pending of [...this.#pending.values()]) this.#report(pending)
+    await Promise.all(this.#describing.values())
     const graceMs = Math.min(CLOSE_GRACE_MS, this.#options.timeoutMs)
     await Promise.all(this.#targets.map((target) => target.close(graceMs)))
   }
