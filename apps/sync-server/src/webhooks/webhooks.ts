@@ -183,7 +183,8 @@ export class Webhooks {
         (event) => {
           for (const target of this.#targets) target.enqueue(event)
         },
-        (err: unknown) => this.#log.error({ err, doc: name }, 'webhook: cannot describe the change'),
+        (err: unknown) =>
+          this.#log.error({ err, doc: name }, 'webhook: cannot describe the change'),
       )
       .finally(() => {
         if (this.#describing.get(name) === described) this.#describing.delete(name)
