@@ -311,9 +311,11 @@ function AllDocs({ apiUrl, onGone }: { apiUrl: string; onGone: (name: string) =>
         ))}
       </ul>
       <p id={`${id}-status`} className="muted" role="status" data-testid="doc-list-status">
-        {settled &&
-          docs.status === 'ready' &&
-          describeList(docs.docs.length, docs.hasMore, docs.query)}
+        {settled && docs.status === 'ready'
+          ? describeList(docs.docs.length, docs.hasMore, docs.query)
+          : docs.status === 'loading' &&
+            docs.docs.length > 0 &&
+            (typed === '' ? 'Loading…' : 'Searching…')}
       </p>
       {settled && docs.status === 'ready' && docs.error !== null && (
         <p className="muted" role="alert">

@@ -53,7 +53,8 @@ const isAbort = (err: unknown) => err instanceof DOMException && err.name === 'A
 /**
  * The server's documents whose names match `query` (by name, a page at a time: nothing reads
  * them all): the first page on mounting and when `query` changes; the rows shown are read again
- * every {@link REFRESH_INTERVAL_MS} while the page is visible, and when it becomes visible again.
+ * when the page becomes visible again, and, without a filter, every {@link REFRESH_INTERVAL_MS}
+ * while it is visible.
  */
 export function useDocList(apiUrl: string, query: string): DocList {
   const [state, setState] = useState<State>({
@@ -180,13 +181,15 @@ export function useDocList(apiUrl: string, query: string): DocList {
   }, [first, query])
 
   useEffect(() => {
-    const refreshIfIdle = () => {
+    const refreshIfIdle = (event?: Event) => {
       const s = current.current
-      if (document.visibilityState === 'visible' && s.status === 'ready' && !s.loadingMore) {
-        refresh()
-      }
+      if (document.visibilityState !== 'visible' || s.status !== 'ready' || s.loadingMore) return
+      // Filtered rows may have taken many requests (each reads up to 5,000 names): the timer
+      // leaves them be, and they are read again when the page becomes visible or they change.
+      if (event === undefined && s.query !== '') return
+      refresh()
     }
-    const timer = setInterval(refreshIfIdle, REFRESH_INTERVAL_MS)
+    const timer = setInterval(() => refreshIfIdle(), REFRESH_INTERVAL_MS)
     document.addEventListener('visibilitychange', refreshIfIdle)
     return () => {
       clearInterval(timer)
