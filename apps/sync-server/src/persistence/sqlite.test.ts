@@ -200,6 +200,28 @@ describe('SqliteStore schema', () => {
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
   })
+  it('the write-ahead log is checkpointed by another thread while the store is open', async () => {
+    const store = SqliteStore.open(dataDir)
+    try {
+      const before = statSync(file).size
+      // About 300 KB in the log: far below what makes the writer checkpoint by itself.
+      for (let i = 0; i < 300; i++) await store.append(`doc-${i % 7}`, new Uint8Array(1000).fill(i))
+      expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThan(1_000)
+      // The pages reach the database file without this thread checkpointing.
+      await expect
+        .poll(() => statSync(file).size, { timeout: 10_000, interval: 50 })
+        .toBeGreaterThan(before + 200_000)
+    } finally {
+      await store.close()
+    }
+    const reopened = SqliteStore.open(dataDir)
+    try {
+      expect((await reopened.load('doc-3'))?.updates).toHaveLength(43)
+    } finally {
+      await reopened.close()
+    }
+  })
+
   it('an append writes a few pages, not the document’s snapshot again', async () => {
     const store = SqliteStore.open(dataDir)
     try {

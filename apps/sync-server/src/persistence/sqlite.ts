@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -294,6 +295,7 @@ export class SqliteStore implements DocStore {
   readonly #insertSetAside: Database.Statement<[string, number, string, number, string, Uint8Array]>
   readonly #moveSetAside: Database.Statement<[string, string]>
   readonly #deleteSetAside: Database.Statement<[string]>
+  readonly #checkpointer: Checkpointer
   /** Keeps entries apart in one transaction (nested in the caller's, if any). */
   readonly #keepApart: (name: string, entries: readonly SetAsideUpdate[]) => number
 
@@ -315,6 +317,9 @@ export class SqliteStore implements DocStore {
       this.#db.close()
       throw err
     }
+    // The log is checkpointed by a worker thread; the writer only when it falls far behind.
+    this.#db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`)
+    this.#checkpointer = new Checkpointer(file)
     this.#insertUpdate = this.#db.prepare(
       'INSERT INTO updates (doc, doc_seq, data) VALUES (?, ?, ?)',
     )
@@ -747,6 +752,7 @@ export class SqliteStore implements DocStore {
 
   async close(timeoutMs = 10_000): Promise<void> {
     await this.#appends.close(timeoutMs)
+    await this.#checkpointer.close()
     this.#db.close()
   }
 }
