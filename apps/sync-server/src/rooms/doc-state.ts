@@ -401,6 +401,38 @@ export class DocState {
   }
 
   /**
+   * What `snapshot` (a whole state: another server's compaction) holds that this state lacks,
+   * as {@link missingFrom} answers it, computed by `folder` off the event loop (see
+   * {@link #foldOff}) against the state as it is at sequence number `atSeq`: valid while
+   * `lastSeq` is still `atSeq`.
+   */
+  async missingFromOff(
+    folder: Folder | undefined,
+    snapshot: Uint8Array,
+  ): Promise<{ missing: Uint8Array; atSeq: number }> {
+    const atSeq = this.lastSeq
+    let stateVector = this.#pending.length === 0 ? this.#stateVector : null
+    if (!stateVector) {
+      const { result } = await this.#foldOff(folder, { validate: true })
+      const { validated } = result
+      if (validated && 'invalid' in validated) throw new Error(validated.invalid)
+      stateVector = result.stateVector ?? validated?.stateVector ?? null
+    }
+    if (!stateVector) throw new Error('the state has no state vector')
+    // The state may have moved on meanwhile: then the answer is for `atSeq` all the same.
+    const request = { base: snapshot, updates: [], diffAgainst: stateVector }
+    const big = snapshot.length + this.#base.length >= SMALL_DOCUMENT_BYTES
+    const result =
+      folder && big ? await folder.fold(request).catch(() => foldHere(request)) : foldHere(request)
+    return { missing: result.diff!, atSeq }
+  }
+
+  /** What `snapshot` (a whole state: another server's compaction) holds that this state lacks. */
+  missingFrom(snapshot: Uint8Array): Uint8Array {
+    return Y.diffUpdate(snapshot, this.stateVector)
+  }
+
+  /**
    * Reads the whole state as {@link validate} does, folded and read by `folder` off the event
    * loop (see {@link #foldOff}); throws if it does not decode.
    */

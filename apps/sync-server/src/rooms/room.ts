@@ -194,6 +194,9 @@ export class Room {
       options,
       log,
     )
+    // Another server's snapshot, and what it holds that the state lacks, diffed off the event
+    // loop while the state was at `atSeq` (see `loadSince` below).
+    let caughtUp: { snapshot: Uint8Array; missing: Uint8Array; atSeq: number } | null = null
     this.#sequencer = new Sequencer<OwnUpdate>(
       {
         get lastSeq() {
@@ -201,14 +204,27 @@ export class Room {
         },
         apply: (seq, update, own) => this.#apply(seq, update, own),
         applySnapshot: (seq, snapshot) => {
-          const missing = Y.diffUpdate(snapshot, state.stateVector)
+          const missing =
+            caughtUp?.snapshot === snapshot && caughtUp.atSeq === state.lastSeq
+              ? caughtUp.missing
+              : state.missingFrom(snapshot)
+          caughtUp = null
           state.push(missing, seq)
           this.#structure.add(missing)
           this.#relay.broadcast(encodeSyncUpdate(missing))
           this.#held.release()
         },
         alreadyApplied: (own) => this.history.edited(own.from),
-        loadSince: (afterSeq) => store.loadSince(name, afterSeq),
+        loadSince: async (afterSeq) => {
+          const since = await store.loadSince(name, afterSeq)
+          const { snapshot } = since ?? {}
+          if (snapshot) {
+            // If that fails, applySnapshot diffs on the event loop.
+            const off = await state.missingFromOff(options.folder, snapshot).catch(() => null)
+            caughtUp = off && { snapshot, ...off }
+          }
+          return since
+        },
       },
       {
         catchUpDelayMs: options.catchUpDelayMs ?? 20,
