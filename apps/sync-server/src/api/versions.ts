@@ -19,7 +19,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u
 /** `GET /api/docs/{name}/versions`: newest first, without content. */
 export async function listVersions({ res, deps, name }: Context): Promise<void> {
   const versions = await deps.store.listVersions(name)
-  if (versions.length === 0 && (await deps.store.load(name)) === null) {
+  // Whether the document is stored, without reading all of it.
+  if (versions.length === 0 && !(await deps.store.lastSeqs([name])).has(name)) {
     throw new ApiError('not_found', 'no such document')
   }
   sendJson(res, 200, { versions: versions.map(versionJson) } satisfies VersionListJson)
