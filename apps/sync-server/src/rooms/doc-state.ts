@@ -270,16 +270,6 @@ export class DocState {
     }
   }
 
-  /**
-   * Folds the pending updates into the base with `folder`, off the event loop. `false` if the
-   * folder failed (an update that throws, for one): then {@link update} folds here and sets it
-   * aside.
-   */
-  async foldOff(folder: Folder): Promise<boolean> {
-    if (this.#pending.length === 0) return true
-    return (await this.#foldOff(folder, {})) !== null
-  }
-
   /** Whether nothing is stored: no update, and an empty snapshot or none. */
   get isEmpty(): boolean {
     return this.#pending.length === 0 && isEmptyUpdate(this.#base)

@@ -265,8 +265,7 @@ export class Room {
           structure = log
           state.adoptLog()
         } else {
-          const { folder } = options
-          if (!(folder && (await state.foldOff(folder)))) state.validate()
+          await state.validateOff(options.folder)
           structure = DocStructure.of(state.update)
         }
       } catch (err) {
