@@ -257,7 +257,11 @@ export class WorkerFolder implements Folder {
       if (message.result) job.resolve(message.result)
       else if (message.undecodable) {
         job.reject(new UndecodablePartError(message.undecodable.index, message.undecodable.reason))
-      } else job.reject(new Error(message.error ?? 'the fold worker gave no answer'))
+      } else {
+        // Not expected of bytes that decode: the caller does the job on the event loop.
+        this.#log.warn({ err: message.error }, 'a fold job failed in its worker')
+        job.reject(new Error(message.error ?? 'the fold worker gave no answer'))
+      }
       this.#dispatch()
     })
     const replace = (why: unknown) => {
