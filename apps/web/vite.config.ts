@@ -3,14 +3,16 @@ import { defineConfig } from 'vite'
 
 const nodeModule = (names: string) => new RegExp(`node_modules[\\\\/](${names})[\\\\/]`)
 
-const languages = nodeModule(
-  '@codemirror[\\\\/](lang-[a-z]+|autocomplete)|@lezer[\\\\/](markdown|html|css|javascript)',
+const codemirrorCore = nodeModule(
+  '@codemirror[\\\\/](state|view)|style-mod|w3c-keyname|crelt|@marijn[\\\\/]find-cluster-break',
 )
-const codemirror = nodeModule('@codemirror|@lezer|codemirror|crelt|style-mod|w3c-keyname|@marijn')
 
-// Vendor code changes less often than the app, so it gets chunks of its own: React; CodeMirror's
-// core; its languages (Markdown and the HTML, CSS and JavaScript that Markdown embeds); and Yjs
-// with its bindings. The document page loads lazily, so the home page needs only React.
+// Vendor code changes less often than the app, so what every document page needs first gets
+// chunks of its own: React; CodeMirror's core (state and view); and Yjs with its bindings.
+// Everything else goes where the imports put it: Markdown, the key bindings and search with
+// `editor/editing.ts`, loaded once the editor shows; the history, sharing, the preview and the
+// home page each when first used. A group takes every module its test matches, also those only
+// a later chunk imports, so the groups name the first screen's modules and no others.
 export default defineConfig({
   plugins: [react()],
   // In `vite dev` the app calls the HTTP API on its own origin; pass it on to the local sync
@@ -25,13 +27,7 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: nodeModule('react|react-dom|scheduler'), priority: 4 },
-            // A group takes its dependencies along, so the core that the languages share goes first.
-            {
-              name: 'codemirror',
-              test: (id) => codemirror.test(id) && !languages.test(id),
-              priority: 3,
-            },
-            { name: 'codemirror-languages', test: languages, priority: 2 },
+            { name: 'codemirror', test: codemirrorCore, priority: 3 },
             {
               name: 'yjs',
               test: nodeModule('yjs|y-codemirror\\.next|y-websocket|y-indexeddb|y-protocols|lib0'),

@@ -1,14 +1,17 @@
 import { lazy, Suspense } from 'react'
-import { HomePage } from '../components/HomePage'
 import { MessagePage } from '../components/MessagePage'
 import { usePath } from '../hooks/usePath'
 import { describeDocNameProblem } from '../lib/doc-names'
 import { parseRoute } from '../lib/routes'
 import { pageToken, readToken } from '../lib/token'
 
-// The editor and Yjs are most of the code; the home page does without them.
+// Each page loads its own code: the home page does without the editor and Yjs, and a document
+// page without the home page's list.
 const DocumentPage = lazy(() =>
   import('../components/DocumentPage').then((module) => ({ default: module.DocumentPage })),
+)
+const HomePage = lazy(() =>
+  import('../components/HomePage').then((module) => ({ default: module.HomePage })),
 )
 
 /** Picks the page for the current URL. */
@@ -16,7 +19,11 @@ export function App() {
   const route = parseRoute(usePath())
   switch (route.kind) {
     case 'home':
-      return <HomePage />
+      return (
+        <Suspense fallback={null}>
+          <HomePage />
+        </Suspense>
+      )
     case 'doc': {
       // A shared link's access token, if the address carries one.
       const token = pageToken(location.search)

@@ -1,5 +1,5 @@
 import type { EditorView } from '@codemirror/view'
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useServices } from '../app/services'
 import { useCollabSession } from '../collab/useCollabSession'
 import { useConnection } from '../hooks/useConnection'
@@ -25,12 +25,22 @@ import { DocHeader } from './DocHeader'
 import { DocToolbar } from './DocToolbar'
 import { Editor } from './Editor'
 import { FileDropZone } from './FileDropZone'
-import { HistoryPanel } from './HistoryPanel'
 import { Presence } from './Presence'
 import { PreviewPane } from './PreviewPane'
-import { ReplaceTextDialog } from './ReplaceTextDialog'
-import { ShareDialog } from './ShareDialog'
-import { VersionPreview } from './VersionPreview'
+
+// Loaded when first used, so that the editor shows without them.
+const HistoryPanel = lazy(() =>
+  import('./HistoryPanel').then((module) => ({ default: module.HistoryPanel })),
+)
+const VersionPreview = lazy(() =>
+  import('./VersionPreview').then((module) => ({ default: module.VersionPreview })),
+)
+const ShareDialog = lazy(() =>
+  import('./ShareDialog').then((module) => ({ default: module.ShareDialog })),
+)
+const ReplaceTextDialog = lazy(() =>
+  import('./ReplaceTextDialog').then((module) => ({ default: module.ReplaceTextDialog })),
+)
 
 /** Where the preview's open or closed state is remembered. */
 const PREVIEW_KEY = 'tandem:preview'
@@ -59,6 +69,8 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const canEdit = session !== null && !closed && !viewOnly
 
   const [shareOpen, setShareOpen] = useState(false)
+  // The dialogs are mounted once first needed, and then stay (closed) like any other.
+  const shareUsed = useUsed(shareOpen)
   const [previewOpen, togglePreview] = useStoredFlag(store, PREVIEW_KEY)
   const previewId = useId()
   const [historyOpen, setHistoryOpen] = useState(false)
@@ -99,6 +111,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
     },
   })
   const restore = useRestore(history, { notify: notices.show, onRestored: focusEditorSoon })
+  const replaceUsed = useUsed(fileImport.pending !== null || restore.asking)
 
   const exportText = (format: ExportFormat) => {
     if (session === null) return
@@ -157,47 +170,67 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
         {previewOpen && !previewing && session && (
           <PreviewPane id={previewId} text={session.text} />
         )}
-        {previewing && (
-          <VersionPreview
-            preview={history.preview}
-            current={current}
-            canRestore={canEdit}
-            readOnly={viewOnly}
-            onRestore={restore.ask}
-            onClose={closeVersionPreview}
+        {/* One boundary each: the version preview loading must not hide the panel. */}
+        <Suspense fallback={null}>
+          {previewing && (
+            <VersionPreview
+              preview={history.preview}
+              current={current}
+              canRestore={canEdit}
+              readOnly={viewOnly}
+              onRestore={restore.ask}
+              onClose={closeVersionPreview}
+            />
+          )}
+        </Suspense>
+        <Suspense fallback={null}>
+          {historyOpen && (
+            <HistoryPanel
+              history={history}
+              canSave={canEdit}
+              readOnly={viewOnly}
+              onClose={() => {
+                setHistoryOpen(false)
+                focusEditorSoon()
+              }}
+            />
+          )}
+        </Suspense>
+      </div>
+      <Suspense fallback={null}>
+        {shareUsed && (
+          <ShareDialog
+            open={shareOpen}
+            onClose={() => setShareOpen(false)}
+            name={name}
+            token={token}
+            viewOnly={viewOnly}
+            apiUrl={apiUrl}
           />
         )}
-        {historyOpen && (
-          <HistoryPanel
-            history={history}
-            canSave={canEdit}
-            readOnly={viewOnly}
-            onClose={() => {
-              setHistoryOpen(false)
-              focusEditorSoon()
+      </Suspense>
+      <Suspense fallback={null}>
+        {replaceUsed && (
+          <ReplaceTextDialog
+            pendingImport={fileImport.pending}
+            restoring={restore.asking}
+            version={selectedVersion}
+            onConfirmImport={fileImport.confirm}
+            onConfirmRestore={() => void restore.confirm()}
+            onCancel={() => {
+              fileImport.cancel()
+              restore.cancel()
             }}
           />
         )}
-      </div>
-      <ShareDialog
-        open={shareOpen}
-        onClose={() => setShareOpen(false)}
-        name={name}
-        token={token}
-        viewOnly={viewOnly}
-        apiUrl={apiUrl}
-      />
-      <ReplaceTextDialog
-        pendingImport={fileImport.pending}
-        restoring={restore.asking}
-        version={selectedVersion}
-        onConfirmImport={fileImport.confirm}
-        onConfirmRestore={() => void restore.confirm()}
-        onCancel={() => {
-          fileImport.cancel()
-          restore.cancel()
-        }}
-      />
+      </Suspense>
     </div>
   )
+}
+
+/** Whether `needed` has been true since the component mounted. */
+function useUsed(needed: boolean): boolean {
+  const [used, setUsed] = useState(needed)
+  if (needed && !used) setUsed(true)
+  return used || needed
 }

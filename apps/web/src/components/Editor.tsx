@@ -4,7 +4,7 @@ import { type RefObject, useEffect, useRef, useState } from 'react'
 import type { CollabSession } from '../collab/session'
 import { collaboration } from '../editor/collab'
 import { followPerson } from '../editor/follow'
-import { editable, proseSetup } from '../editor/setup'
+import { editable, loadEditing, proseSetup } from '../editor/setup'
 
 /**
  * The CodeMirror editor bound to a session's shared text. The view is created once per mount
@@ -25,6 +25,7 @@ export function Editor({
   const parent = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
   const [editability] = useState(() => new Compartment())
+  const [editing] = useState(() => new Compartment())
   const followListener = useRef(onFollowChange)
   followListener.current = onFollowChange
   const readOnlyNow = useRef(readOnly)
@@ -39,6 +40,7 @@ export function Editor({
         extensions: [
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
+          editing.of([]),
           collaboration({
             text: session.text,
             awareness: session.awareness,
@@ -56,12 +58,28 @@ export function Editor({
     if (viewRef) viewRef.current = created
     scrollerFocus(created, readOnlyNow.current)
     created.focus()
+    // Markdown and the key bindings arrive after the editor shows; a failed load (the network
+    // went away meanwhile) is tried again once the browser is back online.
+    let destroyed = false
+    const load = () => {
+      loadEditing().then(
+        (extension) => {
+          if (!destroyed) created.dispatch({ effects: editing.reconfigure(extension) })
+        },
+        () => {
+          if (!destroyed) window.addEventListener('online', load, { once: true })
+        },
+      )
+    }
+    load()
     return () => {
+      destroyed = true
+      window.removeEventListener('online', load)
       view.current = null
       if (viewRef?.current === created) viewRef.current = null
       created.destroy()
     }
-  }, [session, editability, viewRef])
+  }, [session, editability, editing, viewRef])
 
   useEffect(() => {
     const current = view.current

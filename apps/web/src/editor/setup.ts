@@ -1,7 +1,3 @@
-import { defaultKeymap } from '@codemirror/commands'
-import { markdown, markdownLanguage } from '@codemirror/lang-markdown'
-import { bracketMatching, indentOnInput } from '@codemirror/language'
-import { highlightSelectionMatches, searchKeymap } from '@codemirror/search'
 import { EditorState, type Extension } from '@codemirror/state'
 import {
   crosshairCursor,
@@ -10,17 +6,16 @@ import {
   EditorView,
   highlightActiveLine,
   highlightSpecialChars,
-  keymap,
   placeholder,
   rectangularSelection,
 } from '@codemirror/view'
-import { markdownStyles } from './markdown-styles'
 import { tandemTheme } from './theme'
 
 /**
- * The editing basics for Markdown prose, like CodeMirror's `basicSetup` without line numbers,
- * folding, autocompletion or `history()`: undo comes from the collaboration extension, so that it
- * undoes only your own edits.
+ * What the editor needs to show a document and take typing, from CodeMirror's core alone: the
+ * first half of CodeMirror's `basicSetup` for prose (no line numbers, folding, autocompletion or
+ * `history()`: undo comes from the collaboration extension, so that it undoes only your own
+ * edits). Markdown and the key bindings come with {@link loadEditing}, once the editor shows.
  */
 export function proseSetup(): Extension {
   return [
@@ -28,20 +23,23 @@ export function proseSetup(): Extension {
     drawSelection(),
     dropCursor(),
     EditorState.allowMultipleSelections.of(true),
-    indentOnInput(),
-    bracketMatching(),
     rectangularSelection(),
     crosshairCursor(),
     highlightActiveLine(),
-    highlightSelectionMatches(),
     EditorView.lineWrapping,
     EditorView.contentAttributes.of({ spellcheck: 'true', 'aria-label': 'Document text' }),
     placeholder('Start writing. Everyone with the link sees your changes as you type.'),
-    markdown({ base: markdownLanguage }),
-    markdownStyles(),
     tandemTheme(),
-    keymap.of([...searchKeymap, ...defaultKeymap]),
   ]
+}
+
+/**
+ * The rest of the editing setup (`editing.ts`: Markdown, its styles, the key bindings, search),
+ * loaded apart so that the editor can show before it arrives; the browser types and moves the
+ * cursor natively meanwhile.
+ */
+export function loadEditing(): Promise<Extension> {
+  return import('./editing').then((module) => module.editingSetup())
 }
 
 /** Whether the document can be edited; put it in a compartment to switch at run time. */

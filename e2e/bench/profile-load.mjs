@@ -1,0 +1,90 @@
+// Where the time goes while a document page loads: a CPU profile (Chromium's CDP Profiler) of a
+// first visit and of a second visit from the offline copy alone, printed as the functions with
+// the most self time, and saved as .cpuprofile files (open them in Chromium's DevTools).
+//
+//   node bench/profile-load.mjs [small|automerge-paper|huge]     (build first)
+//   PROFILE_DIR=/tmp/profiles node bench/profile-load.mjs huge
+
+import { readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from '@playwright/test'
+import { hugeDocument10MB, largeDocument } from '../../bench/lib/documents.mjs'
+import { storeDocument } from './lib/seed.mjs'
+import { repoRoot, startServer } from './lib/server.mjs'
+import { sourceNamer } from './lib/source-map.mjs'
+import { editorLength, visit } from './lib/visit.mjs'
+
+const label = process.argv[2] ?? 'huge'
+const profileDir = process.env.PROFILE_DIR ?? tmpdir()
+const files = label === 'huge' ? hugeDocument10MB() : largeDocument()
+const text = readFileSync(files.textFile, 'utf8')
+const update = new Uint8Array(readFileSync(files.updateFile))
+
+const nameOf = sourceNamer(join(repoRoot, 'apps/web/dist'))
+
+/** Self time per function, the largest first. */
+function bottomUp(profile, top = 25) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const self = new Map()
+  profile.samples.forEach((id, i) => {
+    const { functionName, url, lineNumber, columnNumber } = byId.get(id).callFrame
+    const key =
+      nameOf(url, lineNumber, columnNumber) ??
+      `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([key, ms]) =>
+        `${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${key}`,
+    )
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+})
+const server = await startServer()
+try {
+  const name = `profile-${label}-${Date.now().toString(36)}`
+  await storeDocument(server.url, name, update, text)
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+  const options = {
+    url: `${server.url}/d/${encodeURIComponent(name)}`,
+    expectedLength: editorLength(text),
+    timeoutMs: 120_000,
+    settleMs: 3000,
+  }
+  for (const [kind, offlineOnly] of [
+    ['first', false],
+    ['offline', true],
+  ]) {
+    const visited = await visit(context, {
+      ...options,
+      offlineOnly,
+      onPage: async (p) => {
+        const session = await context.newCDPSession(p)
+        await session.send('Profiler.enable')
+        await session.send('Profiler.setSamplingInterval', { interval: 200 })
+        await session.send('Profiler.start')
+        return async () => (await session.send('Profiler.stop')).profile
+      },
+    })
+    const profile = await visited.stopProfile()
+    const file = join(profileDir, `tandem-${label}-${kind}.cpuprofile`)
+    writeFileSync(file, JSON.stringify(profile))
+    console.log(
+      `\n${label}, ${kind} visit: editable at ${Math.round(visited.editableMs)} ms, longest task ${Math.round(visited.longestTaskMs)} ms, ${visited.drops} dropped; profile in ${file}`,
+    )
+    for (const line of bottomUp(profile)) console.log(line)
+    await visited.page.close()
+  }
+  await context.close()
+} finally {
+  await browser.close()
+  await server.stop()
+}
