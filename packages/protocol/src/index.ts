@@ -72,4 +72,10 @@ export {
   validateUpdateWithStateVector,
 } from './messages.js'
 export { MAX_NAME_QUERY_LENGTH, nameMatcher } from './name-filter.js'
+export {
+  DocStructure,
+  type StructureRuns,
+  type UpdateLimits,
+  type Verdict,
+} from './structure.js'
 export { minimalEdit, replaceText, TEXT_NAME, type TextEdit } from './text.js'

@@ -1,4 +1,4 @@
-import { validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
+import { DocStructure, validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
@@ -254,6 +254,31 @@ export class DocState {
   /** What is stored, in commit order: the snapshot (if there is one), then the updates. */
   get parts(): Uint8Array[] {
     return isEmptyUpdate(this.#base) ? [...this.#pending] : [this.#base, ...this.#pending]
+  }
+
+  /**
+   * The structure of the state as it stands ({@link parts}, unfolded): with `whole`, as
+   * `DocStructure.ofLog` reads it (`null` if a part does not integrate whole), else what Yjs
+   * integrates of it (`DocStructure.integrated`). Read by `folder`, off the event loop, unless
+   * the state is small or the folder fails. Throws `ProtocolError` if a part is malformed.
+   */
+  async structure(folder: Folder | undefined, whole: true): Promise<DocStructure | null>
+  async structure(folder: Folder | undefined, whole: false): Promise<DocStructure>
+  async structure(folder: Folder | undefined, whole: boolean): Promise<DocStructure | null> {
+    const bytes = this.#pending.reduce((sum, u) => sum + u.length, this.#base.length)
+    if (folder && bytes >= SMALL_DOCUMENT_BYTES) {
+      const request: FoldRequest = {
+        base: this.#base,
+        updates: [...this.#pending],
+        structure: whole ? 'whole' : 'integrated',
+      }
+      const result = await folder.fold(request).catch(() => null)
+      // A malformed part fails the worker's job: read here, it throws what a corrupt log throws.
+      if (result?.structure !== undefined) {
+        return result.structure && DocStructure.fromRuns(result.structure)
+      }
+    }
+    return whole ? DocStructure.ofLog(this.parts) : DocStructure.integrated(this.parts)
   }
 
   /**

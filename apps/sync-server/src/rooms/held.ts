@@ -1,6 +1,6 @@
+import type { Verdict } from '@tandem/protocol'
 import type { Logger } from '../log.js'
 import type { Peer } from './peer.js'
-import type { Verdict } from './structure.js'
 
 /** An update frame received from a peer, with its place among the peer's update frames. */
 export interface Received {

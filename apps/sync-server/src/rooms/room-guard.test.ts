@@ -1,6 +1,7 @@
 // What a participant with an edit link can send that is well formed but hostile (SPEC U).
 import {
   CloseCode,
+  DocStructure,
   encodeAwareness,
   encodeAwarenessUpdate,
   encodeSavedRequest,
@@ -15,7 +16,6 @@ import { createLogger } from '../log.js'
 import { MemoryStore } from '../persistence/memory.js'
 import { defaultRoomLimits, Room, type RoomOptions } from './room.js'
 import { Rooms } from './rooms.js'
-import { DocStructure } from './structure.js'
 
 const options: RoomOptions = {
   ...defaultRoomLimits,

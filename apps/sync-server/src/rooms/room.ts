@@ -1,12 +1,15 @@
 import {
   CloseCode,
   closeReason,
+  type DocStructure,
   decodeMessage,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
   ProtocolError,
   TEXT_NAME,
+  type UpdateLimits,
+  type Verdict,
   validateStateVector,
   validateUpdate,
 } from '@tandem/protocol'
@@ -24,7 +27,6 @@ import { Presence, type PresenceOptions } from './presence.js'
 import { MERGE_MIN_UPDATES, mergeRuns, Relay } from './relay.js'
 import { SavedAcks, SavedLedger } from './saved.js'
 import { Sequencer } from './sequencer.js'
-import { DocStructure, type UpdateLimits, type Verdict } from './structure.js'
 import { endOfTurn, TurnBatch } from './turn.js'
 
 /** Defaults of the room's bounds on hostile input (the configuration's defaults too). */
@@ -257,16 +259,17 @@ export class Room {
         // An unknown name is an empty document; nothing is written until the first edit.
         state = stored ?? new DocState(null, [], 0)
         // Read all of it now, so that a corrupt document is refused here instead of failing a
-        // client later. A log that Yjs integrates whole is served as stored (a cold load sends
-        // the stored bytes); anything else is folded first, off the event loop when a folder is
-        // at hand, setting aside what throws.
-        const log = DocStructure.ofLog(state.parts)
+        // client later, off the event loop when a folder is at hand. A log that Yjs integrates
+        // whole is served as stored (a cold load sends the stored bytes); anything else is
+        // folded first, setting aside what throws.
+        const { folder } = options
+        const log = await state.structure(folder, true)
         if (log) {
           structure = log
           state.adoptLog()
         } else {
-          await state.validateOff(options.folder)
-          structure = DocStructure.of(state.update)
+          await state.validateOff(folder)
+          structure = await state.structure(folder, false)
         }
       } catch (err) {
         throw new CorruptDocumentError(

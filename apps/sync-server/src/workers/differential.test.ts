@@ -154,8 +154,16 @@ async function compareAll(what: string, base: Uint8Array, updates: Uint8Array[])
       validate: true,
     })
   }
+  for (const structure of ['whole', 'integrated'] as const) {
+    await same(`${what}: structure (${structure}) of the log`, { base, updates, structure })
+  }
   if (!('ok' in first)) return
   const state = first.ok.state ?? base
+  await same(`${what}: structure of the fold`, {
+    base: state,
+    updates: [],
+    structure: 'integrated',
+  })
   const text = first.ok.text ?? ''
   await same(`${what}: diff against the first half, comparison with itself`, {
     base,

@@ -60,6 +60,13 @@ function validated(P, state) {
 // foldHere() of workers/jobs.ts.
 function run(Y, P, job) {
   const { base, updates } = job
+  if (job.structure) {
+    const empty = base.length === 2 && base[0] === 0 && base[1] === 0
+    const parts = empty ? updates : [base, ...updates]
+    const structure =
+      job.structure === 'whole' ? P.DocStructure.ofLog(parts) : P.DocStructure.integrated(parts)
+    return { structure: structure ? structure.toRuns() : null, setAside: [] }
+  }
   const needsDocument =
     updates.length > 0 ||
     job.textName !== undefined ||

@@ -1,6 +1,11 @@
-import { minimalEdit, validateUpdateWithStateVector } from '@tandem/protocol'
+import {
+  DocStructure,
+  minimalEdit,
+  type StructureRuns,
+  validateUpdateWithStateVector,
+} from '@tandem/protocol'
 import * as Y from 'yjs'
-import { EMPTY_UPDATE, fold, UndecodableUpdateError } from '../rooms/doc-state.js'
+import { EMPTY_UPDATE, fold, isEmptyUpdate, UndecodableUpdateError } from '../rooms/doc-state.js'
 
 /**
  * Work for a {@link Folder}: a base and the updates to apply after it (bytes in), and what to
@@ -25,6 +30,12 @@ export interface FoldRequest {
   replaceText?: { textName: string; target: string }
   /** Whether to read the whole state as `validateUpdateWithStateVector` reads it. */
   validate?: boolean
+  /**
+   * Instead of folding: the structure of the parts as stored (the base unless it is empty, then
+   * the updates). `whole`: as `DocStructure.ofLog` reads it, `null` unless every part integrates
+   * whole; `integrated`: what Yjs integrates of them (`DocStructure.integrated`).
+   */
+  structure?: 'whole' | 'integrated'
 }
 
 /** A part of a {@link FoldRequest} left out of the fold because applying it threw. */
@@ -50,6 +61,8 @@ export interface FoldResult {
   edit?: Uint8Array | undefined
   /** With `validate`: the state vector validation read, or why the state does not decode. */
   validated?: { stateVector: Uint8Array } | { invalid: string } | undefined
+  /** With `structure`: the structure (`DocStructure.toRuns`), or `null`. */
+  structure?: StructureRuns | null | undefined
   /** Parts that threw when applied and were left out (see `fold` in `rooms/doc-state.ts`). */
   setAside: SetAsidePart[]
 }
@@ -105,6 +118,12 @@ function validated(state: Uint8Array): FoldResult['validated'] {
  */
 export function foldHere(request: FoldRequest): FoldResult {
   const { base, updates } = request
+  if (request.structure) {
+    const parts = isEmptyUpdate(base) ? updates : [base, ...updates]
+    const structure =
+      request.structure === 'whole' ? DocStructure.ofLog(parts) : DocStructure.integrated(parts)
+    return { structure: structure?.toRuns() ?? null, setAside: [] }
+  }
   if (!needsDocument(request)) {
     return {
       diff: request.diffAgainst && Y.diffUpdate(base, request.diffAgainst),

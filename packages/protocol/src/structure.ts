@@ -1,5 +1,10 @@
-import { inspectUpdate, type StructInfo, StructKind, type UpdateVisitor } from '@tandem/protocol'
 import * as encoding from 'lib0/encoding'
+import {
+  inspectUpdate,
+  type StructInfo,
+  StructKind,
+  type UpdateVisitor,
+} from './validate-update.js'
 
 /** What a room accepts of a well-formed update (SPEC U1–U4). */
 export interface UpdateLimits {
@@ -10,6 +15,17 @@ export interface UpdateLimits {
   /** Root types items may be written in; `null`: any. */
   rootTypes: ReadonlySet<string> | null
 }
+
+/**
+ * A {@link DocStructure} as plain data: for each client, where its runs start, their values
+ * (the depth of the type the structs are in) and the clock after its last struct.
+ */
+export type StructureRuns = {
+  client: number
+  starts: readonly number[]
+  values: readonly number[]
+  end: number
+}[]
 
 /**
  * What a stored log is judged against at load: what it holds is kept whatever its size (it was
@@ -64,9 +80,11 @@ const isTypeValue = (value: number) => (value & 1) === 1
  * text document all of a client's characters are one run, whatever their number.
  */
 class Runs {
-  readonly starts: number[] = []
-  readonly values: number[] = []
-  end = 0
+  constructor(
+    readonly starts: number[] = [],
+    readonly values: number[] = [],
+    public end = 0,
+  ) {}
 
   at(clock: number): number {
     const { starts } = this
@@ -175,6 +193,34 @@ export class DocStructure {
       const verdict = structure.#judge(part, STORED_LIMITS)
       if (verdict.kind !== 'ready') return null
       structure.record(verdict)
+    }
+    return structure
+  }
+
+  /**
+   * The structure of what Yjs integrates of `parts` applied in order, leaving out what it would
+   * keep pending (as {@link add} does): the structure of a fold, which may carry pending parts.
+   */
+  static integrated(parts: readonly Uint8Array[]): DocStructure {
+    const structure = new DocStructure()
+    for (const part of parts) structure.add(part)
+    return structure
+  }
+
+  /** The structure as plain data, to send between threads (see {@link fromRuns}). */
+  toRuns(): StructureRuns {
+    const runs: StructureRuns = []
+    for (const [client, { starts, values, end }] of this.#clients) {
+      runs.push({ client, starts, values, end })
+    }
+    return runs
+  }
+
+  /** The structure {@link toRuns} gave. */
+  static fromRuns(data: StructureRuns): DocStructure {
+    const structure = new DocStructure()
+    for (const { client, starts, values, end } of data) {
+      structure.#clients.set(client, new Runs([...starts], [...values], end))
     }
     return structure
   }
