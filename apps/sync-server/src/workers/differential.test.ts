@@ -86,12 +86,23 @@ function shape(update: Uint8Array) {
  * Does `request` both ways, the worker's in parallel with the event loop's, and expects the
  * same answer; returns the event loop's.
  */
-async function same(what: string, request: FoldRequest): Promise<Outcome> {
+async function same(
+  what: string,
+  request: FoldRequest,
+  { reasons = true }: { reasons?: boolean } = {},
+): Promise<Outcome> {
   const pending = outcome(() => folder.fold(request))
   const here = outcome(() => foldHere(request))
   const there = await pending
   if ('ok' in here && 'ok' in there) {
-    expect(digested(there.ok), what).toEqual(digested(here.ok))
+    // Where the recursion of a deep chain gives out decides what Yjs throws (a stack overflow
+    // or its own "Unexpected case"), and that varies with how far the JIT got: `reasons: false`
+    // compares which parts were set aside, not the words.
+    const seen = (result: FoldResult) =>
+      digested(
+        reasons ? result : { ...result, setAside: result.setAside.map(({ index }) => ({ index })) },
+      )
+    expect(seen(there.ok), what).toEqual(seen(here.ok))
     if (request.replaceText) {
       const state = here.ok.state ?? request.base
       expect(here.edit, what).toBeDefined()
@@ -304,13 +315,17 @@ describe('the fold worker and the event loop give the same answers', () => {
       ['a poisoned snapshot', Y.mergeUpdates([chain, deletion]), [hello, world]],
     ]
     for (const [what, base, updates] of logs) {
-      const result = await same(`${what}: fold`, {
-        base,
-        updates,
-        textName: TEXT_NAME,
-        diffAgainst: Y.encodeStateVectorFromUpdate(hello),
-        validate: true,
-      })
+      const result = await same(
+        `${what}: fold`,
+        {
+          base,
+          updates,
+          textName: TEXT_NAME,
+          diffAgainst: Y.encodeStateVectorFromUpdate(hello),
+          validate: true,
+        },
+        { reasons: what !== 'a poisoned snapshot' },
+      )
       if (what === 'the pair between edits') await compareAll(what, base, updates)
       if (what.startsWith('a shallow')) {
         expect('ok' in result && result.ok.setAside).toEqual([])
