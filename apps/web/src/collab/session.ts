@@ -1,11 +1,12 @@
-import { encodeDocName, replaceText, TEXT_NAME } from '@tandem/protocol'
-import { IndexeddbPersistence } from 'y-indexeddb'
+import { encodeDocName, MessageType, replaceText, SyncStep, TEXT_NAME } from '@tandem/protocol'
+import * as decoding from 'lib0/decoding'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { Identity } from '../lib/identity'
 import { offlineCopyName } from '../lib/offline-copy'
 import { type ConnectionWatcher, shouldReconnect, watchConnection } from './connection'
+import { OfflineStore } from './offline-store'
 import { holdSaving, type SaveStore, SaveTracker } from './save-state'
 import { savedAckSocket, trackSaved } from './saved-socket'
 
@@ -27,6 +28,19 @@ export interface CollabSession {
   /** The same, with `saving` shown long enough not to flicker (for the indicator). */
   readonly saveIndicator: SaveStore
   /**
+   * The text of this browser's offline copy, read before the copy is applied to `doc`, so that
+   * it can be shown at once (`null`: no copy, or none whose text is known to be current).
+   */
+  readonly storedText: Promise<string | null>
+  /**
+   * Resolves once the offline copy is applied to `doc`; only then does the session connect, so
+   * that the server sends only what the copy lacks.
+   */
+  readonly loaded: Promise<void>
+  isLoaded(): boolean
+  /** Makes `change` to the shared text as one edit of this client, which undo reverts. */
+  edit(change: () => void): void
+  /**
    * Replaces the whole text with `next` as one edit of this client that undo reverts (an
    * import). Only the part that differs is rewritten.
    */
@@ -36,6 +50,15 @@ export interface CollabSession {
 
 /** How long the indicator shows "Saving…" at least, in milliseconds. */
 const MIN_SAVING_SHOWN_MS = 400
+
+/** How long the connection waits for the offline copy at most, in milliseconds. */
+const MAX_COPY_WAIT_MS = 10_000
+
+/** Stored updates beyond which the offline copy is folded into one once it is loaded. */
+const COMPACT_AFTER_UPDATES = 500
+
+/** A sync message from the server this large is stored in the offline copy as it came. */
+const LARGE_SYNC_BYTES = 64 * 1024
 
 export interface SessionOptions {
   /** The document name (decoded). */
@@ -55,10 +78,12 @@ export interface IdentitySource {
 }
 
 /**
- * Opens a document: a Y.Doc kept in IndexedDB (`tandem:<name>`) so it loads without the server
- * and keeps offline edits, and a WebSocket provider that syncs it and shares awareness. The
- * socket opens on the next task, so a session destroyed straight away (React's strict-mode
- * double mount) never starts one.
+ * Opens a document: a Y.Doc kept in IndexedDB (`tandem:<name>`, `offline-store.ts`) so it loads
+ * without the server and keeps offline edits, and a WebSocket provider that syncs it and shares
+ * awareness. The copy's text is read first (`storedText`), then its updates are applied
+ * (`loaded`), and only then does the socket open: the server then sends what the copy lacks
+ * instead of the whole document, and the copy is not sent back to it. A session destroyed
+ * straight away (React's strict-mode double mount) never starts a socket.
  */
 export function openSession({
   name,
@@ -68,7 +93,6 @@ export function openSession({
 }: SessionOptions): CollabSession {
   const doc = new Y.Doc()
   const text = doc.getText(TEXT_NAME)
-  const persistence = new IndexeddbPersistence(offlineCopyName(name), doc)
   const save = new SaveTracker()
   const provider = new WebsocketProvider(serverUrl, encodeDocName(name), doc, {
     connect: false,
@@ -121,8 +145,125 @@ export function openSession({
   }
   provider.on('status', onStatus)
 
-  const connectTimer = setTimeout(() => provider.connect(), 0)
+  const edit = (change: () => void) => {
+    // Its own undo step, not merged with typing just before or after it.
+    undoManager.stopCapturing()
+    doc.transact(change, importOrigin)
+    undoManager.stopCapturing()
+  }
+
   let destroyed = false
+  let loaded = false
+
+  // The offline copy. What the copy brings has `copyOrigin`; everything else that changes the
+  // document is stored in it, and makes its kept text out of date.
+  const copyOrigin = { offlineCopy: name }
+  let store: OfflineStore | null = null
+  let textChanged = false
+  const storeUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === copyOrigin) return
+    store?.add(update)
+    textChanged = true
+  }
+  doc.on('update', storeUpdate)
+  const keepText = () => {
+    if (store === null || !textChanged || !loaded) return
+    textChanged = false
+    store.keepText(text.toString())
+  }
+  let keepTimer: ReturnType<typeof setTimeout> | null = null
+  const keepTextSoon = () => {
+    if (keepTimer !== null || destroyed) return
+    keepTimer = setTimeout(() => {
+      keepTimer = null
+      keepText()
+    }, 1000)
+  }
+  const onHidden = () => {
+    if (document.visibilityState === 'hidden') keepText()
+  }
+  document.addEventListener('visibilitychange', onHidden)
+  window.addEventListener('pagehide', keepText)
+  // Once in sync with the server (a first visit: the whole document), for the next visit.
+  const onSynced = (synced: boolean) => {
+    if (synced) keepTextSoon()
+  }
+  provider.on('sync', onSynced)
+
+  // A large update from the server (a first visit's whole document) is stored as it came,
+  // without Yjs encoding it again for the `update` listeners, none of which needs it: the
+  // provider and the save tracker ignore what the provider applied.
+  const syncHandler = provider.messageHandlers[MessageType.Sync]
+  if (typeof syncHandler !== 'function') {
+    throw new Error('y-websocket no longer has a sync message handler; revisit collab/session.ts')
+  }
+  provider.messageHandlers[MessageType.Sync] = (encoder, decoder, ...rest) => {
+    if (decoder.arr.length - decoder.pos < LARGE_SYNC_BYTES) {
+      syncHandler(encoder, decoder, ...rest)
+      return
+    }
+    const peek = decoding.clone(decoder)
+    const step = decoding.readVarUint(peek)
+    if (step !== SyncStep.Step2 && step !== SyncStep.Update) {
+      syncHandler(encoder, decoder, ...rest)
+      return
+    }
+    const update = decoding.readVarUint8Array(peek)
+    applyWithoutUpdateEvents(doc, () => syncHandler(encoder, decoder, ...rest))
+    store?.add(update.slice())
+    textChanged = true
+  }
+
+  const copy = OfflineStore.open(offlineCopyName(name)).then((opened) => {
+    if (destroyed) {
+      opened.close()
+      return null
+    }
+    store = opened
+    return opened.read()
+  })
+  const storedText = copy.then((read) => read?.text ?? null)
+  const loadedCopy = copy.then(async (read) => {
+    if (read === null) return
+    // The text first, and a frame for the page to show it, before the long part.
+    await read.text
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const { updates, lastKey } = await read.updates
+    if (destroyed || updates.length === 0) return
+    applyWithoutUpdateEvents(doc, () => {
+      Y.transact(
+        doc,
+        () => {
+          for (const update of updates) Y.applyUpdate(doc, update)
+        },
+        copyOrigin,
+        false,
+      )
+    })
+    // The copy may hold edits made offline: they are unsaved until the server has them.
+    save.localEdit(null)
+    if (updates.length > COMPACT_AFTER_UPDATES && lastKey !== null) {
+      setTimeout(() => {
+        if (!destroyed) store?.compact(doc, text, lastKey)
+      }, 2000)
+    }
+  })
+  const loadedPromise = loadedCopy.then(
+    () => {
+      loaded = true
+    },
+    () => {
+      loaded = true
+    },
+  )
+  let connectStarted = false
+  const connect = () => {
+    if (destroyed || connectStarted) return
+    connectStarted = true
+    provider.connect()
+  }
+  void loadedPromise.then(connect)
+  const connectTimer = setTimeout(connect, MAX_COPY_WAIT_MS)
 
   return {
     name,
@@ -134,16 +275,22 @@ export function openSession({
     connection,
     save,
     saveIndicator,
-    replaceText(next) {
-      // Its own undo step, not merged with typing just before or after it.
-      undoManager.stopCapturing()
-      doc.transact(() => replaceText(text, next), importOrigin)
-      undoManager.stopCapturing()
-    },
+    storedText,
+    loaded: loadedPromise,
+    isLoaded: () => loaded,
+    edit,
+    replaceText: (next) => edit(() => replaceText(text, next)),
     destroy() {
       if (destroyed) return
+      keepText()
       destroyed = true
       clearTimeout(connectTimer)
+      if (keepTimer !== null) clearTimeout(keepTimer)
+      document.removeEventListener('visibilitychange', onHidden)
+      window.removeEventListener('pagehide', keepText)
+      provider.off('sync', onSynced)
+      doc.off('update', storeUpdate)
+      store?.close()
       unsubscribeIdentity()
       window.removeEventListener('pagehide', onPageHide)
       window.removeEventListener('pageshow', onPageShow)
@@ -155,9 +302,33 @@ export function openSession({
       provider.destroy()
       awareness.destroy()
       undoManager.destroy()
-      void persistence.destroy()
       doc.destroy()
     },
+  }
+}
+
+/**
+ * Runs `apply` with the document's `update` listeners set aside. Yjs encodes every transaction
+ * for its `update` listeners, which for the offline copy of a large document is a second pass
+ * over megabytes that none of them needs: the provider is not connected yet (it sends what the
+ * server lacks once it is), and the copy does not store what it holds already.
+ */
+function applyWithoutUpdateEvents(doc: Y.Doc, apply: () => void): void {
+  const observers = (
+    doc as unknown as { _observers?: Map<string, Set<(...args: never[]) => void>> }
+  )._observers
+  const listeners = observers?.get('update')
+  if (listeners === undefined) {
+    apply()
+    return
+  }
+  const setAside = [...listeners]
+  observers?.delete('update')
+  try {
+    apply()
+  } finally {
+    const now = observers?.get('update')
+    observers?.set('update', new Set([...setAside, ...(now ?? [])]))
   }
 }
 

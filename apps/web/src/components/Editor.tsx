@@ -2,6 +2,13 @@ import { Compartment, EditorState } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
 import { type RefObject, useEffect, useRef, useState } from 'react'
 import type { CollabSession } from '../collab/session'
+import {
+  applyToText,
+  bindingAnnotations,
+  bindingChanges,
+  pendingEdits,
+  showBase,
+} from '../editor/before-bound'
 import { collaboration } from '../editor/collab'
 import { followPerson } from '../editor/follow'
 import { editable, loadEditing, proseSetup } from '../editor/setup'
@@ -10,6 +17,10 @@ import { editable, loadEditing, proseSetup } from '../editor/setup'
  * The CodeMirror editor bound to a session's shared text. The view is created once per mount
  * (and per session); `readOnly` is switched through a compartment. `viewRef` receives the view,
  * for focusing it; `onFollowChange` hears when following someone starts or stops.
+ *
+ * Until the session has loaded its offline copy, the editor shows the copy's stored text and
+ * keeps what is typed (`editor/before-bound.ts`); once loaded, it carries those edits into the
+ * shared text and binds to it.
  */
 export function Editor({
   session,
@@ -26,6 +37,7 @@ export function Editor({
   const view = useRef<EditorView | null>(null)
   const [editability] = useState(() => new Compartment())
   const [editing] = useState(() => new Compartment())
+  const [binding] = useState(() => new Compartment())
   const followListener = useRef(onFollowChange)
   followListener.current = onFollowChange
   const readOnlyNow = useRef(readOnly)
@@ -33,6 +45,19 @@ export function Editor({
 
   useEffect(() => {
     if (parent.current === null) return
+    const bound = () => [
+      collaboration({
+        text: session.text,
+        awareness: session.awareness,
+        undoManager: session.undoManager,
+      }),
+      followPerson({
+        text: session.text,
+        awareness: session.awareness,
+        onChange: (clientId) => followListener.current?.(clientId),
+      }),
+    ]
+    const loaded = session.isLoaded()
     const created = new EditorView({
       parent: parent.current,
       state: EditorState.create({
@@ -41,16 +66,7 @@ export function Editor({
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
           editing.of([]),
-          collaboration({
-            text: session.text,
-            awareness: session.awareness,
-            undoManager: session.undoManager,
-          }),
-          followPerson({
-            text: session.text,
-            awareness: session.awareness,
-            onChange: (clientId) => followListener.current?.(clientId),
-          }),
+          binding.of(loaded ? bound() : pendingEdits),
         ],
       }),
     })
@@ -72,6 +88,21 @@ export function Editor({
       )
     }
     load()
+    if (!loaded) {
+      void session.storedText.then((stored) => {
+        if (destroyed || stored === null || session.isLoaded()) return
+        const show = showBase(created.state, stored)
+        if (show !== null) created.dispatch(show)
+      })
+      void session.loaded.then(() => {
+        if (destroyed) return
+        const { toShared, toEditor } = bindingChanges(created.state, session.text.toString())
+        if (!toShared.empty) session.edit(() => applyToText(session.text, toShared))
+        if (!toEditor.empty)
+          created.dispatch({ changes: toEditor, annotations: bindingAnnotations })
+        created.dispatch({ effects: binding.reconfigure(bound()) })
+      })
+    }
     return () => {
       destroyed = true
       window.removeEventListener('online', load)
@@ -79,7 +110,7 @@ export function Editor({
       if (viewRef?.current === created) viewRef.current = null
       created.destroy()
     }
-  }, [session, editability, editing, viewRef])
+  }, [session, editability, editing, binding, viewRef])
 
   useEffect(() => {
     const current = view.current

@@ -1,4 +1,4 @@
-/** The IndexedDB database in which y-indexeddb keeps this browser's copy of document `name`. */
+/** The IndexedDB database that keeps this browser's copy of document `name` (`collab/offline-store.ts`). */
 export function offlineCopyName(name: string): string {
   return `tandem:${name}`
 }
