@@ -2,26 +2,45 @@
 // first visit and of a second visit from the offline copy alone, printed as the functions with
 // the most self time, and saved as .cpuprofile files (open them in Chromium's DevTools).
 //
-//   node bench/profile-load.mjs [small|automerge-paper|huge]     (build first)
+//   node bench/profile-load.mjs [automerge-paper|huge] [typing]     (build first)
 //   PROFILE_DIR=/tmp/profiles node bench/profile-load.mjs huge
+//
+// With `typing`, it then profiles both pages while one types 30 keys that the other shows.
 
 import { readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
 import { hugeDocument10MB, largeDocument } from '../../bench/lib/documents.mjs'
+import { measureKeystrokes } from './lib/keystrokes.mjs'
 import { storeDocument } from './lib/seed.mjs'
 import { repoRoot, startServer } from './lib/server.mjs'
 import { sourceNamer } from './lib/source-map.mjs'
 import { editorLength, visit } from './lib/visit.mjs'
 
 const label = process.argv[2] ?? 'huge'
+const typing = process.argv[3] === 'typing'
 const profileDir = process.env.PROFILE_DIR ?? tmpdir()
 const files = label === 'huge' ? hugeDocument10MB() : largeDocument()
 const text = readFileSync(files.textFile, 'utf8')
 const update = new Uint8Array(readFileSync(files.updateFile))
 
 const nameOf = sourceNamer(join(repoRoot, 'apps/web/dist'))
+
+/** Starts the CDP Profiler on `page`; resolves with a function that stops it and gives the profile. */
+async function startProfiler(context, page) {
+  const session = await context.newCDPSession(page)
+  await session.send('Profiler.enable')
+  await session.send('Profiler.setSamplingInterval', { interval: 200 })
+  await session.send('Profiler.start')
+  return async () => (await session.send('Profiler.stop')).profile
+}
+
+function report(title, profile, file) {
+  writeFileSync(file, JSON.stringify(profile))
+  console.log(`\n${title}; profile in ${file}`)
+  for (const line of bottomUp(profile)) console.log(line)
+}
 
 /** Self time per function, the largest first. */
 function bottomUp(profile, top = 25) {
@@ -66,22 +85,27 @@ try {
     const visited = await visit(context, {
       ...options,
       offlineOnly,
-      onPage: async (p) => {
-        const session = await context.newCDPSession(p)
-        await session.send('Profiler.enable')
-        await session.send('Profiler.setSamplingInterval', { interval: 200 })
-        await session.send('Profiler.start')
-        return async () => (await session.send('Profiler.stop')).profile
-      },
+      onPage: (page) => startProfiler(context, page),
     })
-    const profile = await visited.stopProfile()
-    const file = join(profileDir, `tandem-${label}-${kind}.cpuprofile`)
-    writeFileSync(file, JSON.stringify(profile))
-    console.log(
-      `\n${label}, ${kind} visit: editable at ${Math.round(visited.editableMs)} ms, longest task ${Math.round(visited.longestTaskMs)} ms, ${visited.drops} dropped; profile in ${file}`,
+    report(
+      `${label}, ${kind} visit: editable at ${Math.round(visited.editableMs)} ms, longest task ${Math.round(visited.longestTaskMs)} ms, ${visited.drops} dropped`,
+      await visited.stopProfile(),
+      join(profileDir, `tandem-${label}-${kind}.cpuprofile`),
     )
-    for (const line of bottomUp(profile)) console.log(line)
     await visited.page.close()
+  }
+  if (typing) {
+    const other = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    const pages = [await visit(context, options), await visit(other, options)]
+    const stops = await Promise.all(
+      pages.map((visited, i) => startProfiler(i === 0 ? context : other, visited.page)),
+    )
+    const keys = await measureKeystrokes(pages[0].page, pages[1].page, { keystrokes: 30 })
+    console.log(`\ntyping: p50 ${keys.p50.toFixed(1)} ms, p99 ${keys.p99.toFixed(1)} ms`)
+    for (const [i, role] of ['typist', 'watcher'].entries()) {
+      report(`${role}`, await stops[i](), join(profileDir, `tandem-${label}-${role}.cpuprofile`))
+    }
+    await other.close()
   }
   await context.close()
 } finally {
