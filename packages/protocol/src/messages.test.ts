@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
@@ -93,6 +94,20 @@ describe('encoders', () => {
     expect(lengthPrefix(128).slice(0, 4)).toBe('8001')
     expect(lengthPrefix(16383).slice(0, 4)).toBe('ff7f')
     expect(lengthPrefix(16384)).toBe('808001')
+  })
+
+  it('frames a payload of several megabytes exactly: a 4-byte length, then the payload as is', () => {
+    const payload = new Uint8Array(10 * 1024 * 1024 + 3)
+    for (let i = 0; i < payload.length; i += 4093) payload[i] = i % 251
+    const frame = encodeSyncStep2(payload)
+    const reference = encoding.createEncoder()
+    encoding.writeVarUint(reference, 0)
+    encoding.writeVarUint(reference, 1)
+    encoding.writeVarUint8Array(reference, payload)
+    const expected = encoding.toUint8Array(reference)
+    expect(frame.length).toBe(2 + 4 + payload.length)
+    expect(frame.length).toBe(expected.length)
+    expect(frame.findIndex((byte, i) => byte !== expected[i])).toBe(-1)
   })
 })
 
