@@ -636,6 +636,8 @@ export async function run(target, params, harness) {
     if (quiet) await harness.quiet()
     await harness.mark(`start-${name}`)
     const startMs = performance.now()
+    // The monotonic clock CPU profiles are stamped with (--cpu-prof), to find the window in them.
+    const monoStartUs = Number(process.hrtime.bigint() / 1000n)
     clientLag.reset()
     const ops = await body()
     const doneMs = ops.doneMs ?? performance.now()
@@ -643,7 +645,14 @@ export async function run(target, params, harness) {
     if (endMs > performance.now()) await sleep(endMs - performance.now())
     const clientLagMaxMs = clientLag.max / 1e6
     const cpu = await harness.mark(`end-${name}`)
-    windows.push({ name, startMs, endMs: performance.now(), cpu: { ...cpu, clientLagMaxMs }, ops })
+    const monoEndUs = Number(process.hrtime.bigint() / 1000n)
+    windows.push({
+      name,
+      startMs,
+      endMs: performance.now(),
+      cpu: { ...cpu, clientLagMaxMs, monoStartUs, monoEndUs },
+      ops,
+    })
     harness.log(`${name}: ${JSON.stringify(ops).slice(0, 160)}`)
   }
   /**
