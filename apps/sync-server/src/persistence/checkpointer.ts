@@ -53,6 +53,8 @@ export class Checkpointer {
   /** Stops checkpointing and closes the worker's connection (before the writer's closes). */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      // Kept alive until it has closed: a script whose last step is closing the store waits.
+      this.#worker.ref()
       this.#worker.postMessage('close')
       await this.#exited
     })()

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from './sqlite.js'
@@ -220,6 +222,17 @@ describe('SqliteStore schema', () => {
     } finally {
       await reopened.close()
     }
+  })
+
+  it('a script whose last step is closing the store waits for the checkpointer and exits 0', () => {
+    // Built code, as a script or the CLI runs it (the checkpointer's thread needs plain JS).
+    const script = fileURLToPath(new URL('../../test/fixtures/close-store.mjs', import.meta.url))
+    const child = spawnSync(process.execPath, [script, dataDir], { encoding: 'utf8' })
+    expect({ status: child.status, stdout: child.stdout.trim(), stderr: child.stderr }).toEqual({
+      status: 0,
+      stdout: 'closed',
+      stderr: '',
+    })
   })
 
   it('an append writes a few pages, not the document’s snapshot again', async () => {
