@@ -245,6 +245,11 @@ async function main() {
     ...buildCases({ quick, tracesDir: TRACES_DIR }),
     ...fastWriterCases({ quick, tracesDir: TRACES_DIR }),
   ].filter((c) => !only || only.some((o) => c.id.includes(o)))
+  if (cases.length === 0) {
+    // Only scenarios that are scripts of their own: no side-by-side table to write.
+    runScripts(only)
+    return
+  }
   console.log(
     `tandem bench: ${quick ? 'quick' : 'full'} mode, ${reps} repetition(s), ${cases.length} cases; ` +
       `servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}`,
@@ -365,69 +370,52 @@ async function main() {
   console.log(
     `wrote ${path.relative(process.cwd(), jsonFile)} and results/latest.md in ${durationS.toFixed(0)} s`,
   )
-  if (!only || only.some((o) => 'cluster'.includes(o))) runCluster()
-  if (!only || only.some((o) => 'attacks'.includes(o))) runAttacks()
-  if (!only || only.some((o) => 'capacity'.includes(o))) runCapacity()
-  if (!only || only.some((o) => 'huge'.includes(o))) runHuge()
+  runScripts(only)
 }
 
 /**
- * The 10 MB document and other rooms meanwhile (issue 17): its own script (huge.mjs), with its
- * own tables, last; about 6 minutes for the three servers.
+ * The scenarios that are scripts of their own, each printing its own tables after the
+ * side-by-side cases: `id` is what `--only` matches, `args` what the script is given.
+ * @type {{ id: string, title: string, script: string, args: () => string[] }[]}
  */
-function runHuge() {
-  console.log('\n## A 10 MB document (huge.mjs)\n')
-  const result = spawnSync(
-    process.execPath,
-    [path.join(benchDir, 'huge.mjs'), ...(niceness ? [`--nice=${niceness}`] : [])],
-    { stdio: 'inherit' },
-  )
-  if (result.status !== 0)
-    console.log(`huge-document scenario failed (${result.status ?? result.signal})`)
+const SCRIPTS = [
+  // Issue 5: Tandem alone, a cluster of one and of two nodes (needs PostgreSQL and Redis).
+  {
+    id: 'cluster',
+    title: 'Cluster (Tandem only: PostgreSQL + Redis; cluster.mjs)',
+    script: 'cluster.mjs',
+    args: () => (quick ? ['--updates=300', '--per-writer=500'] : []),
+  },
+  // Issue 13: other rooms' p99 while one participant attacks; about 3 minutes.
+  { id: 'attacks', title: 'Attacks (attacks.mjs)', script: 'attacks.mjs', args: () => nice() },
+  // Issue 17: how many typists one server core holds; about 3 minutes.
+  { id: 'capacity', title: 'Capacity (capacity.mjs)', script: 'capacity.mjs', args: () => nice() },
+  // Issue 17: the 10 MB document and other rooms meanwhile; about 6 minutes.
+  { id: 'huge', title: 'A 10 MB document (huge.mjs)', script: 'huge.mjs', args: () => nice() },
+  // Issue 17: start and list pages with 100,000 documents stored (Tandem only); about 2 minutes.
+  {
+    id: 'many-docs',
+    title: 'Many documents (Tandem only; many-docs.mjs)',
+    script: 'many-docs.mjs',
+    args: () => (quick ? ['10000', '3'] : ['100000', '7']),
+  },
+]
+
+/** `--nice` for a script that takes it. */
+function nice() {
+  return niceness ? [`--nice=${niceness}`] : []
 }
 
-/**
- * The capacity scenario (issue 17): how many typists one server core holds. Its own script
- * (capacity.mjs), with its own table, at the end; about 3 minutes.
- */
-function runCapacity() {
-  console.log('\n## Capacity (capacity.mjs)\n')
-  const result = spawnSync(
-    process.execPath,
-    [path.join(benchDir, 'capacity.mjs'), ...(niceness ? [`--nice=${niceness}`] : [])],
-    { stdio: 'inherit' },
-  )
-  if (result.status !== 0)
-    console.log(`capacity scenario failed (${result.status ?? result.signal})`)
-}
-
-/**
- * The attack-isolation scenario (issue 13): other rooms' p99 while one participant attacks.
- * Its own script (attacks.mjs), with its own table, after the others; about 3 minutes.
- */
-function runAttacks() {
-  console.log('\n## Attacks (attacks.mjs)\n')
-  const result = spawnSync(
-    process.execPath,
-    [path.join(benchDir, 'attacks.mjs'), ...(niceness ? [`--nice=${niceness}`] : [])],
-    { stdio: 'inherit' },
-  )
-  if (result.status !== 0) console.log(`attack scenario failed (${result.status ?? result.signal})`)
-}
-
-/**
- * The cluster scenario (issue 5): Tandem alone, as a cluster of one and of two nodes on
- * PostgreSQL and Redis. It needs both services, so it runs as its own script (cluster.mjs)
- * after the side-by-side cases; it prints its own table.
- */
-function runCluster() {
-  console.log('\n## Cluster (Tandem only: PostgreSQL + Redis; cluster.mjs)\n')
-  const scale = quick ? ['--updates=300', '--per-writer=500'] : []
-  const result = spawnSync(process.execPath, [path.join(benchDir, 'cluster.mjs'), ...scale], {
-    stdio: 'inherit',
-  })
-  if (result.status !== 0)
-    console.log(`cluster scenario failed (${result.status ?? result.signal})`)
+/** Runs the scripts `--only` selects (all without it). @param {string[] | undefined} only */
+function runScripts(only) {
+  for (const { id, title, script, args } of SCRIPTS) {
+    if (only && !only.some((o) => id.includes(o))) continue
+    console.log(`\n## ${title}\n`)
+    const result = spawnSync(process.execPath, [path.join(benchDir, script), ...args()], {
+      stdio: 'inherit',
+    })
+    if (result.status !== 0) console.log(`${script} failed (${result.status ?? result.signal})`)
+  }
 }
 
 /** Rounds numbers so the JSON stays small; NaN becomes null. @param {string} _k @param {unknown} v */
