@@ -145,6 +145,9 @@ async function measureDocument(browser, url, label) {
   for (const { context } of pair) await context.close()
   pair = []
   const figures = (visits) => ({
+    editorMs: median(visits.map((v) => v.editorMs)),
+    syncedMs: median(visits.map((v) => v.syncedMs ?? Number.NaN)),
+    longestTasksMs: visits.map((v) => Math.round(v.longestTaskMs)),
     editableMs: median(visits.map((v) => v.editableMs)),
     editableMsAll: visits.map((v) => Math.round(v.editableMs)),
     longestTaskMs: Math.max(...visits.map((v) => v.longestTaskMs)),
@@ -180,7 +183,7 @@ try {
   await server.stop()
 }
 
-const ms = (value) => (value == null ? '—' : `${Math.round(value)}`)
+const ms = (value) => (value == null || Number.isNaN(value) ? '—' : `${Math.round(value)}`)
 const kB = (bytes) => (bytes / 1000).toFixed(1)
 console.log(`\nThe browser's own speed (Chromium ${version}, ${VISITS} visits each, median)\n`)
 console.log(
@@ -197,6 +200,20 @@ for (const row of rows) {
   const drops = row.first.drops + row.second.drops
   console.log(
     `| ${row.document} | ${row.characters} | ${ms(row.first.editableMs)} (${row.first.editableMsAll.join(', ')}) | ${ms(row.offline.editableMs)} (${row.offline.editableMsAll.join(', ')}) | ${ms(row.second.editableMs)} (${row.second.editableMsAll.join(', ')}) | ${ms(longest)} | ${drops} | ${row.typing ? row.typing.p50.toFixed(1) : '—'} | ${row.typing ? row.typing.p99.toFixed(1) : '—'} |`,
+  )
+}
+
+console.log(
+  "\nWhere the time goes (medians, ms from the start of the navigation): the editor on the page, the connection in sync with the server, the whole document shown; and each visit's longest task\n",
+)
+console.log(
+  '| document | first visit: editor / in sync / editable | longest tasks | offline copy only: editor / editable | longest tasks | second visit: editor / in sync / editable | longest tasks |',
+)
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+for (const row of rows) {
+  const { first, offline, second } = row
+  console.log(
+    `| ${row.document} | ${ms(first.editorMs)} / ${ms(first.syncedMs)} / ${ms(first.editableMs)} | ${first.longestTasksMs.join(', ')} | ${ms(offline.editorMs)} / ${ms(offline.editableMs)} | ${offline.longestTasksMs.join(', ')} | ${ms(second.editorMs)} / ${ms(second.syncedMs)} / ${ms(second.editableMs)} | ${second.longestTasksMs.join(', ')} |`,
   )
 }
 

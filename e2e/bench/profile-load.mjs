@@ -1,5 +1,5 @@
 // Where the time goes while a document page loads: a CPU profile (Chromium's CDP Profiler) of a
-// first visit and of a second visit from the offline copy alone, printed as the functions with
+// first visit, of a second visit from the offline copy alone and of one with the server, printed as the functions with
 // the most self time, and saved as .cpuprofile files (open them in Chromium's DevTools).
 //
 //   node bench/profile-load.mjs [automerge-paper|huge] [typing]     (build first)
@@ -81,6 +81,7 @@ try {
   for (const [kind, offlineOnly] of [
     ['first', false],
     ['offline', true],
+    ['second', false],
   ]) {
     const visited = await visit(context, {
       ...options,

@@ -153,6 +153,7 @@ export async function visit(
     page,
     stopProfile,
     editorMs: result.editorAtMs,
+    syncedMs: result.states.find(([, state]) => state === 'connected')?.[0] ?? null,
     editableMs: result.editableAtMs,
     states: result.states,
     jsAtEditable: await size(result.scriptsAtEditable),

@@ -262,7 +262,9 @@ export function openSession({
     connectStarted = true
     provider.connect()
   }
-  void loadedPromise.then(connect)
+  // In a task of its own: connecting encodes the whole document for the other tabs
+  // (y-websocket's BroadcastChannel sync step 2), which need not lengthen the copy's task.
+  void loadedPromise.then(() => setTimeout(connect, 0))
   const connectTimer = setTimeout(connect, MAX_COPY_WAIT_MS)
 
   return {
