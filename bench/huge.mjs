@@ -100,6 +100,8 @@ function windowOf(a, b) {
     clientCpuPct: pct(client),
     // Everything else the machine ran meanwhile: other work on a shared machine, the harness.
     othersPct: pct(Math.max(0, b.system.busy - a.system.busy - server - client)),
+    // Time the hypervisor gave the machine's CPUs to others (the whole VM stood still).
+    stealPct: pct(b.system.steal - a.system.steal),
   }
 }
 
@@ -189,6 +191,8 @@ async function runOnce(kind, huge) {
     if (bytes !== null) rss.push({ atMs: performance.now(), rss: bytes })
   }, 100)
   const problems = /** @type {string[]} */ ([])
+  /** How the server's last stop went (filled in at the end, after the run's result). */
+  const stopped = { ms: Number.NaN, code: /** @type {number | null} */ (null) }
   try {
     /** @type {any} */
     const result = await new Promise((resolve, reject) => {
@@ -258,10 +262,16 @@ async function runOnce(kind, huge) {
       })
     })
     result.peakRssMB = Math.max(...rss.map((s) => s.rss)) / 2 ** 20
-    return { server: kind, result, problems: [...problems, ...server.problems].slice(0, 8) }
+    return {
+      server: kind,
+      result,
+      stopped,
+      problems: [...problems, ...server.problems].slice(0, 8),
+    }
   } catch (err) {
     return {
       server: kind,
+      stopped,
       failed: String(err).split('\n').slice(0, 3).join(' '),
       problems: [...problems, ...server.problems].slice(0, 8),
     }
@@ -269,7 +279,11 @@ async function runOnce(kind, huge) {
     clearInterval(sampler)
     if (client.exitCode === null) client.kill('SIGKILL')
     live.delete(client)
-    await server.stop(30_000)
+    const stopping = performance.now()
+    const code = await server.stop(30_000)
+    // A server that takes long to stop is still writing what it owes its store.
+    stopped.ms = performance.now() - stopping
+    stopped.code = code
     live.delete(server.child)
     rmSync(dataDir, { recursive: true, force: true })
   }
@@ -462,6 +476,7 @@ function renderMarkdown(output) {
         `${w.name} ${fmt(w.seconds, 1)} s: p50 ${fmt(w.p50Ms, 1)} / p99 ${fmt(w.p99Ms, 1)} / max ${fmt(w.maxMs, 0)} ms` +
         `${w.missing ? `, ${w.missing} missing` : ''}${what ? `; ${what}` : ''}` +
         `; server ${fmt(w.serverCpuPct, 0)}%, load ${fmt(w.clientCpuPct, 0)}%, others ${fmt(w.othersPct, 0)}%` +
+        `${w.stealPct >= 1 ? `, steal ${fmt(w.stealPct, 0)}%` : ''}` +
         `${typeof w.serverLagMaxMs === 'number' ? `, server event-loop delay max ${fmt(w.serverLagMaxMs, 0)} ms` : ''}` +
         `${typeof w.clientLagMaxMs === 'number' ? `, load generator's ${fmt(w.clientLagMaxMs, 0)} ms` : ''}` +
         `${w.peakRssMB ? `, RSS ≤ ${fmt(w.peakRssMB, 0)} MB` : ''}`
@@ -470,6 +485,11 @@ function renderMarkdown(output) {
     lines.push(
       `- ${label} (run ${run.rep}${run === shown[run.server] ? ', shown' : ''}): ${parts.join('; ')}.`,
     )
+    if (run.stopped && Number.isFinite(run.stopped.ms))
+      lines.push(
+        `  Stopped with SIGTERM at the end in ${fmt(run.stopped.ms / 1000, 1)} s` +
+          `${run.stopped.code === null ? ' (killed after 30 s)' : ` (exit ${run.stopped.code})`}.`,
+      )
     if (run.problems?.length)
       lines.push(`  Server warnings: ${run.problems.slice(0, 3).join(' / ').slice(0, 400)}`)
   }
