@@ -25,6 +25,7 @@ const isCompaction = (r: FoldRequest) =>
   r.diffAgainst === undefined &&
   r.compareWith === undefined &&
   r.replaceText === undefined &&
+  r.structure === undefined &&
   !r.validate
 
 /**
@@ -34,6 +35,8 @@ const isCompaction = (r: FoldRequest) =>
 class SpyFolder implements Folder {
   readonly requests: FoldRequest[] = []
   readonly outcomes: ('done' | 'failed')[] = []
+  /** The outcomes of compactions alone (see {@link isCompaction}). */
+  readonly compactions: ('done' | 'failed')[] = []
   holds: ((request: FoldRequest) => boolean) | null = null
   held = 0
   release!: () => void
@@ -48,14 +51,18 @@ class SpyFolder implements Folder {
       this.holds = null
       this.held++
     }
+    const record = (outcome: 'done' | 'failed') => {
+      this.outcomes.push(outcome)
+      if (isCompaction(request)) this.compactions.push(outcome)
+    }
     return (hold ? this.#gate : Promise.resolve()).then(() =>
       this.pool.fold(request).then(
         (result) => {
-          this.outcomes.push('done')
+          record('done')
           return result
         },
         (err: unknown) => {
-          this.outcomes.push('failed')
+          record('failed')
           throw err
         },
       ),
@@ -244,14 +251,15 @@ describe('the worker pool in a running server', () => {
     servers.push(tandem)
     await tandem.rooms.use('huge', (room) => room.compact())
     expect(folder.requests.filter(isCompaction)).toHaveLength(1)
-    expect(folder.outcomes).toEqual(['failed'])
+    // (Reading the structure at load dies in this worker too; the event loop reads it then.)
+    expect(folder.compactions).toEqual(['failed'])
     expect(events).toEqual(['compact through 2'])
 
     const client = await connect(tandem, 'next')
     typeLarge(client)
     await allSaved(client)
     await tandem.rooms.use('next', (room) => room.compact())
-    expect(folder.outcomes).toEqual(['failed', 'done'])
+    expect(folder.compactions).toEqual(['failed', 'done'])
     expect(events.at(-1)).toMatch(/^compact through \d+$/)
     const expected = client.text.toString()
 
