@@ -54,7 +54,8 @@ const PARAMS = {
   typingMs: 12_000,
   /** Repeated operations run back to back this long; single ones get at least this window. */
   opMs: 4000,
-  joinersAtOnce: 2,
+  /** A fresh client joins the huge room this often (one at a time) in the join windows. */
+  joinEveryMs: 1000,
   /** 500 keystrokes: Tandem's COMPACT_AFTER_UPDATES, so that the pause after them compacts. */
   burstTypists: 4,
   burstKeystrokes: 500,
@@ -361,9 +362,9 @@ const HUGE_ROWS = [
 /** Windows of the isolation phase, in the order they run. */
 const WINDOWS = [
   ['rest', 'at rest (the huge document loaded, one client in it)'],
-  ['join', '(b) fresh clients join it, two at a time, back to back'],
+  ['join', '(b) a fresh client joins it every second'],
   ['typing', 'someone types in it, a character every 200 ms (12 s)'],
-  ['join-typing', '(b) fresh clients join it while someone types in it'],
+  ['join-typing', '(b) a fresh client joins it every second while someone types in it'],
   ['export', '(c) its text exported through the API, back to back (Tandem only)'],
   ['version-save', '(d) named versions of it saved, back to back (Tandem only)'],
   ['version-restore', '(d) a version of it restored, back to back (Tandem only)'],

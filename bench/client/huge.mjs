@@ -11,8 +11,8 @@
 // 2. Isolation. Ten other rooms, each one stock writer typing a character every 10 ms to three
 //    raw receivers (measured as in fanout.mjs: keystroke i is the writer's Yjs clock i), type
 //    throughout, and a raw client holds the huge room open. Windows, each measured over the
-//    keystrokes typed in it: at rest; fresh clients joining the huge room (two at a time, back
-//    to back); someone typing in it every 200 ms; fresh clients joining meanwhile; its text
+//    keystrokes typed in it: at rest; fresh clients joining the huge room (one a second);
+//    someone typing in it every 200 ms; fresh clients joining meanwhile; its text
 //    exported through the API (Tandem only); named versions saved, and one restored (Tandem
 //    only); 500 keystrokes typed into it by four typists, then the pause after which each server
 //    rewrites what it stores of it (Tandem: compaction, once 500 updates are stored and editing
@@ -41,7 +41,7 @@ const AWARENESS = 1
  * @typedef {{ updateFile: string, textFile: string, roomPrefix: string, tandem: boolean,
  *   loadedSamples: number, loadTimeoutMs: number, settleMs: number,
  *   rooms: number, receivers: number, intervalMs: number, typistEveryMs: number,
- *   warmupMs: number, restMs: number, typingMs: number, opMs: number, joinersAtOnce: number,
+ *   warmupMs: number, restMs: number, typingMs: number, opMs: number, joinEveryMs: number,
  *   burstTypists: number, burstKeystrokes: number, burstEveryMs: number, quietMs: number,
  *   opTimeoutMs: number, graceMs: number, metricsEveryMs: number }} HugeParams
  */
@@ -656,18 +656,23 @@ export async function run(target, params, harness) {
     harness.log(`${name}: ${JSON.stringify(ops).slice(0, 160)}`)
   }
   /**
-   * Runs `op` back to back (`parallel` at a time) until `opMs` has passed since the first.
+   * Runs `op` back to back (`parallel` at a time), the i-th no sooner than `i × everyMs` after
+   * the first, until `opMs` has passed since the first.
    * @param {(i: number) => Promise<number>} op resolves with its duration
-   * @param {number} [parallel]
+   * @param {number} [parallel] @param {number} [everyMs]
    */
-  const repeat = async (op, parallel = 1) => {
+  const repeat = async (op, parallel = 1, everyMs = 0) => {
     const started = performance.now()
     /** @type {number[]} */
     const times = []
     let i = 0
     await Promise.all(
       Array.from({ length: parallel }, async () => {
-        while (performance.now() - started < params.opMs) times.push(await op(i++))
+        while (performance.now() - started < params.opMs) {
+          const due = started + i * everyMs
+          if (due > performance.now()) await sleep(due - performance.now())
+          times.push(await op(i++))
+        }
       }),
     )
     return { count: times.length, medianMs: median(times), maxMs: Math.max(...times) }
@@ -678,19 +683,23 @@ export async function run(target, params, harness) {
   await sleep(Math.max(params.warmupMs, pausedAtMs + params.settleMs - performance.now()))
   await measure('rest', async () => ({}), { minMs: params.restMs, endAfterMs: 0 })
 
-  /** (b) Fresh clients join the loaded huge room, two at a time, back to back. */
+  /** (b) Fresh clients join the loaded huge room, one a second (one at a time). */
   const joins = async () => {
     let failed = 0
-    const result = await repeat(async () => {
-      try {
-        const one = await rawJoin(target, hugeRoom, minBytes, params.opTimeoutMs)
-        one.client.close()
-        return one.ms
-      } catch {
-        failed++
-        return Number.POSITIVE_INFINITY
-      }
-    }, params.joinersAtOnce)
+    const result = await repeat(
+      async () => {
+        try {
+          const one = await rawJoin(target, hugeRoom, minBytes, params.opTimeoutMs)
+          one.client.close()
+          return one.ms
+        } catch {
+          failed++
+          return Number.POSITIVE_INFINITY
+        }
+      },
+      1,
+      params.joinEveryMs,
+    )
     return { ...result, ...(failed ? { failed } : {}) }
   }
   await measure('join', joins)
