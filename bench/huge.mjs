@@ -65,6 +65,9 @@ const PARAMS = {
   opTimeoutMs: 60_000,
   graceMs: 2000,
   metricsEveryMs: 500,
+  /** Tandem: /metrics asked this often while waiting for a compaction or an unload (a scrape
+   * costs the server a few milliseconds of its event loop). */
+  pollEveryMs: 250,
 }
 
 const args = process.argv.slice(2).filter((arg) => arg !== '--')

@@ -43,7 +43,7 @@ const AWARENESS = 1
  *   rooms: number, receivers: number, intervalMs: number, typistEveryMs: number,
  *   warmupMs: number, restMs: number, typingMs: number, opMs: number, joinEveryMs: number,
  *   burstTypists: number, burstKeystrokes: number, burstEveryMs: number, quietMs: number,
- *   opTimeoutMs: number, graceMs: number, metricsEveryMs: number }} HugeParams
+ *   opTimeoutMs: number, graceMs: number, metricsEveryMs: number, pollEveryMs: number }} HugeParams
  */
 
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -809,7 +809,7 @@ export async function run(target, params, harness) {
         if (now.compactions > compactionsBefore) {
           return { doneMs: now.atMs, afterLastKeystrokeMs: now.atMs - lastKeystrokeMs }
         }
-        await sleep(50)
+        await sleep(params.pollEveryMs)
       }
       return { timedOut: true }
     },
@@ -831,7 +831,7 @@ export async function run(target, params, harness) {
       ) {
         const now = await latestScrape()
         if (now.roomsLoaded < loadedBefore) return { doneMs: now.atMs }
-        await sleep(50)
+        await sleep(params.pollEveryMs)
       }
       return { timedOut: true }
     },
