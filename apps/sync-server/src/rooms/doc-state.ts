@@ -8,6 +8,7 @@ import {
   type FoldRequest,
   type FoldResult,
   foldHere,
+  inSharedMemory,
   UndecodablePartError,
 } from '../workers/jobs.js'
 
@@ -215,7 +216,7 @@ export class DocState {
     lastSeq: number,
     options: { onSetAside?: (entries: readonly SetAsideUpdate[]) => Promise<void> | void } = {},
   ) {
-    this.#base = snapshot ?? EMPTY_UPDATE
+    this.#base = inSharedMemory(snapshot ?? EMPTY_UPDATE)
     this.#baseSeq = lastSeq - updates.length
     this.#pending = [...updates]
     this.#pendingSeqs = updates.map((_, i) => this.#baseSeq + 1 + i)
@@ -288,7 +289,7 @@ export class DocState {
    */
   adoptLog(): void {
     if (this.#pending.length === 1 && isEmptyUpdate(this.#base)) {
-      this.#base = this.#pending[0]!
+      this.#base = inSharedMemory(this.#pending[0]!)
       this.#baseSeq = this.#pendingSeqs[0]!
       this.#pending = []
       this.#pendingSeqs = []
@@ -326,6 +327,7 @@ export class DocState {
         (doc) => [Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc)] as const,
       )
       ;[this.#base, this.#stateVector] = value
+      this.#base = inSharedMemory(this.#base)
       this.#baseSeq = this.#pendingSeqs.at(-1)!
       this.#pending = []
       this.#pendingSeqs = []
@@ -512,7 +514,7 @@ export class DocState {
       this.#baseSeq === baseSeq &&
       this.#pendingSeqs[updates.length - 1] === throughSeq
     ) {
-      this.#base = result.state
+      this.#base = inSharedMemory(result.state)
       this.#baseSeq = throughSeq
       this.#pending.splice(0, updates.length)
       this.#pendingSeqs.splice(0, updates.length)

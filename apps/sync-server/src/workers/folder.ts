@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.js'
-import { type Folder, type FoldRequest, type FoldResult, UndecodablePartError } from './jobs.js'
+import {
+  type Folder,
+  type FoldRequest,
+  type FoldResult,
+  inSharedMemory,
+  SHARE_FROM_BYTES,
+  UndecodablePartError,
+} from './jobs.js'
 
 // The worker's whole program: what `foldHere` (jobs.ts) does, step for step, in a worker thread.
 // It loads the same ES modules the server uses (yjs, and @tandem/protocol for `validateUpdate`
@@ -190,9 +197,6 @@ interface Slot {
 /** A worker's heap bound by default: room for documents of several tens of megabytes. */
 const DEFAULT_MAX_HEAP_MB = 1024
 
-/** From this size, what a job is given reaches its worker in shared memory (see `#shared`). */
-const SHARE_FROM_BYTES = 256 * 1024
-
 /** Jobs that may wait for a worker; beyond, a fold is refused (the caller folds itself). */
 const MAX_QUEUED_JOBS = 64
 
@@ -294,17 +298,15 @@ export class WorkerFolder implements Folder {
   }
 
   /**
-   * `bytes` in shared memory if it is large: posted to a worker without a copy (a message copies
-   * a plain array, 7-14 ms for 10 MB here, on the event loop). A document's state is asked for
-   * by several jobs while it does not change (versions, exports, diffs), so the shared copy is
-   * made once per state and kept while the state is (`#sharedCopies` holds it weakly).
+   * `bytes` in shared memory if it is large (see `inSharedMemory`). A room keeps its state there
+   * already; anything else large (a version to compare with, a long log) is copied once and the
+   * copy kept while the array is (`#sharedCopies` holds it weakly).
    */
   #shared(bytes: Uint8Array): Uint8Array {
     if (bytes.length < SHARE_FROM_BYTES || bytes.buffer instanceof SharedArrayBuffer) return bytes
     let shared = this.#sharedCopies.get(bytes)
     if (!shared) {
-      shared = new Uint8Array(new SharedArrayBuffer(bytes.length))
-      shared.set(bytes)
+      shared = inSharedMemory(bytes)
       this.#sharedCopies.set(bytes, shared)
     }
     return shared
