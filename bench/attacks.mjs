@@ -21,7 +21,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-import { CLK_TCK, processTicks, spawnLoadGenerator, systemTicks } from './lib/proc.mjs'
+import {
+  cpuSnapshot,
+  cpuWindow,
+  killedOnExit,
+  spawnLoadGenerator,
+  waitForQuiet,
+} from './lib/proc.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 import { applyEdit, loadTrace, utf16Edits } from './lib/traces.mjs'
 
@@ -154,61 +160,8 @@ function prepareLargeDocument() {
   return { updateFile, ...JSON.parse(readFileSync(metaFile, 'utf8')) }
 }
 
-/** CPU counters of the server, the load generator and the machine. */
-function snapshot(/** @type {number} */ serverPid, /** @type {number} */ clientPid) {
-  return {
-    atMs: performance.now(),
-    server: processTicks(serverPid) ?? Number.NaN,
-    client: processTicks(clientPid) ?? Number.NaN,
-    system: systemTicks(),
-  }
-}
-
-/** @param {ReturnType<typeof snapshot>} a @param {ReturnType<typeof snapshot>} b */
-function windowOf(a, b) {
-  const seconds = (b.atMs - a.atMs) / 1000
-  const pct = (/** @type {number} */ ticks) => (ticks / (seconds * CLK_TCK)) * 100
-  const server = b.server - a.server
-  const client = b.client - a.client
-  const busy = b.system.busy - a.system.busy
-  return {
-    seconds,
-    serverCpuPct: pct(server),
-    clientCpuPct: pct(client),
-    // Everything else the machine ran meanwhile (other work on a shared machine, the harness).
-    othersPct: pct(
-      Math.max(
-        0,
-        busy - (Number.isFinite(server) ? server : 0) - (Number.isFinite(client) ? client : 0),
-      ),
-    ),
-  }
-}
-
-/**
- * Waits (at most `maxMs`) for half a second in which the machine was nearly idle (under 15% of
- * a core), so that a run starts undisturbed when it can. Resolves with the busy share seen last.
- * @param {number} maxMs
- */
-async function waitForQuiet(maxMs) {
-  const deadline = performance.now() + maxMs
-  for (;;) {
-    const a = systemTicks()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const b = systemTicks()
-    const busyPct = ((b.busy - a.busy) / (0.5 * CLK_TCK)) * 100
-    if (busyPct < 15 || performance.now() > deadline) return busyPct
-  }
-}
-
 let runCounter = 0
-const live = new Set()
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    for (const child of live) child.kill('SIGKILL')
-    process.exit(130)
-  })
-}
+const live = killedOnExit()
 
 /**
  * One run: a fresh server on core 0, a fresh load generator on core 1.
@@ -227,7 +180,7 @@ async function runOnce(attack, kind, large) {
   const client = spawnLoadGenerator(CLIENT_CORE, niceness)
   live.add(client)
   const clientPid = /** @type {number} */ (client.pid)
-  /** @type {Record<string, ReturnType<typeof snapshot>>} */
+  /** @type {Record<string, ReturnType<typeof cpuSnapshot>>} */
   const marks = {}
   try {
     const result = await new Promise((resolve, reject) => {
@@ -243,7 +196,7 @@ async function runOnce(attack, kind, large) {
         const reply = (/** @type {unknown} */ value, error = '') =>
           client.send({ op: 'reply', id: message.id, result: value, error })
         if (message.op === 'mark') {
-          marks[message.name] = snapshot(server.pid, clientPid)
+          marks[message.name] = cpuSnapshot(server.pid, clientPid)
           reply(null)
         } else if (message.op === 'log') {
           console.log(`    ${message.message}`)
@@ -276,8 +229,8 @@ async function runOnce(attack, kind, large) {
       result,
       died: diedDuring,
       windows: {
-        base: marks.base && marks.attack ? windowOf(marks.base, marks.attack) : null,
-        attack: marks.attack && marks.end ? windowOf(marks.attack, marks.end) : null,
+        base: marks.base && marks.attack ? cpuWindow(marks.base, marks.attack) : null,
+        attack: marks.attack && marks.end ? cpuWindow(marks.attack, marks.end) : null,
       },
       problemCount: server.problemCount,
       problems: server.problems.slice(0, 6),

@@ -12,7 +12,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLK_TCK, processTicks, spawnLoadGenerator, systemTicks } from './lib/proc.mjs'
+import {
+  cpuSnapshot,
+  cpuWindow,
+  killedOnExit,
+  spawnLoadGenerator,
+  waitForQuiet,
+} from './lib/proc.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
@@ -59,48 +65,7 @@ for (const arg of args) {
 const serverFilter = option('servers')?.split(',')
 const niceness = Number(option('nice') ?? 0)
 
-/** CPU counters of the server, the load generator and the machine. */
-function snapshot(/** @type {number} */ serverPid, /** @type {number} */ clientPid) {
-  return {
-    atMs: performance.now(),
-    server: processTicks(serverPid) ?? Number.NaN,
-    client: processTicks(clientPid) ?? Number.NaN,
-    system: systemTicks(),
-  }
-}
-
-/** @param {ReturnType<typeof snapshot>} a @param {ReturnType<typeof snapshot>} b */
-function windowOf(a, b) {
-  const seconds = (b.atMs - a.atMs) / 1000
-  const pct = (/** @type {number} */ ticks) => (ticks / (seconds * CLK_TCK)) * 100
-  const server = b.server - a.server
-  const client = b.client - a.client
-  return {
-    serverCpuPct: pct(server),
-    clientCpuPct: pct(client),
-    // Everything else the machine ran meanwhile: other work on a shared machine, the harness.
-    othersPct: pct(Math.max(0, b.system.busy - a.system.busy - server - client)),
-  }
-}
-
-/** Waits (at most `maxMs`) for half a second in which the machine used under 15% of a core. */
-async function waitForQuiet(/** @type {number} */ maxMs) {
-  const deadline = performance.now() + maxMs
-  for (;;) {
-    const a = systemTicks()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const b = systemTicks()
-    if (((b.busy - a.busy) / (0.5 * CLK_TCK)) * 100 < 15 || performance.now() > deadline) return
-  }
-}
-
-const live = new Set()
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    for (const child of live) child.kill('SIGKILL')
-    process.exit(130)
-  })
-}
+const live = killedOnExit()
 
 /** One ramp against a fresh server of `kind`. @param {string} kind */
 async function runOnce(kind) {
@@ -110,7 +75,7 @@ async function runOnce(kind) {
   const client = spawnLoadGenerator(CLIENT_CORE, niceness)
   live.add(client)
   const clientPid = /** @type {number} */ (client.pid)
-  /** @type {Record<string, ReturnType<typeof snapshot>>} */
+  /** @type {Record<string, ReturnType<typeof cpuSnapshot>>} */
   const marks = {}
   try {
     /** @type {any} */
@@ -127,11 +92,11 @@ async function runOnce(kind) {
         const reply = (/** @type {unknown} */ value, error = '') =>
           client.send({ op: 'reply', id: message.id, result: value, error })
         if (message.op === 'mark') {
-          marks[message.name] = snapshot(server.pid, clientPid)
+          marks[message.name] = cpuSnapshot(server.pid, clientPid)
           // At a window's end, its CPU figures: the ramp repeats a step that others disturbed.
           const start = marks[message.name.replace(/^end-/, 'start-')]
           const end = marks[message.name]
-          reply(message.name.startsWith('end-') && start && end ? windowOf(start, end) : null)
+          reply(message.name.startsWith('end-') && start && end ? cpuWindow(start, end) : null)
         } else if (message.op === 'log') {
           console.log(`    ${kind}: ${message.message}`)
         } else if (message.op === 'done') {
@@ -154,7 +119,7 @@ async function runOnce(kind) {
     for (const step of result.steps) {
       const a = marks[`start-${step.index}`]
       const b = marks[`end-${step.index}`]
-      if (a && b) Object.assign(step, windowOf(a, b), { othersPct: step.othersPct })
+      if (a && b) Object.assign(step, cpuWindow(a, b), { othersPct: step.othersPct })
     }
     return { server: kind, result, problems: server.problems.slice(0, 6) }
   } catch (err) {

@@ -8,7 +8,7 @@
 // `node bench/huge.mjs`. Options: --servers=tandem,reference,hocuspocus --reps=N --nice=<n>
 // --render=results/huge-<stamp>.json (print a saved run's tables, run nothing).
 // See README.md ("A 10 MB document") for the method and client/huge.mjs for one run.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import {
   appendFileSync,
   mkdirSync,
@@ -23,7 +23,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hugeDocument10MB } from './lib/documents.mjs'
-import { CLK_TCK, processTicks, rssBytes, systemTicks } from './lib/proc.mjs'
+import {
+  cpuSnapshot,
+  cpuWindow,
+  killedOnExit,
+  rssBytes,
+  spawnLoadGenerator,
+  waitForQuiet,
+} from './lib/proc.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
 import { median } from './lib/stats.mjs'
 
@@ -83,43 +90,6 @@ const serverFilter = option('servers')?.split(',')
 const niceness = Number(option('nice') ?? 0)
 const reps = Number(option('reps') ?? 1)
 
-/** CPU counters of the server, the load generator and the machine. */
-function snapshot(/** @type {number} */ serverPid, /** @type {number} */ clientPid) {
-  return {
-    atMs: performance.now(),
-    server: processTicks(serverPid) ?? Number.NaN,
-    client: processTicks(clientPid) ?? Number.NaN,
-    system: systemTicks(),
-  }
-}
-
-/** @param {ReturnType<typeof snapshot>} a @param {ReturnType<typeof snapshot>} b */
-function windowOf(a, b) {
-  const seconds = (b.atMs - a.atMs) / 1000
-  const pct = (/** @type {number} */ ticks) => (ticks / (seconds * CLK_TCK)) * 100
-  const server = b.server - a.server
-  const client = b.client - a.client
-  return {
-    serverCpuPct: pct(server),
-    clientCpuPct: pct(client),
-    // Everything else the machine ran meanwhile: other work on a shared machine, the harness.
-    othersPct: pct(Math.max(0, b.system.busy - a.system.busy - server - client)),
-    // Time the hypervisor gave the machine's CPUs to others (the whole VM stood still).
-    stealPct: pct(b.system.steal - a.system.steal),
-  }
-}
-
-/** Waits (at most `maxMs`) for half a second in which the machine used under 15% of a core. */
-async function waitForQuiet(/** @type {number} */ maxMs) {
-  const deadline = performance.now() + maxMs
-  for (;;) {
-    const a = systemTicks()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const b = systemTicks()
-    if (((b.busy - a.busy) / (0.5 * CLK_TCK)) * 100 < 15 || performance.now() > deadline) return
-  }
-}
-
 /**
  * Waits (at most `maxMs`) for a quarter second in which processes other than the server and the
  * load generator used under 15% of a core; resolves with their share seen last.
@@ -128,38 +98,14 @@ async function waitForQuiet(/** @type {number} */ maxMs) {
 async function waitForOthersQuiet(serverPid, clientPid, maxMs) {
   const deadline = performance.now() + maxMs
   for (;;) {
-    const a = snapshot(serverPid, clientPid)
+    const a = cpuSnapshot(serverPid, clientPid)
     await new Promise((resolve) => setTimeout(resolve, 250))
-    const { othersPct } = windowOf(a, snapshot(serverPid, clientPid))
+    const { othersPct } = cpuWindow(a, cpuSnapshot(serverPid, clientPid))
     if (othersPct < 15 || performance.now() > deadline) return othersPct
   }
 }
 
-const live = new Set()
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    for (const child of live) child.kill('SIGKILL')
-    process.exit(130)
-  })
-}
-
-/** The load generator of this scenario, pinned to `core`. */
-function spawnHugeClient(/** @type {number} */ core) {
-  return spawn(
-    'nice',
-    [
-      '-n',
-      String(niceness),
-      'taskset',
-      '-c',
-      String(core),
-      process.execPath,
-      '--expose-gc',
-      path.join(benchDir, 'client/huge-worker.mjs'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
-  )
-}
+const live = killedOnExit()
 
 /**
  * HUGE_SERVER_LOG=<file>: every line the server processes print is appended there.
@@ -182,10 +128,13 @@ async function runOnce(kind, huge) {
   let server = await startServer(kind, dataDir, { core: SERVER_CORE, niceness })
   teeLog(server)
   live.add(server.child)
-  const client = spawnHugeClient(CLIENT_CORE)
+  const client = spawnLoadGenerator(CLIENT_CORE, niceness, {
+    script: 'huge-worker.mjs',
+    nodeFlags: ['--expose-gc'],
+  })
   live.add(client)
   const clientPid = /** @type {number} */ (client.pid)
-  /** @type {Record<string, ReturnType<typeof snapshot>>} */
+  /** @type {Record<string, ReturnType<typeof cpuSnapshot>>} */
   const marks = {}
   // The server's RSS every 100 ms (all its threads: the fold workers' heaps count).
   /** @type {{ atMs: number, rss: number }[]} */
@@ -213,7 +162,7 @@ async function runOnce(kind, huge) {
           client.send({ op: 'reply', id: message.id, result: value, error })
         try {
           if (message.op === 'mark') {
-            marks[message.name] = snapshot(server.pid, clientPid)
+            marks[message.name] = cpuSnapshot(server.pid, clientPid)
             const start = marks[message.name.replace(/^end-/, 'start-')]
             const end = marks[message.name]
             if (!message.name.startsWith('end-') || !start || !end) {
@@ -222,7 +171,7 @@ async function runOnce(kind, huge) {
             }
             const during = rss.filter((s) => s.atMs >= start.atMs && s.atMs <= end.atMs)
             reply({
-              ...windowOf(start, end),
+              ...cpuWindow(start, end),
               peakRssMB: during.length ? Math.max(...during.map((s) => s.rss)) / 2 ** 20 : null,
             })
           } else if (message.op === 'quiet') {

@@ -15,10 +15,12 @@ import { largeDocument, TRACES_DIR } from './lib/documents.mjs'
 import { fastWriterCases } from './lib/fastwriter.mjs'
 import {
   CLK_TCK,
+  killedOnExit,
   processTicks,
   softirqThreadPids,
   spawnLoadGenerator,
   systemTicks,
+  waitForQuiet,
 } from './lib/proc.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { checkTandemBuilt, SERVER_KINDS, startServer } from './lib/servers.mjs'
@@ -117,30 +119,7 @@ function tandemBuild() {
 let roomCounter = 0
 
 /** Processes of the run in progress, ended if the harness itself is stopped. */
-const live = new Set()
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    for (const child of live) child.kill('SIGKILL')
-    process.exit(130)
-  })
-}
-
-/**
- * Waits (at most `maxMs`) for a half second in which the machine's CPUs were nearly idle, so a
- * run starts undisturbed when it can. Resolves with the busy share seen last (% of a core).
- * @param {number} maxMs
- */
-async function waitForQuiet(maxMs) {
-  const deadline = performance.now() + maxMs
-  let busyPct = 0
-  for (;;) {
-    const a = systemTicks()
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const b = systemTicks()
-    busyPct = ((b.busy - a.busy) / (0.5 * CLK_TCK)) * 100
-    if (busyPct < quietPct || performance.now() > deadline) return busyPct
-  }
-}
+const live = killedOnExit()
 
 /**
  * One measured run: a fresh server on core 0, a fresh load generator on core 1.
@@ -270,7 +249,7 @@ async function main() {
         for (;;) {
           attempt++
           const label = `${benchCase.id} #${rep} ${kind}${attempt > 1 ? ' (again)' : ''}`
-          await waitForQuiet(attempt > 1 ? quietWaitMs * 2 : quietWaitMs)
+          await waitForQuiet(attempt > 1 ? quietWaitMs * 2 : quietWaitMs, quietPct)
           const runStarted = performance.now()
           try {
             const { result, metrics, window, server } = await runOnce(benchCase, kind, large)

@@ -63,11 +63,12 @@ export function softirqThreadPids() {
 }
 
 /**
- * Starts the load generator (`client/worker.mjs`) pinned to `core` at `niceness`, talking to
- * the harness over IPC.
+ * Starts a load generator (`client/worker.mjs`, or `script` in `client/` with `nodeFlags`)
+ * pinned to `core` at `niceness`, talking to the harness over IPC.
  * @param {number} core @param {number} niceness
+ * @param {{ script?: string, nodeFlags?: string[] }} [options]
  */
-export function spawnLoadGenerator(core, niceness) {
+export function spawnLoadGenerator(core, niceness, { script = 'worker.mjs', nodeFlags = [] } = {}) {
   return spawn(
     'nice',
     [
@@ -77,8 +78,77 @@ export function spawnLoadGenerator(core, niceness) {
       '-c',
       String(core),
       process.execPath,
-      fileURLToPath(new URL('../client/worker.mjs', import.meta.url)),
+      ...nodeFlags,
+      fileURLToPath(new URL(`../client/${script}`, import.meta.url)),
     ],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } },
   )
+}
+
+/**
+ * CPU counters of the server, the load generator and the machine (a process that is gone
+ * counts `NaN`).
+ * @param {number} serverPid @param {number} clientPid
+ */
+export function cpuSnapshot(serverPid, clientPid) {
+  return {
+    atMs: performance.now(),
+    server: processTicks(serverPid) ?? Number.NaN,
+    client: processTicks(clientPid) ?? Number.NaN,
+    system: systemTicks(),
+  }
+}
+
+/**
+ * The CPU of a window between two {@link cpuSnapshot}s, in % of one core.
+ * @param {ReturnType<typeof cpuSnapshot>} a @param {ReturnType<typeof cpuSnapshot>} b
+ */
+export function cpuWindow(a, b) {
+  const seconds = (b.atMs - a.atMs) / 1000
+  const pct = (/** @type {number} */ ticks) => (ticks / (seconds * CLK_TCK)) * 100
+  const server = b.server - a.server
+  const client = b.client - a.client
+  const known = (/** @type {number} */ ticks) => (Number.isFinite(ticks) ? ticks : 0)
+  return {
+    seconds,
+    serverCpuPct: pct(server),
+    clientCpuPct: pct(client),
+    // Everything else the machine ran meanwhile: other work on a shared machine, the harness.
+    othersPct: pct(Math.max(0, b.system.busy - a.system.busy - known(server) - known(client))),
+    // Time the hypervisor gave the machine's CPUs to others (the whole VM stood still).
+    stealPct: pct(b.system.steal - a.system.steal),
+  }
+}
+
+/**
+ * Waits (at most `maxMs`) for half a second in which the machine used under `quietPct` of a
+ * core, so that a run starts undisturbed when it can. Resolves with the busy share seen last.
+ * @param {number} maxMs
+ */
+export async function waitForQuiet(maxMs, quietPct = 15) {
+  const deadline = performance.now() + maxMs
+  for (;;) {
+    const a = systemTicks()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const b = systemTicks()
+    const busyPct = ((b.busy - a.busy) / (0.5 * CLK_TCK)) * 100
+    if (busyPct < quietPct || performance.now() > deadline) return busyPct
+  }
+}
+
+/**
+ * The processes of the run in progress: killed if the harness itself is stopped (SIGINT,
+ * SIGTERM), so that no server or load generator outlives it.
+ * @returns {Set<import('node:child_process').ChildProcess>}
+ */
+export function killedOnExit() {
+  /** @type {Set<import('node:child_process').ChildProcess>} */
+  const live = new Set()
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGKILL')
+      process.exit(130)
+    })
+  }
+  return live
 }
