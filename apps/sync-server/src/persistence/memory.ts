@@ -1,15 +1,20 @@
+import { fileHash } from './file-hash.js'
 import { checkListPage, compareNames, MAX_LIST_LIMIT, NameScan } from './list-page.js'
 import type {
   DocStore,
   DocumentInfo,
+  FileInfo,
   LinkRecord,
   ListPage,
   MoveOutcome,
+  NewFile,
   NewVersion,
+  SaveFileOutcome,
   ScanPage,
   ScanResult,
   SetAsideUpdate,
   StoredDocument,
+  StoredFile,
   StoreHealth,
   TrashedDocumentInfo,
   Version,
@@ -32,6 +37,7 @@ interface Trashed {
   entry: Entry | undefined
   versions: Version[]
   setAside: SetAsideUpdate[]
+  files: FileInfo[]
 }
 
 /** How long a link is kept after it expired (then its token no longer works anyway). */
@@ -42,6 +48,10 @@ export class MemoryStore implements DocStore {
   readonly #docs = new Map<string, Entry>()
   readonly #versions = new Map<string, Version[]>()
   readonly #setAside = new Map<string, SetAsideUpdate[]>()
+  /** Each document's files, in upload order. */
+  readonly #files = new Map<string, FileInfo[]>()
+  /** The bytes of every file some document (or trashed document) holds, by hash. */
+  readonly #blobs = new Map<string, Uint8Array>()
   /** Oldest deletion first. */
   #trash: Trashed[] = []
   #versionId = 0
@@ -202,7 +212,11 @@ export class MemoryStore implements DocStore {
 
   /** Whether a document or a version is stored as `name`. */
   #exists(name: string): boolean {
-    return this.#docs.has(name) || (this.#versions.get(name)?.length ?? 0) > 0
+    return (
+      this.#docs.has(name) ||
+      (this.#versions.get(name)?.length ?? 0) > 0 ||
+      (this.#files.get(name)?.length ?? 0) > 0
+    )
   }
 
   /** Removes and returns everything stored as `name`. */
@@ -211,16 +225,26 @@ export class MemoryStore implements DocStore {
       entry: this.#docs.get(name),
       versions: this.#versions.get(name) ?? [],
       setAside: this.#setAside.get(name) ?? [],
+      files: this.#files.get(name) ?? [],
     }
     this.#docs.delete(name)
     this.#versions.delete(name)
     this.#setAside.delete(name)
+    this.#files.delete(name)
     return taken
   }
 
-  #put(name: string, { entry, versions, setAside }: Omit<Trashed, 'name' | 'deletedAtMs'>): void {
+  #put(
+    name: string,
+    { entry, versions, setAside, files }: Omit<Trashed, 'name' | 'deletedAtMs'>,
+  ): void {
     if (entry) this.#docs.set(name, entry)
     if (setAside.length > 0) this.#setAside.set(name, setAside)
+    if (files.length > 0)
+      this.#files.set(
+        name,
+        files.map((f) => ({ ...f, doc: name })),
+      )
     if (versions.length > 0)
       this.#versions.set(
         name,
@@ -263,8 +287,62 @@ export class MemoryStore implements DocStore {
 
   async purgeTrash(deletedBeforeMs: number): Promise<number> {
     const before = this.#trash.length
+    const purged = this.#trash.filter((t) => t.deletedAtMs < deletedBeforeMs)
     this.#trash = this.#trash.filter((t) => t.deletedAtMs >= deletedBeforeMs)
+    this.#forgetBlobs(purged.flatMap((t) => t.files.map((f) => f.hash)))
     return before - this.#trash.length
+  }
+
+  async saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome> {
+    const hash = fileHash(file.bytes)
+    const files = this.#files.get(doc) ?? []
+    const found = files.find((f) => f.hash === hash)
+    if (found) return { outcome: 'exists', file: { ...found } }
+    const usedBytes = files.reduce((sum, f) => sum + f.size, 0)
+    if (usedBytes + file.bytes.length > maxDocBytes) return { outcome: 'over_limit', usedBytes }
+    const info: FileInfo = {
+      doc,
+      hash,
+      name: file.name,
+      mediaType: file.mediaType,
+      size: file.bytes.length,
+      createdAtMs: file.createdAtMs,
+    }
+    if (!this.#blobs.has(hash)) this.#blobs.set(hash, file.bytes.slice())
+    this.#files.set(doc, [...files, info])
+    return { outcome: 'saved', file: { ...info } }
+  }
+
+  async loadFile(doc: string, hash: string): Promise<StoredFile | null> {
+    const found = this.#files.get(doc)?.find((f) => f.hash === hash)
+    const bytes = found && this.#blobs.get(hash)
+    return found && bytes ? { ...found, bytes: bytes.slice() } : null
+  }
+
+  async listFiles(doc: string): Promise<FileInfo[]> {
+    return (this.#files.get(doc) ?? [])
+      .map((f) => ({ ...f }))
+      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.hash < b.hash ? -1 : 1))
+  }
+
+  async deleteFiles(doc: string, hashes: readonly string[]): Promise<number> {
+    const files = this.#files.get(doc) ?? []
+    const doomed = new Set(hashes)
+    const kept = files.filter((f) => !doomed.has(f.hash))
+    if (kept.length > 0) this.#files.set(doc, kept)
+    else this.#files.delete(doc)
+    this.#forgetBlobs(files.filter((f) => doomed.has(f.hash)).map((f) => f.hash))
+    return files.length - kept.length
+  }
+
+  /** Drops the bytes of `hashes` that no document or trashed document holds any more. */
+  #forgetBlobs(hashes: readonly string[]): void {
+    for (const hash of hashes) {
+      const held =
+        [...this.#files.values()].some((list) => list.some((f) => f.hash === hash)) ||
+        this.#trash.some((t) => t.files.some((f) => f.hash === hash))
+      if (!held) this.#blobs.delete(hash)
+    }
   }
 
   async saveLink(link: LinkRecord): Promise<void> {

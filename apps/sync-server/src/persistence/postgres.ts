@@ -1,4 +1,5 @@
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg'
+import { fileHash } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -8,14 +9,18 @@ import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from '.
 import type {
   DocStore,
   DocumentInfo,
+  FileInfo,
   LinkRecord,
   ListPage,
   MoveOutcome,
+  NewFile,
   NewVersion,
+  SaveFileOutcome,
   ScanPage,
   ScanResult,
   SetAsideUpdate,
   StoredDocument,
+  StoredFile,
   StoreHealth,
   TrashedDocumentInfo,
   Version,
@@ -24,7 +29,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 7
+const SCHEMA_VERSION = 8
 
 /** Names {@link PostgresStore.scan} reads per round trip. */
 const SCAN_CHUNK_NAMES = 1000
@@ -103,6 +108,17 @@ interface Statements {
   listLinks: string
   revokeLink: string
   revokedLinks: string
+  lockFiles: string
+  findFile: string
+  filesBytes: string
+  insertBlob: string
+  insertFile: string
+  loadFile: string
+  listFiles: string
+  moveFiles: string
+  deleteFiles: string
+  purgeFiles: string
+  forgetBlobs: string
 }
 
 interface VersionRow {
@@ -127,6 +143,26 @@ function versionInfo(row: VersionRow): VersionInfo {
   }
 }
 
+interface FileRow {
+  doc: string
+  hash: string
+  name: string
+  media_type: string
+  size: string
+  created_at_ms: string
+}
+
+function fileInfo(row: FileRow): FileInfo {
+  return {
+    doc: row.doc,
+    hash: row.hash,
+    name: row.name,
+    mediaType: row.media_type,
+    size: toNumber(row.size),
+    createdAtMs: toNumber(row.created_at_ms),
+  }
+}
+
 /** `table` in `schema`, or unqualified (found through `search_path`) without one. */
 function qualified(schema: string | undefined, table: string): string {
   return schema === undefined ? table : `${escapeIdentifier(schema)}.${table}`
@@ -145,6 +181,9 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const trash = qualify('tandem_trash')
   const setAside = qualify('tandem_set_aside')
   const links = qualify('tandem_links')
+  const files = qualify('tandem_files')
+  const blobs = qualify('tandem_file_blobs')
+  const fileColumns = 'doc, hash, name, media_type, size, created_at_ms'
   const linkColumns = 'id, doc, name, mode, created_at_ms, expires_at_ms, minted_by'
   const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
@@ -242,7 +281,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
       ORDER BY name COLLATE "C" FOR UPDATE`,
     exists: `
       SELECT EXISTS (SELECT 1 FROM ${documents} WHERE name = $1)
-          OR EXISTS (SELECT 1 FROM ${versions} WHERE doc = $1) AS found`,
+          OR EXISTS (SELECT 1 FROM ${versions} WHERE doc = $1)
+          OR EXISTS (SELECT 1 FROM ${files} WHERE doc = $1) AS found`,
     moveDocument: `UPDATE ${documents} SET name = $2 WHERE name = $1`,
     moveUpdates: `UPDATE ${updates} SET doc = $2 WHERE doc = $1`,
     moveVersions: `UPDATE ${versions} SET doc = $2 WHERE doc = $1`,
@@ -284,6 +324,25 @@ function statements(schema: string | undefined, sequence: string): Statements {
       WHERE id = $1 AND doc = $2 AND revoked_at_ms IS NULL AND expires_at_ms > $3`,
     revokedLinks: `
       SELECT id FROM ${links} WHERE revoked_at_ms IS NOT NULL AND expires_at_ms > $1`,
+    // Held until the upload's transaction ends: one document's uploads check its limit in turn.
+    lockFiles: `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+    findFile: `SELECT ${fileColumns} FROM ${files} WHERE doc = $1 AND hash = $2`,
+    filesBytes: `SELECT COALESCE(sum(size), 0) AS used FROM ${files} WHERE doc = $1`,
+    insertBlob: `INSERT INTO ${blobs} (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+    insertFile: `INSERT INTO ${files} (${fileColumns}) VALUES ($1, $2, $3, $4, $5, $6)`,
+    loadFile: `
+      SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms, b.data
+      FROM ${files} f JOIN ${blobs} b ON b.hash = f.hash WHERE f.doc = $1 AND f.hash = $2`,
+    listFiles: `
+      SELECT ${fileColumns} FROM ${files} WHERE doc = $1 ORDER BY created_at_ms, hash COLLATE "C"`,
+    moveFiles: `UPDATE ${files} SET doc = $2 WHERE doc = $1`,
+    deleteFiles: `DELETE FROM ${files} WHERE doc = $1 AND hash = ANY($2::text[]) RETURNING hash`,
+    purgeFiles: `DELETE FROM ${files} WHERE doc = ANY($1::text[]) RETURNING hash`,
+    // Bytes no file row holds. A row another transaction is adding holds the bytes' row by its
+    // foreign key, so the delete fails rather than leave that row without its bytes.
+    forgetBlobs: `
+      DELETE FROM ${blobs} b
+      WHERE b.hash = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM ${files} f WHERE f.hash = b.hash)`,
   }
 }
 
@@ -383,6 +442,24 @@ function migrations(schema: string | undefined): string[] {
     // 6 → 7: documents by name in code-point order, for the pages of list.
     `
     CREATE INDEX IF NOT EXISTS tandem_documents_by_name ON ${qualify('tandem_documents')} (name COLLATE "C");`,
+    // 7 → 8: files uploaded to documents (see DocStore.saveFile): a row per document and hash,
+    // the bytes once per hash, stored uncompressed (images are compressed already).
+    `
+    CREATE TABLE ${qualify('tandem_file_blobs')} (
+      hash TEXT PRIMARY KEY,
+      data BYTEA NOT NULL
+    );
+    ALTER TABLE ${qualify('tandem_file_blobs')} ALTER COLUMN data SET STORAGE EXTERNAL;
+    CREATE TABLE ${qualify('tandem_files')} (
+      doc           TEXT NOT NULL,
+      hash          TEXT NOT NULL REFERENCES ${qualify('tandem_file_blobs')} (hash),
+      name          TEXT NOT NULL,
+      media_type    TEXT NOT NULL,
+      size          BIGINT NOT NULL,
+      created_at_ms BIGINT NOT NULL,
+      PRIMARY KEY (doc, hash)
+    );
+    CREATE INDEX tandem_files_by_hash ON ${qualify('tandem_files')} (hash);`,
   ]
 }
 
@@ -692,6 +769,7 @@ export class PostgresStore implements DocStore {
     await client.query(this.#sql.moveUpdates, [from, to])
     await client.query(this.#sql.moveVersions, [from, to])
     await client.query(this.#sql.moveSetAside, [from, to])
+    await client.query(this.#sql.moveFiles, [from, to])
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -764,7 +842,61 @@ export class PostgresStore implements DocStore {
       await client.query(this.#sql.purgeUpdates, [keys])
       await client.query(this.#sql.purgeVersions, [keys])
       await client.query(this.#sql.purgeSetAside, [keys])
+      const purged = await client.query<{ hash: string }>(this.#sql.purgeFiles, [keys])
+      await client.query(this.#sql.forgetBlobs, [purged.rows.map((r) => r.hash)])
       return rows.length
+    })
+  }
+
+  async saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome> {
+    const hash = fileHash(file.bytes)
+    return this.#transaction(async (client): Promise<SaveFileOutcome> => {
+      await client.query(this.#sql.lockFiles, [`tandem:files:${doc}`])
+      const found = await client.query<FileRow>(this.#sql.findFile, [doc, hash])
+      if (found.rows[0]) return { outcome: 'exists', file: fileInfo(found.rows[0]) }
+      const used = await client.query<{ used: string }>(this.#sql.filesBytes, [doc])
+      const usedBytes = toNumber(used.rows[0]!.used)
+      if (usedBytes + file.bytes.length > maxDocBytes) return { outcome: 'over_limit', usedBytes }
+      await client.query(this.#sql.insertBlob, [hash, file.bytes])
+      const info: FileInfo = {
+        doc,
+        hash,
+        name: file.name,
+        mediaType: file.mediaType,
+        size: file.bytes.length,
+        createdAtMs: file.createdAtMs,
+      }
+      await client.query(this.#sql.insertFile, [
+        doc,
+        hash,
+        info.name,
+        info.mediaType,
+        info.size,
+        info.createdAtMs,
+      ])
+      return { outcome: 'saved', file: info }
+    })
+  }
+
+  async loadFile(doc: string, hash: string): Promise<StoredFile | null> {
+    const { rows } = await this.#pool.query<FileRow & { data: Buffer }>(this.#sql.loadFile, [
+      doc,
+      hash,
+    ])
+    const row = rows[0]
+    return row ? { ...fileInfo(row), bytes: row.data } : null
+  }
+
+  async listFiles(doc: string): Promise<FileInfo[]> {
+    const { rows } = await this.#pool.query<FileRow>(this.#sql.listFiles, [doc])
+    return rows.map(fileInfo)
+  }
+
+  async deleteFiles(doc: string, hashes: readonly string[]): Promise<number> {
+    return this.#transaction(async (client) => {
+      const deleted = await client.query<{ hash: string }>(this.#sql.deleteFiles, [doc, hashes])
+      await client.query(this.#sql.forgetBlobs, [deleted.rows.map((r) => r.hash)])
+      return deleted.rows.length
     })
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
+import { fileHash } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -11,14 +12,18 @@ import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from '.
 import type {
   DocStore,
   DocumentInfo,
+  FileInfo,
   LinkRecord,
   ListPage,
   MoveOutcome,
+  NewFile,
   NewVersion,
+  SaveFileOutcome,
   ScanPage,
   ScanResult,
   SetAsideUpdate,
   StoredDocument,
+  StoredFile,
   StoreHealth,
   TrashedDocumentInfo,
   Version,
@@ -27,7 +32,7 @@ import type {
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 7
+const SCHEMA_VERSION = 8
 
 /** The parameters of a page of `list` (see {@link SqliteStore.list}). */
 interface ListParams {
@@ -162,6 +167,24 @@ CREATE INDEX links_by_doc ON links (doc, created_at_ms);
 CREATE INDEX links_by_expiry ON links (expires_at_ms);
 CREATE INDEX links_revoked ON links (revoked_at_ms) WHERE revoked_at_ms IS NOT NULL;
 `,
+  // 7 → 8: files uploaded to documents (see DocStore.saveFile): a row per document and hash,
+  // the bytes once per hash.
+  `
+CREATE TABLE file_blobs (
+  hash TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+CREATE TABLE files (
+  doc           TEXT NOT NULL,
+  hash          TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  media_type    TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (doc, hash)
+) WITHOUT ROWID;
+CREATE INDEX files_by_hash ON files (hash);
+`,
 ]
 
 interface VersionRow {
@@ -208,6 +231,28 @@ function linkRecord(row: LinkRow): LinkRecord {
     createdAtMs: Number(row.created_at_ms),
     expiresAtMs: Number(row.expires_at_ms),
     mintedBy: row.minted_by,
+  }
+}
+
+interface FileRow {
+  doc: string
+  hash: string
+  name: string
+  media_type: string
+  size: number
+  created_at_ms: number
+}
+
+const fileColumns = 'doc, hash, name, media_type, size, created_at_ms'
+
+function fileInfo(row: FileRow): FileInfo {
+  return {
+    doc: row.doc,
+    hash: row.hash,
+    name: row.name,
+    mediaType: row.media_type,
+    size: row.size,
+    createdAtMs: row.created_at_ms,
   }
 }
 
@@ -275,7 +320,7 @@ export class SqliteStore implements DocStore {
   readonly #selectVersions: Database.Statement<[string], VersionRow>
   readonly #selectVersion: Database.Statement<[string, number], VersionRow & { data: Buffer }>
   readonly #deleteVersion: Database.Statement<[string, number]>
-  readonly #exists: Database.Statement<[string, string], { found: number }>
+  readonly #exists: Database.Statement<[{ name: string }], { found: number }>
   readonly #listPage: Database.Statement<[ListParams]>
   readonly #listPrefixPage: Database.Statement<[ListParams]>
   readonly #scanNames: Database.Statement<[ScanParams], string>
@@ -393,8 +438,9 @@ export class SqliteStore implements DocStore {
        FROM documents d WHERE d.name = ?`,
     )
     this.#exists = this.#db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM documents WHERE name = ?)
-           OR EXISTS (SELECT 1 FROM versions WHERE doc = ?) AS found`,
+      `SELECT EXISTS (SELECT 1 FROM documents WHERE name = @name)
+           OR EXISTS (SELECT 1 FROM versions WHERE doc = @name)
+           OR EXISTS (SELECT 1 FROM files WHERE doc = @name) AS found`,
     )
     this.#moveDocument = this.#db.prepare('UPDATE documents SET name = ? WHERE name = ?')
     this.#moveSnapshot = this.#db.prepare('UPDATE snapshots SET doc = ? WHERE doc = ?')
@@ -573,7 +619,7 @@ export class SqliteStore implements DocStore {
   }
 
   #stored(name: string): boolean {
-    return this.#exists.get(name, name)!.found === 1
+    return this.#exists.get({ name })!.found === 1
   }
 
   /** Moves every row of `from` to `to`; the caller's transaction makes it atomic. */
@@ -583,6 +629,7 @@ export class SqliteStore implements DocStore {
     this.#moveUpdates.run(to, from)
     this.#moveVersions.run(to, from)
     this.#moveSetAside.run(to, from)
+    this.#db.prepare('UPDATE files SET doc = ? WHERE doc = ?').run(to, from)
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -662,11 +709,95 @@ export class SqliteStore implements DocStore {
           this.#deleteUpdates.run(key)
           this.#deleteVersions.run(key)
           this.#deleteSetAside.run(key)
+          this.#dropFiles(key, null)
           this.#db.prepare('DELETE FROM trash WHERE id = ?').run(id)
         }
         return doomed.length
       })
       .immediate()
+  }
+
+  async saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome> {
+    const hash = fileHash(file.bytes)
+    return this.#db
+      .transaction((): SaveFileOutcome => {
+        const found = this.#db
+          .prepare(`SELECT ${fileColumns} FROM files WHERE doc = ? AND hash = ?`)
+          .get(doc, hash) as FileRow | undefined
+        if (found) return { outcome: 'exists', file: fileInfo(found) }
+        const usedBytes = (
+          this.#db
+            .prepare('SELECT COALESCE(SUM(size), 0) AS used FROM files WHERE doc = ?')
+            .get(doc) as {
+            used: number
+          }
+        ).used
+        if (usedBytes + file.bytes.length > maxDocBytes) return { outcome: 'over_limit', usedBytes }
+        this.#db
+          .prepare(
+            'INSERT INTO file_blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
+          )
+          .run(hash, file.bytes)
+        const row: FileRow = {
+          doc,
+          hash,
+          name: file.name,
+          media_type: file.mediaType,
+          size: file.bytes.length,
+          created_at_ms: file.createdAtMs,
+        }
+        this.#db
+          .prepare(
+            `INSERT INTO files (${fileColumns})
+             VALUES (@doc, @hash, @name, @media_type, @size, @created_at_ms)`,
+          )
+          .run(row)
+        return { outcome: 'saved', file: fileInfo(row) }
+      })
+      .immediate()
+  }
+
+  async loadFile(doc: string, hash: string): Promise<StoredFile | null> {
+    const row = this.#db
+      .prepare(
+        `SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms, b.data FROM files f
+         JOIN file_blobs b ON b.hash = f.hash WHERE f.doc = ? AND f.hash = ?`,
+      )
+      .get(doc, hash) as (FileRow & { data: Buffer }) | undefined
+    return row ? { ...fileInfo(row), bytes: row.data } : null
+  }
+
+  async listFiles(doc: string): Promise<FileInfo[]> {
+    const rows = this.#db
+      .prepare(`SELECT ${fileColumns} FROM files WHERE doc = ? ORDER BY created_at_ms, hash`)
+      .all(doc) as FileRow[]
+    return rows.map(fileInfo)
+  }
+
+  async deleteFiles(doc: string, hashes: readonly string[]): Promise<number> {
+    return this.#db.transaction(() => this.#dropFiles(doc, hashes)).immediate()
+  }
+
+  /**
+   * Deletes the files `hashes` of `doc` (all of them for `null`), and the bytes no file row
+   * holds any more, in the caller's transaction; returns how many rows went.
+   */
+  #dropFiles(doc: string, hashes: readonly string[] | null): number {
+    const doomed =
+      hashes ??
+      (this.#db.prepare('SELECT hash FROM files WHERE doc = ?').pluck().all(doc) as string[])
+    let deleted = 0
+    for (const hash of doomed) {
+      deleted += this.#db
+        .prepare('DELETE FROM files WHERE doc = ? AND hash = ?')
+        .run(doc, hash).changes
+      this.#db
+        .prepare(
+          'DELETE FROM file_blobs WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM files WHERE hash = ?)',
+        )
+        .run(hash, hash)
+    }
+    return deleted
   }
 
   async saveVersion(name: string, version: NewVersion): Promise<VersionInfo> {

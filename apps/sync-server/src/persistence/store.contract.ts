@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { defaultRetention, pruneVersions, versionsToPrune } from './retention.js'
-import type { DocStore, LinkRecord, NewVersion, SetAsideUpdate } from './store.js'
+import type { DocStore, LinkRecord, NewFile, NewVersion, SetAsideUpdate } from './store.js'
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
 function updateInserting(text: string): Uint8Array {
@@ -48,6 +49,20 @@ function linkOf(id: string, doc: string, createdAtMs: number, ttlMs = DAY_MS): L
     expiresAtMs: createdAtMs + ttlMs,
     mintedBy: 'sub:alice',
   }
+}
+
+/** A file of `size` bytes, all of them `fill` (distinct fills give distinct hashes). */
+function fileOf(fill: number, size = 100, name = `file-${fill}.bin`): NewFile {
+  return {
+    name,
+    mediaType: 'application/octet-stream',
+    bytes: new Uint8Array(size).fill(fill),
+    createdAtMs: 1_700_000_000_000 + fill,
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
 }
 
 /** `entries` comparable with `toEqual` (bytes as plain arrays). */
@@ -642,6 +657,130 @@ export function describeStoreContract(
       await store.saveLink(linkOf('new', 'doc', t + 2 * DAY_MS))
       expect(await store.revokedLinks(t + 2)).toEqual([])
     })
+
+    it('F1: a saved file is stored under the SHA-256 of its bytes and loads back exactly', async () => {
+      const file = { ...fileOf(1, 3000, 'shot.png'), mediaType: 'image/png' }
+      const saved = await store.saveFile('doc', file, 1_000_000)
+      const hash = sha256(file.bytes)
+      const info = {
+        doc: 'doc',
+        hash,
+        name: 'shot.png',
+        mediaType: 'image/png',
+        size: 3000,
+        createdAtMs: file.createdAtMs,
+      }
+      expect(saved).toEqual({ outcome: 'saved', file: info })
+      const loaded = await store.loadFile('doc', hash)
+      expect(loaded && { ...loaded, bytes: [...loaded.bytes] }).toEqual({
+        ...info,
+        bytes: [...file.bytes],
+      })
+      const second = await store.saveFile('doc', fileOf(2, 10), 1_000_000)
+      expect(second.outcome).toBe('saved')
+      expect(await store.listFiles('doc')).toEqual([info, { ...(second as { file: object }).file }])
+      expect(await store.loadFile('doc', sha256(new Uint8Array([9])))).toBeNull()
+      expect(await store.listFiles('other')).toEqual([])
+    })
+
+    it('F2: a document holds a hash once; other documents hold the same bytes apart', async () => {
+      const first = await store.saveFile('doc', fileOf(1, 50, 'first.bin'), 1_000_000)
+      const again = await store.saveFile(
+        'doc',
+        { ...fileOf(1, 50, 'renamed.bin'), createdAtMs: 5 },
+        1_000_000,
+      )
+      expect(again).toEqual({ outcome: 'exists', file: (first as { file: object }).file })
+      expect(await store.listFiles('doc')).toHaveLength(1)
+      const hash = sha256(fileOf(1, 50).bytes)
+      // Another document's file is not this document's, even with the same bytes.
+      expect(await store.loadFile('other', hash)).toBeNull()
+      const copy = await store.saveFile('other', fileOf(1, 50, 'copy.bin'), 1_000_000)
+      expect(copy.outcome).toBe('saved')
+      expect((await store.loadFile('other', hash))?.name).toBe('copy.bin')
+      // Deleting one document's row leaves the other's bytes.
+      expect(await store.deleteFiles('doc', [hash, sha256(new Uint8Array([7]))])).toBe(1)
+      expect(await store.loadFile('doc', hash)).toBeNull()
+      expect([...((await store.loadFile('other', hash))?.bytes ?? [])]).toEqual([
+        ...fileOf(1, 50).bytes,
+      ])
+      expect(await store.deleteFiles('other', [hash])).toBe(1)
+      expect(await store.loadFile('other', hash)).toBeNull()
+      // Saved again after both are gone, the bytes are stored again.
+      expect((await store.saveFile('doc', fileOf(1, 50), 1_000_000)).outcome).toBe('saved')
+      expect((await store.loadFile('doc', hash))?.size).toBe(50)
+    })
+
+    it('F3: a file that would bring its document over the limit is refused and nothing is stored', async () => {
+      expect((await store.saveFile('doc', fileOf(1, 600), 1000)).outcome).toBe('saved')
+      expect(await store.saveFile('doc', fileOf(2, 401), 1000)).toEqual({
+        outcome: 'over_limit',
+        usedBytes: 600,
+      })
+      expect(await store.loadFile('doc', sha256(fileOf(2, 401).bytes))).toBeNull()
+      // What the document already holds is no new file.
+      expect((await store.saveFile('doc', fileOf(1, 600), 600)).outcome).toBe('exists')
+      expect((await store.saveFile('doc', fileOf(3, 400), 1000)).outcome).toBe('saved')
+      // The limit is per document.
+      expect((await store.saveFile('other', fileOf(2, 401), 1000)).outcome).toBe('saved')
+      // Uploads at once: only as many as fit are stored.
+      const racing = await Promise.all(
+        [4, 5, 6, 7].map((fill) => store.saveFile('race', fileOf(fill, 300), 700)),
+      )
+      expect(racing.filter((r) => r.outcome === 'saved')).toHaveLength(2)
+      expect((await store.listFiles('race')).reduce((sum, f) => sum + f.size, 0)).toBe(600)
+    })
+
+    it('F4: files move with rename, trash and restore; a name that holds only files is taken', async () => {
+      await store.append('doc', updateInserting('text'))
+      const hash = (
+        (await store.saveFile('doc', fileOf(1), 1_000_000)) as { file: { hash: string } }
+      ).file.hash
+      expect(await store.rename('doc', 'moved')).toBe('moved')
+      expect(await store.loadFile('doc', hash)).toBeNull()
+      expect((await store.loadFile('moved', hash))?.doc).toBe('moved')
+      expect((await store.listFiles('moved')).map((f) => f.hash)).toEqual([hash])
+      expect(await store.trash('moved', 1_000)).toBe(true)
+      expect(await store.loadFile('moved', hash)).toBeNull()
+      expect(await store.listFiles('moved')).toEqual([])
+      expect(await store.restore('moved')).toBe('moved')
+      expect((await store.loadFile('moved', hash))?.size).toBe(100)
+      // Files uploaded before any text was typed hold the name.
+      await store.saveFile('pictures', fileOf(2), 1_000_000)
+      expect(await store.rename('moved', 'pictures')).toBe('name_taken')
+      expect(await store.trash('pictures', 2_000)).toBe(true)
+      expect(await store.listFiles('pictures')).toEqual([])
+      expect(await store.restore('pictures')).toBe('moved')
+      expect(await store.listFiles('pictures')).toHaveLength(1)
+    })
+
+    it('F5: purging the trash deletes its files; bytes another document holds stay', async () => {
+      await store.saveFile('doomed', fileOf(1), 1_000_000)
+      await store.saveFile('doomed', fileOf(2), 1_000_000)
+      await store.saveFile('kept', fileOf(2), 1_000_000)
+      await store.trash('doomed', 1_000)
+      expect(await store.purgeTrash(2_000)).toBe(1)
+      expect(await store.restore('doomed')).toBe('not_found')
+      expect(await store.listFiles('doomed')).toEqual([])
+      const shared = await store.loadFile('kept', sha256(fileOf(2).bytes))
+      expect([...(shared?.bytes ?? [])]).toEqual([...fileOf(2).bytes])
+      // A new document of the purged name starts without files, and can take them again.
+      expect((await store.saveFile('doomed', fileOf(1), 1_000_000)).outcome).toBe('saved')
+      expect([...((await store.loadFile('doomed', sha256(fileOf(1).bytes)))?.bytes ?? [])]).toEqual(
+        [...fileOf(1).bytes],
+      )
+    })
+
+    if (reopen) {
+      it('F6: files are there after the store is closed and reopened', async () => {
+        const file = fileOf(3, 5000)
+        await store.saveFile('doc', file, 1_000_000)
+        await store.close()
+        store = await reopen()
+        const loaded = await store.loadFile('doc', sha256(file.bytes))
+        expect(loaded && [...loaded.bytes]).toEqual([...file.bytes])
+      })
+    }
 
     if (reopen) {
       it('P20: the trash is there after the store is closed and reopened', async () => {

@@ -140,6 +140,44 @@ export interface LinkRecord {
   mintedBy: string | null
 }
 
+/** A file uploaded to a document, without its bytes: what {@link DocStore.listFiles} returns. */
+export interface FileInfo {
+  /** The document it belongs to. */
+  doc: string
+  /** SHA-256 of its bytes, as 64 lowercase hexadecimal digits: its address within the document. */
+  hash: string
+  /** The name it was first uploaded under. */
+  name: string
+  /** The media type its first bytes were recognised as (never what the upload claimed). */
+  mediaType: string
+  /** Its length in bytes. */
+  size: number
+  /** Milliseconds since the epoch when it was first uploaded to the document. */
+  createdAtMs: number
+}
+
+/** A file with its bytes: what {@link DocStore.loadFile} returns. */
+export interface StoredFile extends FileInfo {
+  bytes: Uint8Array
+}
+
+/** What {@link DocStore.saveFile} is given: the store computes the hash and the size. */
+export interface NewFile {
+  name: string
+  mediaType: string
+  bytes: Uint8Array
+  createdAtMs: number
+}
+
+/**
+ * The outcome of {@link DocStore.saveFile}: `saved` (new to the document), `exists` (the
+ * document already had these bytes: the stored row, unchanged), or `over_limit` (nothing stored:
+ * the document's files would exceed the limit; `usedBytes` is what they take now).
+ */
+export type SaveFileOutcome =
+  | { outcome: 'saved' | 'exists'; file: FileInfo }
+  | { outcome: 'over_limit'; usedBytes: number }
+
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
 
@@ -217,14 +255,14 @@ export interface DocStore {
    */
   deleteVersions(name: string, ids: readonly number[]): Promise<number>
   /**
-   * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions and
-   * set-aside updates move together in one transaction. `not_found` if nothing is stored as
-   * `from`; `name_taken`, moving nothing, if something (a document or a version) is stored as
-   * `to`.
+   * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions,
+   * set-aside updates and files move together in one transaction. `not_found` if nothing is
+   * stored as `from`; `name_taken`, moving nothing, if something (a document, a version or a
+   * file) is stored as `to`.
    */
   rename(from: string, to: string): Promise<MoveOutcome>
   /**
-   * Moves document `name` (snapshot, log, sequence counter, versions and set-aside updates) to
+   * Moves document `name` (snapshot, log, sequence counter, versions, set-aside updates, files) to
    * the trash in one transaction, deleted at `nowMs`: the name is free at once. Resolves `false`
    * if nothing is stored as `name`. A name may be in the trash several times.
    */
@@ -236,7 +274,10 @@ export interface DocStore {
    * if the trash holds none; `name_taken`, moving nothing, if something is stored as `name`.
    */
   restore(name: string): Promise<MoveOutcome>
-  /** Deletes for good what was moved to the trash before `deletedBeforeMs`; resolves with how many. */
+  /**
+   * Deletes for good what was moved to the trash before `deletedBeforeMs` (files included: bytes
+   * no other document holds go too); resolves with how many documents.
+   */
   purgeTrash(deletedBeforeMs: number): Promise<number>
   /**
    * Records share link `link` (durable when it resolves). Links that expired more than a day
@@ -252,6 +293,22 @@ export interface DocStore {
   revokeLink(doc: string, id: string, nowMs?: number): Promise<boolean>
   /** The ids of the revoked links that have not expired at `nowMs` (their tokens would work). */
   revokedLinks(nowMs?: number): Promise<string[]>
+  /**
+   * Stores `file` for document `doc` under the SHA-256 of its bytes (durable when it resolves).
+   * The bytes are kept once however many documents hold them. A document holds a hash once:
+   * saving bytes it already has changes nothing (`exists`). Refuses (`over_limit`), storing
+   * nothing, a new file that would bring the document's files over `maxDocBytes` in all.
+   */
+  saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome>
+  /** File `hash` of `doc` with its bytes, or `null` if that document has no such file. */
+  loadFile(doc: string, hash: string): Promise<StoredFile | null>
+  /** The files of `doc`, oldest first (by `createdAtMs`, then hash), without their bytes. */
+  listFiles(doc: string): Promise<FileInfo[]>
+  /**
+   * Deletes the files `hashes` of `doc` (bytes no other document or trashed document holds go
+   * too); resolves with how many were deleted.
+   */
+  deleteFiles(doc: string, hashes: readonly string[]): Promise<number>
   /** Whether commits currently succeed. */
   health(): StoreHealth
   /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */
