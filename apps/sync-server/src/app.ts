@@ -193,6 +193,11 @@ export async function startTandem(
           store,
           maxBodyBytes: config.API_MAX_BODY_BYTES,
           trashRetentionDays: config.TRASH_RETENTION_DAYS,
+          files: {
+            maxFileBytes: config.FILE_MAX_BYTES,
+            maxDocBytes: config.FILE_MAX_BYTES_PER_DOC,
+            types: config.FILE_TYPES,
+          },
           signer,
           revocations,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),

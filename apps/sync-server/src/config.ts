@@ -374,12 +374,28 @@ export const configSchema = z.object({
   API_MAX_CONCURRENT_DOC_REQUESTS: positiveInt
     .default(4)
     .describe(
-      'HTTP API requests whose cost grows with the document (text, versions, import, restore) running at once, server-wide; more get 429 with Retry-After.',
+      'HTTP API requests whose cost grows with the document (text, versions, import, restore) or with a file (uploads) running at once, server-wide; more get 429 with Retry-After.',
     ),
   API_MAX_CONCURRENT_DOC_REQUESTS_PER_IP: positiveInt
     .default(2)
     .describe(
       'Document-sized HTTP API requests (as above) running at once for one client address; more get 429 with Retry-After.',
+    ),
+  FILE_MAX_BYTES: positiveInt
+    .default(20 * 1024 * 1024)
+    .describe(
+      'Largest file that may be uploaded to a document (`POST /api/docs/{name}/files`); larger gets 413.',
+    ),
+  FILE_MAX_BYTES_PER_DOC: positiveInt
+    .default(200 * 1024 * 1024)
+    .describe(
+      'Bytes of files one document may hold in all; an upload that would exceed it gets 413 `document_files_full`.',
+    ),
+  FILE_TYPES: z
+    .enum(['any', 'images'])
+    .default('any')
+    .describe(
+      '`any`: every file may be uploaded; only PNG, JPEG, GIF and WebP (recognised by their bytes) are shown inline, anything else is only ever served as a download. `images`: only those four; other files get 415.',
     ),
   SHUTDOWN_TIMEOUT_MS: positiveInt
     .default(10_000)

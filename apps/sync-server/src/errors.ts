@@ -51,6 +51,18 @@ export const serverErrors = {
     surfaces: ['api'],
     description: 'The label is not 1–200 characters of text without control characters.',
   },
+  invalid_file: {
+    status: 400,
+    surfaces: ['api'],
+    description:
+      'An upload is empty, its body ended before `Content-Length` bytes arrived, or its `Content-Digest` does not match its bytes.',
+  },
+  invalid_file_name: {
+    status: 400,
+    surfaces: ['api'],
+    description:
+      'The file name (`?name=` or `X-File-Name`) is not 1–255 characters without control characters, `/` or `\\`, or is not percent-encoded UTF-8.',
+  },
   token_required: {
     status: 401,
     surfaces: ['api', 'upgrade'],
@@ -126,12 +138,20 @@ export const serverErrors = {
   payload_too_large: {
     status: 413,
     surfaces: ['api'],
-    description: 'The body is larger than the server accepts.',
+    description:
+      'The body is larger than the server accepts (`API_MAX_BODY_BYTES`; for an upload, `FILE_MAX_BYTES`).',
+  },
+  document_files_full: {
+    status: 413,
+    surfaces: ['api'],
+    description:
+      'The upload would bring the files of the document over `FILE_MAX_BYTES_PER_DOC`; nothing is stored.',
   },
   unsupported_media_type: {
     status: 415,
     surfaces: ['api'],
-    description: 'The body has a content type (or charset) the route does not take.',
+    description:
+      'The body has a content type (or charset) the route does not take; for an upload, `Content-Type` names PNG, JPEG, GIF or WebP and its bytes are not that, or the bytes are no image and `FILE_TYPES` is `images`.',
   },
   misdirected_request: {
     status: 421,

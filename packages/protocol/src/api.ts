@@ -132,3 +132,19 @@ export interface ImportedJson {
   textLength: number
   version: VersionJson | null
 }
+
+/** `POST /api/docs/{name}/files`: where the file is and how the text shows it. */
+export interface UploadedFileJson {
+  /** The file's path (`/api/docs/{name}/files/{hash}`), to GET with view access. */
+  url: string
+  /** An image (`![name](url)`) for PNG, JPEG, GIF and WebP, else a link (`[name](url)`). */
+  markdown: string
+  /** SHA-256 of the bytes, 64 lowercase hexadecimal digits. */
+  hash: string
+  /** The name the document first got the file under. */
+  name: string
+  /** The type recognised from the bytes: an image type, or `application/octet-stream`. */
+  type: string
+  /** Bytes. */
+  size: number
+}

@@ -10,6 +10,7 @@ export type {
   TokenClaims,
   TrashedDocumentJson,
   TrashListJson,
+  UploadedFileJson,
   VersionJson,
   VersionKind,
   VersionListJson,
@@ -29,6 +30,19 @@ export {
   validateDocName,
 } from './doc-name.js'
 export { ProtocolError, type ProtocolErrorKind } from './errors.js'
+export {
+  DOWNLOAD_TYPE,
+  fileHashOf,
+  fileMarkdown,
+  filePath,
+  INLINE_IMAGE_TYPES,
+  type InlineImageType,
+  isInlineImageType,
+  isValidFileName,
+  MAX_FILE_NAME_LENGTH,
+  SNIFF_BYTES,
+  sniffMediaType,
+} from './files.js'
 export {
   decodeHocuspocusFrame,
   encodeHocuspocusAuthenticated,

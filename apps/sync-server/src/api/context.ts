@@ -11,6 +11,7 @@ import type { Folder } from '../rooms/doc-state.js'
 import type { Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
 import { ApiError } from './errors.js'
+import type { FileLimits } from './files.js'
 import type { TextCache } from './text-cache.js'
 
 export interface ApiDeps {
@@ -38,6 +39,8 @@ export interface ApiDeps {
   folder?: Folder
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
+  /** What uploads may be. Default: `defaultFileLimits` (20 MiB a file, 200 MiB a document). */
+  files?: FileLimits
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */
   trashRetentionDays?: number
 }
@@ -57,6 +60,8 @@ export interface Context {
   id: number
   /** The link id of a `{link}` route, as given (unchecked). */
   linkId: string
+  /** The file hash of a `{hash}` route, as given (unchecked). */
+  hash: string
   /** The access check's answer, on routes with a `{name}`. */
   access: Extract<Access, { ok: true }> | null
   /**
@@ -67,6 +72,8 @@ export interface Context {
   /** Texts already folded, by name and last sequence number. */
   texts: TextCache
   maxBodyBytes: number
+  /** Runs `fn` after every other change the API makes to `name` (without loading its room). */
+  inOrder<T>(fn: () => Promise<T>): Promise<T>
   /** Runs `fn` with the room of `name`, after every other change the API makes to it. */
   change<T>(fn: (room: Room) => Promise<T>): Promise<T>
   /**

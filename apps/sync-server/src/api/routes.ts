@@ -19,6 +19,7 @@ import {
   renameDocument,
 } from './documents.js'
 import { ApiError } from './errors.js'
+import { getFile, uploadFile } from './files.js'
 import { sendError, sendJson } from './http.js'
 import { createLinks, listLinks, revokeLink } from './links.js'
 import { listSetAside } from './set-aside.js'
@@ -54,11 +55,14 @@ const TEXT_CACHE_UNITS = 8 * 1024 * 1024
 
 interface Route {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE'
-  /** An OpenAPI path: `{name}`, `{id}` and `{link}` each stand for one path segment. */
+  /** An OpenAPI path: `{name}`, `{id}`, `{link}` and `{hash}` each stand for one path segment. */
   path: string
   /** What the access check must allow: the whole server (admin), reading, or changing. */
   needs: 'admin' | 'view' | 'edit'
-  /** Whether its cost grows with the document (a fold of it): it takes a slot of the cap. */
+  /**
+   * Whether its cost grows with the document (a fold of it) or with a file it reads: it takes a
+   * slot of the cap.
+   */
   docSized?: true
   handle(ctx: Context): Promise<void>
 }
@@ -106,6 +110,15 @@ const routes: readonly Route[] = [
     needs: 'edit',
     handle: revokeLink,
   },
+  // An upload holds up to FILE_MAX_BYTES in memory: the cap bounds how many at once.
+  {
+    method: 'POST',
+    path: '/api/docs/{name}/files',
+    needs: 'edit',
+    docSized: true,
+    handle: uploadFile,
+  },
+  { method: 'GET', path: '/api/docs/{name}/files/{hash}', needs: 'view', handle: getFile },
   { method: 'GET', path: '/api/docs/{name}/set-aside', needs: 'admin', handle: listSetAside },
   { method: 'GET', path: '/api/trash', needs: 'admin', handle: listTrash },
   { method: 'POST', path: '/api/trash/{name}/restore', needs: 'edit', handle: restoreFromTrash },
@@ -276,6 +289,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
         name,
         id,
         linkId,
+        hash: params.hash ?? '',
         access,
         texts,
         authorizeOther: async (other, mode) => {
@@ -286,6 +300,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
           }
         },
         maxBodyBytes,
+        inOrder: (fn) => serialize(name, fn),
         change: (fn) => serialize(name, () => deps.rooms.use(name, fn)),
         unloaded: (others, fn) =>
           serialize(name, () => deps.rooms.whileUnloaded([name, ...others], fn)),
