@@ -12,6 +12,7 @@ export interface DocToolbarProps {
   onToggleHistory: () => void
   onExport: (format: ExportFormat) => void
   onImport: (file: File) => void
+  onInsertFiles: (files: File[]) => void
   /** Whether importing is possible now; `showImport`: whether to offer it at all. */
   canImport: boolean
   showImport: boolean
@@ -27,6 +28,7 @@ export function DocToolbar({
   onToggleHistory,
   onExport,
   onImport,
+  onInsertFiles,
   canImport,
   showImport,
 }: DocToolbarProps) {
@@ -64,6 +66,7 @@ export function DocToolbar({
       <FileMenu
         onExport={onExport}
         onImport={onImport}
+        onInsertFiles={onInsertFiles}
         canImport={canImport}
         showImport={showImport}
       />

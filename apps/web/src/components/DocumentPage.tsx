@@ -13,6 +13,8 @@ import { useRestore } from '../hooks/useRestore'
 import { useSave, useSavedFirst, useUnsavedWarning } from '../hooks/useSave'
 import { useSharedText } from '../hooks/useSharedText'
 import { useStoredFlag } from '../hooks/useStoredFlag'
+import { useUploads } from '../hooks/useUploads'
+import { fileAddress } from '../lib/file-address'
 import { downloadText, type ExportFormat, exportFileName } from '../lib/files'
 import { historyApi } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
@@ -27,6 +29,7 @@ import { Editor } from './Editor'
 import { FileDropZone } from './FileDropZone'
 import { Presence } from './Presence'
 import { PreviewPane } from './PreviewPane'
+import { UploadProgress } from './UploadProgress'
 
 // Loaded when first used, so that the editor shows without them.
 const HistoryPanel = lazy(() =>
@@ -113,6 +116,16 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const restore = useRestore(history, { notify: notices.show, onRestored: focusEditorSoon })
   const replaceUsed = useUsed(fileImport.pending !== null || restore.asking)
 
+  const uploads = useUploads(session, viewRef, { apiUrl, name, token, notify: notices.show })
+  const uploadFiles = useCallback(
+    (files: File[], at?: number) => {
+      if (canEdit) uploads.start(files, at)
+    },
+    [canEdit, uploads.start],
+  )
+  // Where the preview fetches this document's files from, with this page's token.
+  const fileUrl = useMemo(() => fileAddress(apiUrl, name, token), [apiUrl, name, token])
+
   const exportText = (format: ExportFormat) => {
     if (session === null) return
     downloadText(session.text.toString(), exportFileName(name, format), format)
@@ -142,6 +155,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           onToggleHistory={() => setHistoryOpen((open) => !open)}
           onExport={exportText}
           onImport={(file) => void fileImport.choose(file)}
+          onInsertFiles={(files) => uploadFiles(files)}
           canImport={canEdit}
           showImport={!viewOnly}
         />
@@ -152,10 +166,15 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
       {followedPerson && <FollowBar person={followedPerson} onStop={() => follow.follow(null)} />}
       {connection.closed && <ClosedBanner closed={connection.closed} />}
       {notices.notice && <NoticeBanner notice={notices.notice} onDismiss={notices.dismiss} />}
+      {uploads.running.length > 0 && <UploadProgress uploads={uploads.running} />}
       <div className={previewOpen && !previewing ? 'doc-body with-preview' : 'doc-body'}>
         <FileDropZone
           canDrop={canEdit}
           onFile={(file) => void fileImport.choose(file)}
+          onUpload={(files, { x, y }) => {
+            const at = viewRef.current?.posAtCoords({ x, y }) ?? undefined
+            uploadFiles(files, at)
+          }}
           hidden={previewing}
         >
           {session && (
@@ -164,11 +183,12 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
               readOnly={closed || viewOnly}
               viewRef={viewRef}
               onFollowChange={follow.changed}
+              onPasteFiles={uploadFiles}
             />
           )}
         </FileDropZone>
         {previewOpen && !previewing && session && (
-          <PreviewPane id={previewId} text={session.text} />
+          <PreviewPane id={previewId} text={session.text} fileUrl={fileUrl} />
         )}
         {/* One boundary each: the version preview loading must not hide the panel. */}
         <Suspense fallback={null}>
@@ -176,6 +196,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
             <VersionPreview
               preview={history.preview}
               current={current}
+              fileUrl={fileUrl}
               canRestore={canEdit}
               readOnly={viewOnly}
               onRestore={restore.ask}

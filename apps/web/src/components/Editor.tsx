@@ -10,13 +10,15 @@ import {
   showBase,
 } from '../editor/before-bound'
 import { collaboration } from '../editor/collab'
+import { filePaste } from '../editor/file-paste'
 import { followPerson } from '../editor/follow'
 import { editable, loadEditing, proseSetup } from '../editor/setup'
 
 /**
  * The CodeMirror editor bound to a session's shared text. The view is created once per mount
  * (and per session); `readOnly` is switched through a compartment. `viewRef` receives the view,
- * for focusing it; `onFollowChange` hears when following someone starts or stops.
+ * for focusing it; `onFollowChange` hears when following someone starts or stops;
+ * `onPasteFiles` receives files pasted into the editable text (they are uploaded).
  *
  * Until the session has loaded its offline copy, the editor shows the copy's stored text and
  * keeps what is typed (`editor/before-bound.ts`); once loaded, it carries those edits into the
@@ -27,11 +29,13 @@ export function Editor({
   readOnly,
   viewRef,
   onFollowChange,
+  onPasteFiles,
 }: {
   session: CollabSession
   readOnly: boolean
   viewRef?: RefObject<EditorView | null>
   onFollowChange?: (clientId: number | null) => void
+  onPasteFiles?: (files: File[]) => void
 }) {
   const parent = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
@@ -40,6 +44,8 @@ export function Editor({
   const [binding] = useState(() => new Compartment())
   const followListener = useRef(onFollowChange)
   followListener.current = onFollowChange
+  const pasteListener = useRef(onPasteFiles)
+  pasteListener.current = onPasteFiles
   const readOnlyNow = useRef(readOnly)
   readOnlyNow.current = readOnly
 
@@ -65,6 +71,7 @@ export function Editor({
         extensions: [
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
+          filePaste((files) => pasteListener.current?.(files)),
           editing.of([]),
           binding.of(loaded ? bound() : pendingEdits),
         ],

@@ -1,10 +1,13 @@
 import { type DragEvent, type ReactNode, useState } from 'react'
+import { looksLikeText } from '../lib/files'
 
 export interface FileDropZoneProps {
   /** Whether a dropped file is taken now; otherwise the drop is refused. */
   canDrop: boolean
-  /** A file was dropped (the first, when several were). */
+  /** A text file was dropped (the first, when several were): it replaces the document. */
   onFile: (file: File) => void
+  /** Other files were dropped (images, anything but text), at this point of the window. */
+  onUpload?: (files: File[], at: { x: number; y: number }) => void
   hidden: boolean
   children: ReactNode
 }
@@ -13,10 +16,11 @@ const hasFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files'
 
 /**
  * The editor's area (`<main>`), where a text file dropped replaces the document after a
- * confirmation: an overlay says so while a file is dragged over it. CodeMirror never sees the
- * drop, so it cannot insert the file itself.
+ * confirmation, and other files (images) are uploaded and inserted where they are dropped: an
+ * overlay says so while a file is dragged over it. CodeMirror never sees the drop, so it cannot
+ * insert the file itself.
  */
-export function FileDropZone({ canDrop, onFile, hidden, children }: FileDropZoneProps) {
+export function FileDropZone({ canDrop, onFile, onUpload, hidden, children }: FileDropZoneProps) {
   const [dragging, setDragging] = useState(false)
   return (
     <main
@@ -38,14 +42,23 @@ export function FileDropZone({ canDrop, onFile, hidden, children }: FileDropZone
         event.preventDefault()
         event.stopPropagation()
         setDragging(false)
-        const file = event.dataTransfer.files[0]
-        if (file && canDrop) onFile(file)
+        const files = [...event.dataTransfer.files]
+        if (!canDrop || files.length === 0) return
+        const text = files.filter(looksLikeText)
+        if (text.length === files.length || !onUpload) {
+          if (files[0]) onFile(files[0])
+        } else {
+          onUpload(
+            files.filter((f) => !looksLikeText(f)),
+            { x: event.clientX, y: event.clientY },
+          )
+        }
       }}
     >
       {children}
       {dragging && canDrop && (
         <div className="drop-overlay" aria-hidden="true">
-          Drop a text file to replace the document
+          Drop a text file to replace the document, or an image to insert it
         </div>
       )}
     </main>

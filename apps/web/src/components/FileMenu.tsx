@@ -4,6 +4,8 @@ import type { ExportFormat } from '../lib/files'
 export interface FileMenuProps {
   onExport: (format: ExportFormat) => void
   onImport: (file: File) => void
+  /** Files chosen to be uploaded into the text at the cursor. */
+  onInsertFiles?: (files: File[]) => void
   /** Whether importing is possible now (not while the document is closed by the server). */
   canImport: boolean
   /** Whether to offer importing at all (not on a view-only page). */
@@ -14,9 +16,16 @@ export interface FileMenuProps {
  * "File": download the text as Markdown or plain text, or import a file. A `<details>`
  * disclosure, so it opens with Enter or Space; Escape and a click elsewhere close it.
  */
-export function FileMenu({ onExport, onImport, canImport, showImport = true }: FileMenuProps) {
+export function FileMenu({
+  onExport,
+  onImport,
+  onInsertFiles,
+  canImport,
+  showImport = true,
+}: FileMenuProps) {
   const menu = useRef<HTMLDetailsElement>(null)
   const input = useRef<HTMLInputElement>(null)
+  const insertInput = useRef<HTMLInputElement>(null)
   const id = useId()
 
   const close = (focusSummary = false) => {
@@ -101,6 +110,32 @@ export function FileMenu({ onExport, onImport, canImport, showImport = true }: F
             event.target.value = ''
             close()
             if (file) onImport(file)
+          }}
+        />
+        <button
+          hidden={!showImport || !onInsertFiles}
+          type="button"
+          className="menu-item"
+          data-testid="insert-file-button"
+          disabled={!canImport}
+          onClick={() => insertInput.current?.click()}
+        >
+          Insert an image or file…
+        </button>
+        <input
+          ref={insertInput}
+          type="file"
+          multiple
+          className="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+          data-testid="insert-file"
+          disabled={!canImport || !showImport}
+          onChange={(event) => {
+            const files = [...(event.target.files ?? [])]
+            event.target.value = ''
+            close()
+            if (files.length > 0) onInsertFiles?.(files)
           }}
         />
       </div>

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
-import { renderMarkdown } from '../lib/markdown'
+import { type RenderOptions, renderMarkdown } from '../lib/markdown'
 import { linkDefinitions, splitMarkdown } from '../lib/markdown-parts'
 
 /** The shortest pause between two renderings, in ms; longer for texts that take long to read. */
@@ -15,12 +15,20 @@ const SLICE_MS = 12
  * change: rendered at most once per frame-ish interval, which grows with the time a rendering
  * takes, so that a long text does not slow typing down. A long text is rendered in parts, a few
  * at a time between which the page goes on, and after an edit only the parts that changed are
- * rendered again: a document of megabytes never holds the page for more than a slice.
+ * rendered again: a document of megabytes never holds the page for more than a slice. Images
+ * of the document's files come from `fileUrl` (see `renderMarkdown`).
  */
-export default function MarkdownPreview({ text }: { text: Y.Text }) {
+export default function MarkdownPreview({
+  text,
+  fileUrl,
+}: {
+  text: Y.Text
+  fileUrl?: (hash: string) => string
+}) {
   const body = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
+    const options: RenderOptions = { fileUrl, origin: location.origin }
     let timer: ReturnType<typeof setTimeout> | null = null
     let lastRenderMs = 0
     let lastCostMs = 0
@@ -72,7 +80,7 @@ export default function MarkdownPreview({ text }: { text: Y.Text }) {
         const sliceStart = performance.now()
         while (todo.length > 0 && performance.now() - sliceStart < SLICE_MS) {
           const { key, part } = todo.shift() as { key: string; part: HTMLElement }
-          part.replaceChildren(renderMarkdown(key))
+          part.replaceChildren(renderMarkdown(key, options))
           keep(key, part)
         }
         if (todo.length > 0) setTimeout(renderSome, 0)
@@ -93,7 +101,7 @@ export default function MarkdownPreview({ text }: { text: Y.Text }) {
       text.unobserve(schedule)
       if (timer !== null) clearTimeout(timer)
     }
-  }, [text])
+  }, [text, fileUrl])
 
   return <div className="markdown-body" ref={body} />
 }

@@ -5,7 +5,16 @@ import type * as Y from 'yjs'
 const MarkdownPreview = lazy(() => import('./MarkdownPreview'))
 
 /** The live Markdown preview of `text`, beside the editor; `id` for the toggle's `aria-controls`. */
-export function PreviewPane({ id, text }: { id: string; text: Y.Text }) {
+export function PreviewPane({
+  id,
+  text,
+  fileUrl,
+}: {
+  id: string
+  text: Y.Text
+  /** Where the document's files are fetched from (see `renderMarkdown`). */
+  fileUrl?: (hash: string) => string
+}) {
   return (
     <section
       id={id}
@@ -16,7 +25,7 @@ export function PreviewPane({ id, text }: { id: string; text: Y.Text }) {
       tabIndex={0}
     >
       <Suspense fallback={<p className="muted preview-loading">Loading the preview…</p>}>
-        <MarkdownPreview text={text} />
+        <MarkdownPreview text={text} fileUrl={fileUrl} />
       </Suspense>
     </section>
   )

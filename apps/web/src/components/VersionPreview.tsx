@@ -1,6 +1,7 @@
-import { useDeferredValue, useEffect, useMemo, useRef } from 'react'
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
 import type { Loadable, VersionText } from '../hooks/useHistory'
 import { countChangedWords, diffText } from '../lib/diff'
+import { renderMarkdown } from '../lib/markdown'
 import { describeTime, fullTime } from '../lib/time'
 import { versionTitle } from '../lib/versions'
 
@@ -8,6 +9,8 @@ export interface VersionPreviewProps {
   preview: Loadable<VersionText>
   /** The document's text now, which the version is compared with. */
   current: string
+  /** Where the document's files are fetched from, for the version rendered as Markdown. */
+  fileUrl?: (hash: string) => string
   /** Whether restoring is possible now. */
   canRestore: boolean
   /** A view-only page: no restoring at all. */
@@ -20,17 +23,20 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /**
  * A version's text with its differences from the current text marked: what restoring it would
- * bring back is underlined in green, what it would remove is struck through in red.
+ * bring back is underlined in green, what it would remove is struck through in red. "Rendered"
+ * shows the version as the Markdown preview shows it, images included.
  */
 export function VersionPreview({
   preview,
   current,
+  fileUrl,
   canRestore,
   readOnly = false,
   onRestore,
   onClose,
 }: VersionPreviewProps) {
   const body = useRef<HTMLDivElement>(null)
+  const [rendered, setRendered] = useState(false)
   // Typing elsewhere should not wait for the comparison of a long text.
   const compared = useDeferredValue(current)
   const versionText = preview.status === 'ready' ? preview.value.text : null
@@ -87,6 +93,15 @@ export function VersionPreview({
           )}
         </div>
         <div className="preview-actions">
+          <button
+            type="button"
+            className="button subtle"
+            data-testid="history-rendered"
+            aria-pressed={rendered}
+            onClick={() => setRendered((on) => !on)}
+          >
+            Rendered
+          </button>
           <button type="button" className="button subtle" onClick={onClose}>
             Back to editing
           </button>
@@ -133,7 +148,10 @@ export function VersionPreview({
             {preview.message}
           </p>
         )}
-        {preview.status === 'ready' && (
+        {preview.status === 'ready' && rendered && (
+          <RenderedVersion text={preview.value.text} fileUrl={fileUrl} />
+        )}
+        {preview.status === 'ready' && !rendered && (
           <div className="preview-text">
             {versionText === '' && <span className="muted">This version is empty.</span>}
             {segments.map((segment, index) =>
@@ -157,4 +175,21 @@ export function VersionPreview({
       </div>
     </section>
   )
+}
+
+/** A version's text rendered as Markdown, sanitised as the live preview is. */
+function RenderedVersion({
+  text,
+  fileUrl,
+}: {
+  text: string
+  fileUrl: ((hash: string) => string) | undefined
+}) {
+  const body = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    body.current?.replaceChildren(
+      renderMarkdown(text, fileUrl ? { fileUrl, origin: location.origin } : {}),
+    )
+  }, [text, fileUrl])
+  return <div className="markdown-body" data-testid="history-rendered-body" ref={body} />
 }

@@ -1,3 +1,4 @@
+import { fileHashOf } from '@tandem/protocol'
 import DOMPurify, { type Config } from 'dompurify'
 import { Marked } from 'marked'
 
@@ -94,15 +95,29 @@ const sanitizeConfig: Config = {
 /** Images embedded in the text itself; anything else would be fetched from elsewhere. */
 const INLINE_IMAGE = /^data:image\/(?:png|gif|jpe?g|webp|avif);base64,[a-z0-9+/=\s]*$/i
 
+/** How the preview reaches the document's files. */
+export interface RenderOptions {
+  /**
+   * Where this page fetches the document's file `hash` from (with its token). Without it, file
+   * addresses are shown as their alternative text like any other.
+   */
+  fileUrl?: (hash: string) => string
+  /** The origin a file address may be written with besides a bare path (the API's). */
+  origin?: string
+}
+
 /**
  * Markdown rendered for the preview: parsed with `marked` (raw HTML shown as text), sanitised
- * with DOMPurify into an inert
- * fragment (parsed in a document without a window, so nothing in it loads or runs), then
- * finished: images that would be fetched from elsewhere become their alternative text (the page
- * loads nothing from other sites, and a shared document should not learn who reads it), and
- * links open in a new tab without a referrer. Append the fragment to show it.
+ * with DOMPurify into an inert fragment (parsed in a document without a window, so nothing in it
+ * loads or runs), then finished: an image whose address is a file of a document
+ * (`/api/docs/…/files/<hash>`) is shown from this document's files (`fileUrl`), sized to the
+ * column and loaded lazily; other images that would be fetched from elsewhere become their
+ * alternative text (the page loads nothing from other sites, and a shared document should not
+ * learn who reads it); links to files go to this document's file, and every link opens in a
+ * new tab without a referrer. Append the fragment to show it.
  */
-export function renderMarkdown(text: string): DocumentFragment {
+export function renderMarkdown(text: string, options: RenderOptions = {}): DocumentFragment {
+  const { fileUrl, origin } = options
   const fragment = DOMPurify.sanitize(markdownToHtml(text), {
     ...sanitizeConfig,
     RETURN_DOM_FRAGMENT: true,
@@ -111,6 +126,14 @@ export function renderMarkdown(text: string): DocumentFragment {
   for (const img of fragment.querySelectorAll('img')) {
     const src = img.getAttribute('src') ?? ''
     if (INLINE_IMAGE.test(src)) continue
+    const hash = fileUrl ? fileHashOf(src, origin) : null
+    if (hash !== null && fileUrl) {
+      img.setAttribute('src', fileUrl(hash))
+      img.setAttribute('loading', 'lazy')
+      img.setAttribute('decoding', 'async')
+      img.className = 'preview-file-image'
+      continue
+    }
     const alt = img.getAttribute('alt')?.trim()
     const stand = doc.createElement('span')
     stand.className = 'preview-image-placeholder'
@@ -121,6 +144,8 @@ export function renderMarkdown(text: string): DocumentFragment {
   for (const link of fragment.querySelectorAll('a[href]')) {
     const href = link.getAttribute('href') ?? ''
     if (href.startsWith('#')) continue
+    const hash = fileUrl ? fileHashOf(href, origin) : null
+    if (hash !== null && fileUrl) link.setAttribute('href', fileUrl(hash))
     link.setAttribute('target', '_blank')
     link.setAttribute('rel', 'noopener noreferrer nofollow')
   }
