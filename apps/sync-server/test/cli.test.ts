@@ -155,7 +155,7 @@ describe('the tandem CLI', () => {
     expect(exported.stdout).toBe('by the admin')
   })
 
-  it('O7: backup copies the SQLite database while the server runs; the copy opens as a data dir', async () => {
+  it('O7: backup copies the SQLite database, files included, while the server runs; the copy opens as a data dir', async () => {
     dir = tempDir()
     server = await startServer(dir.path)
     const writer = connectClient(wsUrl(server), 'kept')
@@ -163,6 +163,14 @@ describe('the tandem CLI', () => {
     await synced(writer)
     writer.text.insert(0, 'saved before the backup')
     await vi.waitFor(async () => expect((await server!.store.list()).length).toBe(1))
+    // The document's files are in the same database, so the backup holds them too.
+    const picture = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+    const uploaded = await fetch(new URL('/api/docs/kept/files?name=p.png', server.url), {
+      method: 'POST',
+      body: picture,
+    })
+    expect(uploaded.status).toBe(201)
+    const { hash } = (await uploaded.json()) as { hash: string }
     // Still connected and editing: the backup runs beside the server's writes.
     writer.text.insert(0, '> ')
     const copy = join(dir.path, 'copy.db')
@@ -180,6 +188,7 @@ describe('the tandem CLI', () => {
         ...(stored?.updates ?? []),
       ])
       expect(textOf(state)).toMatch(/^(> )?saved before the backup$/)
+      expect([...((await store.loadFile('kept', hash))?.bytes ?? [])]).toEqual([...picture])
     } finally {
       await store.close(1_000)
     }
