@@ -185,3 +185,53 @@ test('F18: a view-only page shows the document’s images but cannot upload', as
   expect(uploads).toEqual([])
   await expect(viewer.page.getByTestId('upload-progress')).toHaveCount(0)
 })
+
+test('F20: an image pasted while offline is kept in the browser, shown from there, and uploaded when the connection returns', async ({
+  openDoc,
+  startProxy,
+  docName,
+}) => {
+  const proxy = await startProxy()
+  const ada = await openDoc({ label: 'Ada', origin: proxy.url })
+  const grace = await openDoc({ label: 'Grace' })
+  await openPreview(ada)
+  await openPreview(grace)
+  await ada.typeAtEnd('Offline picture:\n')
+  await grace.expectTextToContain('Offline picture:')
+
+  ada.console.allowConnectionErrors()
+  proxy.cut()
+  await ada.expectState('offline')
+  await pasteFile(ada, 'offline.png', 'image/png', PNG)
+  await expect(ada.page.getByRole('status').filter({ hasText: 'will be uploaded' })).toBeVisible()
+  // Shown from the copy this browser keeps.
+  const local = ada.preview.locator('img')
+  await expect(local).toHaveAttribute('src', /^blob:/)
+  await expect
+    .poll(() => local.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBe(2)
+  // Kept in IndexedDB, not only in memory.
+  expect(
+    await ada.page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('tandem-uploads')
+          open.onerror = () => reject(open.error)
+          open.onsuccess = () => {
+            const count = open.result.transaction('pending').objectStore('pending').count()
+            count.onsuccess = () => resolve(count.result)
+          }
+        }),
+    ),
+  ).toBe(1)
+  expect(await grace.text()).not.toContain('offline.png')
+
+  proxy.restore()
+  await ada.expectState('connected')
+  const url = `/api/docs/${docName}/files/${sha256(PNG)}`
+  await grace.expectTextToContain(`![offline.png](${url})`)
+  await expect(grace.preview.locator('img')).toHaveAttribute('src', url)
+  await expect(ada.preview.locator('img')).toHaveAttribute('src', url)
+  await ada.expectTextToContain(`![offline.png](${url})`)
+  expect(await ada.text()).not.toContain('tandem-upload:')
+})

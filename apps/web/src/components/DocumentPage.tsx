@@ -116,7 +116,13 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const restore = useRestore(history, { notify: notices.show, onRestored: focusEditorSoon })
   const replaceUsed = useUsed(fileImport.pending !== null || restore.asking)
 
-  const uploads = useUploads(session, viewRef, { apiUrl, name, token, notify: notices.show })
+  const uploads = useUploads(session, viewRef, {
+    apiUrl,
+    name,
+    token,
+    online: connection.state === 'connected' && !closed && !viewOnly,
+    notify: notices.show,
+  })
   const uploadFiles = useCallback(
     (files: File[], at?: number) => {
       if (canEdit) uploads.start(files, at)
@@ -188,7 +194,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           )}
         </FileDropZone>
         {previewOpen && !previewing && session && (
-          <PreviewPane id={previewId} text={session.text} fileUrl={fileUrl} />
+          <PreviewPane id={previewId} text={session.text} fileUrl={fileUrl} local={uploads.local} />
         )}
         {/* One boundary each: the version preview loading must not hide the panel. */}
         <Suspense fallback={null}>

@@ -21,14 +21,21 @@ const SLICE_MS = 12
 export default function MarkdownPreview({
   text,
   fileUrl,
+  local,
 }: {
   text: Y.Text
   fileUrl?: (hash: string) => string
+  /** Files not uploaded yet, as object URLs by placeholder id (see `useUploads`). */
+  local?: ReadonlyMap<string, string>
 }) {
   const body = useRef<HTMLDivElement>(null)
 
   useEffect(() => {
-    const options: RenderOptions = { fileUrl, origin: location.origin }
+    const options: RenderOptions = {
+      fileUrl,
+      origin: location.origin,
+      localUrl: (id) => local?.get(id),
+    }
     let timer: ReturnType<typeof setTimeout> | null = null
     let lastRenderMs = 0
     let lastCostMs = 0
@@ -101,7 +108,7 @@ export default function MarkdownPreview({
       text.unobserve(schedule)
       if (timer !== null) clearTimeout(timer)
     }
-  }, [text, fileUrl])
+  }, [text, fileUrl, local])
 
   return <div className="markdown-body" ref={body} />
 }

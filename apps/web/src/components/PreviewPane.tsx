@@ -9,11 +9,14 @@ export function PreviewPane({
   id,
   text,
   fileUrl,
+  local,
 }: {
   id: string
   text: Y.Text
   /** Where the document's files are fetched from (see `renderMarkdown`). */
   fileUrl?: (hash: string) => string
+  /** Files not uploaded yet, as object URLs by placeholder id. */
+  local?: ReadonlyMap<string, string>
 }) {
   return (
     <section
@@ -25,7 +28,7 @@ export function PreviewPane({
       tabIndex={0}
     >
       <Suspense fallback={<p className="muted preview-loading">Loading the preview…</p>}>
-        <MarkdownPreview text={text} fileUrl={fileUrl} />
+        <MarkdownPreview text={text} fileUrl={fileUrl} local={local} />
       </Suspense>
     </section>
   )

@@ -90,7 +90,13 @@ const sanitizeConfig: Config = {
   ],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
+  // DOMPurify's own list, plus the placeholders of uploads (`tandem-upload:<id>`), which
+  // `renderMarkdown` replaces before anything could load them.
+  ALLOWED_URI_REGEXP:
+    /^(?:(?:(?:f|ht)tps?|mailto|tel|callto|sms|cid|xmpp|matrix|tandem-upload):|[^a-z]|[a-z+.-]+(?:[^a-z+.\-:]|$))/i,
 }
+
+const PLACEHOLDER = /^tandem-upload:([0-9a-z]{1,64})$/
 
 /** Images embedded in the text itself; anything else would be fetched from elsewhere. */
 const INLINE_IMAGE = /^data:image\/(?:png|gif|jpe?g|webp|avif);base64,[a-z0-9+/=\s]*$/i
@@ -104,6 +110,11 @@ export interface RenderOptions {
   fileUrl?: (hash: string) => string
   /** The origin a file address may be written with besides a bare path (the API's). */
   origin?: string
+  /**
+   * The local copy (an object URL) of the file an upload placeholder stands for, while this
+   * browser keeps it; `undefined` for one it does not.
+   */
+  localUrl?: (id: string) => string | undefined
 }
 
 /**
@@ -117,7 +128,7 @@ export interface RenderOptions {
  * new tab without a referrer. Append the fragment to show it.
  */
 export function renderMarkdown(text: string, options: RenderOptions = {}): DocumentFragment {
-  const { fileUrl, origin } = options
+  const { fileUrl, origin, localUrl } = options
   const fragment = DOMPurify.sanitize(markdownToHtml(text), {
     ...sanitizeConfig,
     RETURN_DOM_FRAGMENT: true,
@@ -126,6 +137,14 @@ export function renderMarkdown(text: string, options: RenderOptions = {}): Docum
   for (const img of fragment.querySelectorAll('img')) {
     const src = img.getAttribute('src') ?? ''
     if (INLINE_IMAGE.test(src)) continue
+    const placeholder = PLACEHOLDER.exec(src)?.[1]
+    const local = placeholder === undefined ? undefined : localUrl?.(placeholder)
+    if (local?.startsWith('blob:')) {
+      img.setAttribute('src', local)
+      img.className = 'preview-file-image preview-local-image'
+      img.title = 'Not uploaded yet: shown from this browser'
+      continue
+    }
     const hash = fileUrl ? fileHashOf(src, origin) : null
     if (hash !== null && fileUrl) {
       img.setAttribute('src', fileUrl(hash))
@@ -137,13 +156,22 @@ export function renderMarkdown(text: string, options: RenderOptions = {}): Docum
     const alt = img.getAttribute('alt')?.trim()
     const stand = doc.createElement('span')
     stand.className = 'preview-image-placeholder'
-    stand.title = src ? `Image not shown: ${src}` : 'Image not shown'
+    stand.title =
+      placeholder !== undefined
+        ? 'Being uploaded'
+        : src
+          ? `Image not shown: ${src}`
+          : 'Image not shown'
     stand.textContent = `[${alt || 'image'}]`
     img.replaceWith(stand)
   }
   for (const link of fragment.querySelectorAll('a[href]')) {
     const href = link.getAttribute('href') ?? ''
     if (href.startsWith('#')) continue
+    if (PLACEHOLDER.test(href)) {
+      link.removeAttribute('href')
+      continue
+    }
     const hash = fileUrl ? fileHashOf(href, origin) : null
     if (hash !== null && fileUrl) link.setAttribute('href', fileUrl(hash))
     link.setAttribute('target', '_blank')

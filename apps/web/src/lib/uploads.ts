@@ -57,7 +57,9 @@ export interface UploadOptions {
   apiUrl: string
   /** The document's name. */
   doc: string
-  file: Blob & { name?: string }
+  file: Blob
+  /** The file's name (sent as `?name=`). */
+  name?: string
   /** The page's token, sent as `Authorization: Bearer`. */
   token: string | null
   /** Told the fraction sent so far, from 0 to 1. */
@@ -74,12 +76,13 @@ export function uploadFile({
   apiUrl,
   doc,
   file,
+  name: fileName,
   token,
   onProgress,
   signal,
 }: UploadOptions): Promise<UploadedFileJson> {
   return new Promise((resolve, reject) => {
-    const name = file.name?.trim() ? `?name=${encodeURIComponent(file.name.trim())}` : ''
+    const name = fileName?.trim() ? `?name=${encodeURIComponent(fileName.trim())}` : ''
     const xhr = new XMLHttpRequest()
     xhr.open('POST', `${docApiPath(apiUrl, doc)}/files${name}`)
     xhr.responseType = 'text'
