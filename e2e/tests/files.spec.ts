@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import type { DocPage } from '../fixtures/doc-page.js'
 import { expect, test } from '../fixtures/test.js'
 
@@ -93,6 +94,18 @@ test('F16: an image pasted into one page shows a placeholder to everyone at once
   // It survives a reload, and the history's rendered preview shows it too.
   await grace.reload()
   await expect(grace.preview.locator('img')).toHaveAttribute('alt', 'screenshot.png')
+  await grace.page.getByTestId('history-button').click()
+  const panel = grace.page.getByTestId('history-panel')
+  await panel.getByLabel('Name the current text').fill('With the screenshot')
+  await panel.getByTestId('save-version').click()
+  await panel.getByTestId('history-item').filter({ hasText: 'With the screenshot' }).click()
+  const version = grace.page.getByTestId('history-preview')
+  await version.getByTestId('history-rendered').click()
+  const rendered = version.getByTestId('history-rendered-body').locator('img')
+  await expect(rendered).toHaveAttribute('src', `/api/docs/${docName}/files/${hash}`)
+  await expect
+    .poll(() => rendered.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBe(2)
 })
 
 test('F16: a dropped file that is no image becomes a link to download it; a dropped image an image', async ({
@@ -234,4 +247,40 @@ test('F20: an image pasted while offline is kept in the browser, shown from ther
   await expect(ada.preview.locator('img')).toHaveAttribute('src', url)
   await ada.expectTextToContain(`![offline.png](${url})`)
   expect(await ada.text()).not.toContain('tandem-upload:')
+})
+
+test('F21: a document downloaded with its files (.zip) imports into another document with its images', async ({
+  openDoc,
+  docName,
+}) => {
+  const ada = await openDoc({ label: 'Ada' })
+  await ada.typeAtEnd('# Trip\n\n')
+  await pasteFile(ada, 'beach.png', 'image/png', PNG)
+  const hash = sha256(PNG)
+  await ada.expectTextToContain(`![beach.png](/api/docs/${docName}/files/${hash})`)
+
+  const download = ada.page.waitForEvent('download')
+  await ada.page.locator('summary', { hasText: 'File' }).click()
+  await ada.page.getByTestId('export-zip').click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe(`${docName}.zip`)
+  const zip = await readFile(await file.path())
+  // The archive holds the image's bytes as they are (stored).
+  expect(zip.includes(PNG)).toBe(true)
+
+  const copyName = `${docName}-copy`
+  const grace = await openDoc({ label: 'Grace', docName: copyName })
+  await openPreview(grace)
+  await grace.page
+    .getByTestId('import-file')
+    .setInputFiles({ name: `${docName}.zip`, mimeType: 'application/zip', buffer: zip })
+  const dialog = grace.page.getByTestId('confirm-dialog')
+  await dialog.getByTestId('confirm-accept').click()
+  await grace.expectTextToContain(`![beach.png](/api/docs/${copyName}/files/${hash})`)
+  await grace.expectTextToContain('# Trip')
+  const image = grace.preview.locator('img')
+  await expect(image).toHaveAttribute('src', `/api/docs/${copyName}/files/${hash}`)
+  await expect
+    .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBe(2)
 })

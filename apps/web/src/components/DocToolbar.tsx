@@ -11,6 +11,7 @@ export interface DocToolbarProps {
   historyOpen: boolean
   onToggleHistory: () => void
   onExport: (format: ExportFormat) => void
+  onExportArchive: () => void
   onImport: (file: File) => void
   onInsertFiles: (files: File[]) => void
   /** Whether importing is possible now; `showImport`: whether to offer it at all. */
@@ -27,6 +28,7 @@ export function DocToolbar({
   historyOpen,
   onToggleHistory,
   onExport,
+  onExportArchive,
   onImport,
   onInsertFiles,
   canImport,
@@ -65,6 +67,7 @@ export function DocToolbar({
       </button>
       <FileMenu
         onExport={onExport}
+        onExportArchive={onExportArchive}
         onImport={onImport}
         onInsertFiles={onInsertFiles}
         canImport={canImport}

@@ -14,12 +14,14 @@ import { useSave, useSavedFirst, useUnsavedWarning } from '../hooks/useSave'
 import { useSharedText } from '../hooks/useSharedText'
 import { useStoredFlag } from '../hooks/useStoredFlag'
 import { useUploads } from '../hooks/useUploads'
+import { exportArchive } from '../lib/doc-archive'
 import { fileAddress } from '../lib/file-address'
-import { downloadText, type ExportFormat, exportFileName } from '../lib/files'
+import { download, downloadText, type ExportFormat, exportFileName } from '../lib/files'
 import { historyApi } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
 import { docTitle } from '../lib/title'
 import { readToken } from '../lib/token'
+import { uploadFile } from '../lib/uploads'
 import { ConnectionStatus } from './ConnectionStatus'
 import { DisplayNameInput } from './DisplayNameInput'
 import { ClosedBanner, FollowBar, NoticeBanner, OfflineBanner } from './DocBanners'
@@ -108,6 +110,16 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
 
   const fileImport = useFileImport(session, {
     notify: notices.show,
+    upload: async (bytes, fileName) =>
+      (
+        await uploadFile({
+          apiUrl,
+          doc: name,
+          file: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+          name: fileName,
+          token,
+        })
+      ).url,
     onImported: () => {
       if (history.selectedId !== null) history.select(null)
       focusEditorSoon()
@@ -136,6 +148,31 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
     if (session === null) return
     downloadText(session.text.toString(), exportFileName(name, format), format)
   }
+  const exportZip = () => {
+    if (session === null) return
+    const fetchFile = async (hash: string) => {
+      const response = await fetch(fileUrl(hash)).catch(() => null)
+      if (response === null || !response.ok) return null
+      return {
+        bytes: new Uint8Array(await response.arrayBuffer()),
+        name: dispositionName(response.headers.get('content-disposition')),
+      }
+    }
+    void exportArchive(name, session.text.toString(), fetchFile, location.origin).then(
+      ({ zip, missing }) => {
+        download(
+          new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+          exportFileName(name, 'md').replace(/\.md$/, '.zip'),
+        )
+        if (missing > 0) {
+          notices.show(
+            `${missing} file${missing === 1 ? '' : 's'} could not be fetched; their links are kept as they were.`,
+            true,
+          )
+        }
+      },
+    )
+  }
 
   return (
     <div className="doc-page">
@@ -160,6 +197,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           historyOpen={historyOpen}
           onToggleHistory={() => setHistoryOpen((open) => !open)}
           onExport={exportText}
+          onExportArchive={exportZip}
           onImport={(file) => void fileImport.choose(file)}
           onInsertFiles={(files) => uploadFiles(files)}
           canImport={canEdit}
@@ -253,6 +291,17 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
       </Suspense>
     </div>
   )
+}
+
+/** The file name of a `Content-Disposition` header (`filename*` first), or `null`. */
+function dispositionName(header: string | null): string | null {
+  const encoded = header?.match(/filename\*=UTF-8''([^;]+)/i)?.[1]
+  if (encoded !== undefined) {
+    try {
+      return decodeURIComponent(encoded)
+    } catch {}
+  }
+  return header?.match(/filename="([^"]*)"/i)?.[1] ?? null
 }
 
 /** Whether `needed` has been true since the component mounted. */

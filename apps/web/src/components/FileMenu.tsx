@@ -3,6 +3,8 @@ import type { ExportFormat } from '../lib/files'
 
 export interface FileMenuProps {
   onExport: (format: ExportFormat) => void
+  /** Downloads the text with the files it shows, as a zip archive. */
+  onExportArchive?: () => void
   onImport: (file: File) => void
   /** Files chosen to be uploaded into the text at the cursor. */
   onInsertFiles?: (files: File[]) => void
@@ -18,6 +20,7 @@ export interface FileMenuProps {
  */
 export function FileMenu({
   onExport,
+  onExportArchive,
   onImport,
   onInsertFiles,
   canImport,
@@ -81,6 +84,18 @@ export function FileMenu({
         >
           Download as text (.txt)
         </button>
+        <button
+          hidden={!onExportArchive}
+          type="button"
+          className="menu-item"
+          data-testid="export-zip"
+          onClick={() => {
+            onExportArchive?.()
+            close()
+          }}
+        >
+          Download with its files (.zip)
+        </button>
         {showImport && <hr className="menu-separator" />}
         <button
           hidden={!showImport}
@@ -93,7 +108,8 @@ export function FileMenu({
           Import a file…
         </button>
         <p id={`${id}-import-help`} className="menu-help" hidden={!showImport}>
-          Replaces the whole text; you can undo it. You can also drop a file on the text.
+          Replaces the whole text (a .md or .txt file, or a .zip downloaded with its files); you can
+          undo it. You can also drop a text file on the text.
         </p>
         <input
           ref={input}
@@ -102,7 +118,7 @@ export function FileMenu({
           tabIndex={-1}
           aria-hidden="true"
           data-testid="import-file"
-          accept=".md,.markdown,.txt,.text,text/plain,text/markdown"
+          accept=".md,.markdown,.txt,.text,text/plain,text/markdown,.zip,application/zip"
           disabled={!canImport}
           onChange={(event) => {
             const file = event.target.files?.[0]

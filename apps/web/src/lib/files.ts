@@ -25,7 +25,12 @@ export function exportFileName(name: string, format: ExportFormat): string {
 
 /** Saves `text` as a download called `fileName`. */
 export function downloadText(text: string, fileName: string, format: ExportFormat): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mimeTypes[format] }))
+  download(new Blob([text], { type: mimeTypes[format] }), fileName)
+}
+
+/** Saves `blob` as a download called `fileName`. */
+export function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = url
   link.download = fileName
@@ -63,6 +68,11 @@ export function decodeImport(bytes: Uint8Array): ImportResult {
     return { ok: false, problem: 'The file is not a text file.' }
   }
   return { ok: true, text: text.replace(/\r\n?/g, '\n') }
+}
+
+/** Whether a file is a zip archive by its name or type (an export with its files). */
+export function looksLikeZip(file: { name: string; type: string }): boolean {
+  return /\.zip$/i.test(file.name) || /^application\/(x-)?zip(-compressed)?$/.test(file.type)
 }
 
 /** Whether a file looks like text by its name or type (a drop may carry anything). */
