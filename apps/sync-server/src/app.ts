@@ -139,6 +139,7 @@ export async function startTandem(
       unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
       versionQuietMs: config.VERSION_QUIET_MS,
       versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
+      attribution: config.ATTRIBUTION === 'on',
       ...(webhooks ? { onChange: webhooks.changed.bind(webhooks) } : {}),
     },
     log,

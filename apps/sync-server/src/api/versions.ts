@@ -5,7 +5,7 @@ import {
   type VersionTextJson,
 } from '@tandem/protocol'
 import { isEmptyUpdate, textOfState } from '../rooms/doc-state.js'
-import { type Context, versionJson } from './context.js'
+import { apiAuthor, type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, sendJson } from './http.js'
 
@@ -76,7 +76,7 @@ export async function restoreVersion(ctx: Context): Promise<void> {
     // Computed off the event loop for a large document; applied as any peer's edit.
     const update = await room.replaceText(text)
     if (!isEmptyUpdate(update)) {
-      await room.applyUpdate(update, ctx.access?.user?.name)
+      await room.applyUpdate(update, apiAuthor(ctx.access))
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
     }
     return saved.version

@@ -46,6 +46,8 @@ export interface FoldInput {
   updates: readonly Uint8Array[]
   /** `seqs[i]` is the sequence number of `updates[i]`. */
   seqs: readonly number[]
+  /** Keep deleted content (a `Y.Doc` without garbage collection), for playing history back. */
+  keepDeleted?: boolean | undefined
 }
 
 /** Thrown by {@link fold} when a stored update (or the base) does not decode at all. */
@@ -78,10 +80,11 @@ export function fold<T>(
   read: (doc: Y.Doc, setAside: readonly SetAsideUpdate[]) => T,
 ): { value: T; setAside: SetAsideUpdate[] } {
   const { base, baseSeq, updates, seqs } = input
+  const gc = !input.keepDeleted
   // Part -1 is the base, part i >= 0 is updates[i].
   const part = (i: number) => (i < 0 ? base : updates[i]!)
   const setAside: SetAsideUpdate[] = []
-  let doc = new Y.Doc({ gc: true })
+  let doc = new Y.Doc({ gc })
   try {
     // Once a part was set aside: the document before part `from`. Parts `from` to the current
     // one were all applied without a throw, so a rebuild applies `checkpoint` and those only.
@@ -100,7 +103,7 @@ export function fold<T>(
         }
         setAside.push({ seq, kind, bytes: part(i), reason: String(err), setAsideAtMs: Date.now() })
         doc.destroy()
-        doc = new Y.Doc({ gc: true })
+        doc = new Y.Doc({ gc })
         if (checkpoint) Y.applyUpdate(doc, checkpoint)
         for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
         checkpoint = Y.encodeStateAsUpdate(doc)
@@ -204,6 +207,11 @@ export class DocState {
   bytesSinceSnapshot: number
   /** Bytes of the snapshot in storage. */
   #snapshotBytes: number
+  /**
+   * Whether folds keep deleted content (no garbage collection), so that the stored snapshot
+   * still holds deleted text for the timeslider (SPEC B4). Set by the room.
+   */
+  keepDeleted = false
 
   /**
    * Builds the state from stored bytes (see `Room.load` for their validation): `updates` are
@@ -323,6 +331,7 @@ export class DocState {
           baseSeq: this.#baseSeq,
           updates: this.#pending,
           seqs: this.#pendingSeqs,
+          keepDeleted: this.keepDeleted,
         },
         (doc) => [Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc)] as const,
       )
@@ -477,7 +486,7 @@ export class DocState {
     const baseSeq = this.#baseSeq
     const updates = [...this.#pending]
     const seqs = [...this.#pendingSeqs]
-    const request: FoldRequest = { base, updates, ...ask }
+    const request: FoldRequest = { base, updates, ...ask, keepDeleted: this.keepDeleted }
     const small = updates.reduce((sum, u) => sum + u.length, base.length) < SMALL_DOCUMENT_BYTES
     let result: FoldResult
     try {

@@ -24,10 +24,10 @@ const loaded = Promise.all([import(workerData.yjs), import(workerData.protocol)]
 
 // fold() of rooms/doc-state.ts: a part that throws when applied is set aside, and the document
 // rebuilt without it; one that does not decode at all ends the job (the document is corrupt).
-function foldParts(Y, P, base, updates) {
+function foldParts(Y, P, base, updates, gc) {
   const part = (i) => (i < 0 ? base : updates[i])
   const setAside = []
-  let doc = new Y.Doc({ gc: true })
+  let doc = new Y.Doc({ gc })
   try {
     let checkpoint = null
     let from = -1
@@ -42,7 +42,7 @@ function foldParts(Y, P, base, updates) {
         }
         setAside.push({ index: i, reason: String(err) })
         doc.destroy()
-        doc = new Y.Doc({ gc: true })
+        doc = new Y.Doc({ gc })
         if (checkpoint) Y.applyUpdate(doc, checkpoint)
         for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
         checkpoint = Y.encodeStateAsUpdate(doc)
@@ -87,7 +87,7 @@ function run(Y, P, job) {
       setAside: [],
     }
   }
-  const { doc, setAside } = foldParts(Y, P, base, updates)
+  const { doc, setAside } = foldParts(Y, P, base, updates, !job.keepDeleted)
   try {
     const state = updates.length > 0 ? Y.encodeStateAsUpdate(doc) : undefined
     const whole = state ?? base

@@ -30,6 +30,8 @@ export interface FoldRequest {
   replaceText?: { textName: string; target: string }
   /** Whether to read the whole state as `validateUpdateWithStateVector` reads it. */
   validate?: boolean
+  /** Fold without garbage collection: deleted content stays in `state` (history playback). */
+  keepDeleted?: boolean
   /**
    * Instead of folding: the structure of the parts as stored (the base unless it is empty, then
    * the updates). `whole`: as `DocStructure.ofLog` reads it, `null` unless every part integrates
@@ -150,7 +152,8 @@ export function foldHere(request: FoldRequest): FoldResult {
   try {
     // Numbered by index, the base as -1, so that what is set aside says which part it was.
     const seqs = updates.map((_, i) => i)
-    folded = fold({ base, baseSeq: -1, updates, seqs }, (doc) => {
+    const { keepDeleted } = request
+    folded = fold({ base, baseSeq: -1, updates, seqs, keepDeleted }, (doc) => {
       const state = updates.length > 0 ? Y.encodeStateAsUpdate(doc) : undefined
       const whole = state ?? base
       const out: Omit<FoldResult, 'setAside'> = {
