@@ -9,6 +9,7 @@ import type { Loadable } from '../hooks/useHistory'
 import type { LoadedTimeline } from '../hooks/useTimeline'
 import type { Author } from '../lib/attribution-api'
 import { authorColors, authorStyles } from '../lib/author-colors'
+import { stepForKey } from '../lib/playback-keys'
 import { describeTime, fullTime } from '../lib/time'
 import { AuthorLegend } from './AuthorLegend'
 
@@ -23,30 +24,6 @@ export interface TimesliderProps {
 const PLAY_ALL_MS = 10_000
 /** The fewest steps a second when playing. */
 const MIN_STEPS_PER_SECOND = 4
-
-/** The step a key moves the slider to from `step`, or `null` for a key it does not handle. */
-export function stepForKey(key: string, step: number, last: number): number | null {
-  const page = Math.max(10, Math.round((last + 2) / 10))
-  const clamp = (value: number) => Math.min(last, Math.max(-1, value))
-  switch (key) {
-    case 'ArrowRight':
-    case 'ArrowUp':
-      return clamp(step + 1)
-    case 'ArrowLeft':
-    case 'ArrowDown':
-      return clamp(step - 1)
-    case 'PageUp':
-      return clamp(step + page)
-    case 'PageDown':
-      return clamp(step - page)
-    case 'Home':
-      return -1
-    case 'End':
-      return last
-    default:
-      return null
-  }
-}
 
 /** The authors whose text shows at a step, in the order of the authors' list. */
 function authorsAt(spans: readonly { author: number | null }[], authors: readonly Author[]) {
