@@ -194,6 +194,7 @@ export async function startTandem(
           store,
           maxBodyBytes: config.API_MAX_BODY_BYTES,
           trashRetentionDays: config.TRASH_RETENTION_DAYS,
+          attribution: config.ATTRIBUTION === 'on',
           signer,
           revocations,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),

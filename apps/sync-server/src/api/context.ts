@@ -36,6 +36,8 @@ export interface ApiDeps {
   clientKey?: (req: IncomingMessage) => string
   /** Folds documents off the event loop (worker threads). Default: folds on it. */
   folder?: Folder
+  /** Whether edits are attributed (`ATTRIBUTION`); the attribution routes say so. Default: true. */
+  attribution?: boolean
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */

@@ -1,4 +1,10 @@
-import { DocStructure, validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
+import {
+  type AttributedSpan,
+  type AttributionRecord,
+  DocStructure,
+  validateUpdate,
+  validateUpdateWithStateVector,
+} from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
@@ -362,6 +368,26 @@ export class DocState {
   async text(folder: Folder | undefined, textName: string): Promise<string> {
     const { result } = await this.#foldOff(folder, { textName })
     return result.text ?? ''
+  }
+
+  /** The whole state as one update (folded by `folder` off the event loop when large). */
+  async stateOff(folder: Folder | undefined): Promise<Uint8Array> {
+    if (this.#pending.length === 0) return this.#base
+    const { result, base } = await this.#foldOff(folder, {})
+    return result.state ?? base
+  }
+
+  /**
+   * The text of root type `textName` and who wrote each span of it, per `records` (see
+   * `attributeText`), folded by `folder` off the event loop.
+   */
+  async attributed(
+    folder: Folder | undefined,
+    textName: string,
+    records: readonly AttributionRecord[],
+  ): Promise<{ text: string; spans: AttributedSpan[] }> {
+    const { result } = await this.#foldOff(folder, { attribute: { textName, records } })
+    return result.attributed ?? { text: '', spans: [] }
   }
 
   /** The length of the text of root type `textName`, folded by `folder` off the event loop. */

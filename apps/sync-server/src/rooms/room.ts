@@ -1,4 +1,6 @@
 import {
+  type AttributedSpan,
+  type AttributionRecord,
   CloseCode,
   closeReason,
   type DocStructure,
@@ -333,6 +335,21 @@ export class Room {
   /** The text of root type `textName`, folded off the event loop by `folder` when it can be. */
   text(folder: Folder | undefined, textName: string): Promise<string> {
     return this.#state.text(folder, textName)
+  }
+
+  /** The shared text and who wrote each span of it, per `records` (folded as {@link text}). */
+  attributed(
+    records: readonly AttributionRecord[],
+  ): Promise<{ text: string; spans: AttributedSpan[] }> {
+    return this.#state.attributed(this.#options.folder, TEXT_NAME, records)
+  }
+
+  /**
+   * The committed document as one update, deleted content kept as far as the room kept it
+   * (SPEC B4); folded off the event loop when the document is large.
+   */
+  state(): Promise<Uint8Array> {
+    return this.#state.stateOff(this.#options.folder)
   }
 
   /** The length of the shared text, folded off the event loop when the document is large. */

@@ -79,7 +79,8 @@ function run(Y, P, job) {
     job.textName !== undefined ||
     job.textLengthOf !== undefined ||
     job.compareWith !== undefined ||
-    job.replaceText !== undefined
+    job.replaceText !== undefined ||
+    job.attribute !== undefined
   if (!needsDocument) {
     return {
       diff: job.diffAgainst && Y.diffUpdate(base, job.diffAgainst),
@@ -96,6 +97,10 @@ function run(Y, P, job) {
     if (job.textLengthOf !== undefined) out.textLength = doc.getText(job.textLengthOf).length
     if (job.diffAgainst) out.diff = Y.diffUpdate(whole, job.diffAgainst)
     if (job.validate) out.validated = validated(P, whole)
+    if (job.attribute) {
+      const text = doc.getText(job.attribute.textName)
+      out.attributed = { text: text.toString(), spans: P.attributeText(text, job.attribute.records) }
+    }
     if (job.compareWith) {
       const other = new Y.Doc({ gc: true })
       try {

@@ -1,4 +1,7 @@
 import {
+  type AttributedSpan,
+  type AttributionRecord,
+  attributeText,
   DocStructure,
   minimalEdit,
   type StructureRuns,
@@ -30,6 +33,8 @@ export interface FoldRequest {
   replaceText?: { textName: string; target: string }
   /** Whether to read the whole state as `validateUpdateWithStateVector` reads it. */
   validate?: boolean
+  /** The text of root type `textName` cut into spans by who wrote it, per `records`. */
+  attribute?: { textName: string; records: readonly AttributionRecord[] }
   /** Fold without garbage collection: deleted content stays in `state` (history playback). */
   keepDeleted?: boolean
   /**
@@ -63,6 +68,8 @@ export interface FoldResult {
   edit?: Uint8Array | undefined
   /** With `validate`: the state vector validation read, or why the state does not decode. */
   validated?: { stateVector: Uint8Array } | { invalid: string } | undefined
+  /** With `attribute`: the text, and who wrote each span of it (`attributeText`). */
+  attributed?: { text: string; spans: AttributedSpan[] } | undefined
   /** With `structure`: the structure (`DocStructure.toRuns`), or `null`. */
   structure?: StructureRuns | null | undefined
   /** Parts that threw when applied and were left out (see `fold` in `rooms/doc-state.ts`). */
@@ -115,7 +122,8 @@ function needsDocument(request: FoldRequest): boolean {
     request.textName !== undefined ||
     request.textLengthOf !== undefined ||
     request.compareWith !== undefined ||
-    request.replaceText !== undefined
+    request.replaceText !== undefined ||
+    request.attribute !== undefined
   )
 }
 
@@ -166,6 +174,13 @@ export function foldHere(request: FoldRequest): FoldResult {
       }
       if (request.diffAgainst) out.diff = Y.diffUpdate(whole, request.diffAgainst)
       if (request.validate) out.validated = validated(whole)
+      if (request.attribute) {
+        const text = doc.getText(request.attribute.textName)
+        out.attributed = {
+          text: text.toString(),
+          spans: attributeText(text, request.attribute.records),
+        }
+      }
       if (request.compareWith) {
         const other = new Y.Doc({ gc: true })
         try {
