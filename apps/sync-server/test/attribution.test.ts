@@ -226,6 +226,34 @@ describe('attribution against a real server (issue 18)', () => {
     )
   })
 
+  it('B1: a connection that keeps renaming itself is attributed to at most 16 names', async () => {
+    const tandem = await startServer(dir.path)
+    server = tandem
+    const client = connectClient(`ws://${tandem.url.host}`, DOC)
+    clients.push(client)
+    await synced(client)
+    for (let i = 0; i < 24; i++) {
+      client.provider.awareness.setLocalStateField('user', { name: `Name ${i}` })
+      client.text.insert(client.text.length, `${i % 10}`)
+      // Each edit stored on its own (a burst of one peer's frames is stored as one, S9).
+      await vi.waitFor(
+        async () => expect((await tandem.store.lastSeqs([DOC])).get(DOC)).toBe(i + 1),
+        { timeout: 20_000 },
+      )
+    }
+    await vi.waitFor(
+      async () => {
+        const answer = await getJson<AttributionJson>(tandem.url, `/api/docs/${DOC}/attribution`)
+        expect(answer.text).toHaveLength(24)
+        expect(answer.spans.every((s) => s.author !== null)).toBe(true)
+        expect(answer.authors.map((a) => a.name)).toEqual(
+          Array.from({ length: 16 }, (_, i) => `Name ${i}`),
+        )
+      },
+      { timeout: 20_000 },
+    )
+  })
+
   it('B7: with ATTRIBUTION=off nothing is recorded and the answers say so', async () => {
     const tandem = await start({ ATTRIBUTION: 'off' })
     const token = await tokenOf('ada', 'Ada')

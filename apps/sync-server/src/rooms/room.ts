@@ -20,6 +20,7 @@ import {
 import * as Y from 'yjs'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
+import { authorKey } from '../persistence/attribution.js'
 import type { Author, DocStore, UpdateAttribution } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
@@ -87,7 +88,15 @@ interface PeerInfo {
   step1: Uint8Array | null
   /** The author its edits are attributed to, and the presence state it was read from. */
   author: { author: Author; from: string | undefined } | null
+  /** How many authors its edits were attributed to (a name changed this many times). */
+  authors: number
 }
+
+/**
+ * Names a connection's edits are attributed to, at most: past them, a connection that keeps
+ * renaming itself keeps its last name (each author is a row kept for good; SPEC B1).
+ */
+const MAX_AUTHORS_PER_CONNECTION = 16
 
 /**
  * Diffs of the whole document a connection gets at once for a 9-byte sync step 1, and how
@@ -391,6 +400,7 @@ export class Room {
       diffs: new TokenBucket(DIFFS_PER_CONNECTION, DIFFS_PER_SECOND, nowMs),
       step1: null,
       author: null,
+      authors: 0,
     }
     this.#peers.set(peer, info)
     peer.send(step1)
@@ -586,7 +596,11 @@ export class Room {
     if (this.#options.attribution === false) return null
     const info = this.#peers.get(peer)
     const state = this.history.stateOf(peer)
-    if (info?.author && info.author.from === state) return info.author.author
+    if (info?.author) {
+      if (info.author.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
+        return info.author.author
+      }
+    }
     const presence = presenceUser(state)
     const { identity } = peer
     const author: Author = identity
@@ -597,7 +611,14 @@ export class Room {
           color: identity.color ?? presence.color,
         }
       : { name: presence.name ?? 'Anonymous', verified: false, color: presence.color }
-    if (info) info.author = { author, from: state }
+    if (info) {
+      if (info.author && authorKey(info.author.author) === authorKey(author)) {
+        info.author.from = state
+        return info.author.author
+      }
+      info.author = { author, from: state }
+      info.authors++
+    }
     return author
   }
 
