@@ -347,6 +347,12 @@ export const configSchema = z.object({
     .describe(
       'How long editing of a document must pause before its update log is compacted. Every update is durable before this; compaction only makes the stored form compact.',
     ),
+  ATTRIBUTION: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      '`on`: every stored edit records who made it and when (shown by the Authors view, the timeslider and `GET /api/docs/{name}/attribution`), and compaction keeps deleted text for the timeslider. `off`: nothing of either is recorded (what was recorded before stays).',
+    ),
   VERSION_QUIET_MS: positiveInt
     .default(60_000)
     .describe('A version is kept automatically once a document has had no edit for this long.'),

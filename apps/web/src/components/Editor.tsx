@@ -2,6 +2,7 @@ import { Compartment, EditorState } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
 import { type RefObject, useEffect, useRef, useState } from 'react'
 import type { CollabSession } from '../collab/session'
+import { authorship } from '../editor/authorship'
 import {
   applyToText,
   bindingAnnotations,
@@ -72,6 +73,7 @@ export function Editor({
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
           filePaste((files) => pasteListener.current?.(files)),
+          authorship(),
           editing.of([]),
           binding.of(loaded ? bound() : pendingEdits),
         ],

@@ -31,3 +31,22 @@ export function describeTime(thenMs: number, nowMs: number, locale?: string): st
 export function fullTime(ms: number, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'medium' }).format(ms)
 }
+
+const relativeUnits: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * DAY_MS],
+  ['month', 30 * DAY_MS],
+  ['week', 7 * DAY_MS],
+  ['day', DAY_MS],
+  ['hour', 60 * 60 * 1000],
+  ['minute', 60 * 1000],
+]
+
+/** How long ago, in words: "now", "5 minutes ago", "yesterday", "3 weeks ago". */
+export function relativeTime(thenMs: number, nowMs: number, locale?: string): string {
+  const ago = Math.max(0, nowMs - thenMs)
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' })
+  for (const [unit, unitMs] of relativeUnits) {
+    if (ago >= unitMs) return format.format(-Math.floor(ago / unitMs), unit)
+  }
+  return format.format(0, 'second')
+}
