@@ -16,6 +16,7 @@ import { SqliteStore } from './persistence/sqlite.js'
 import type { DocStore } from './persistence/store.js'
 import { startTrashSweeper } from './persistence/trash.js'
 import { clientKey } from './request-url.js'
+import { startFileSweeper } from './rooms/file-sweeper.js'
 import { Rooms } from './rooms/rooms.js'
 import { createRequestHandler } from './transport/http.js'
 import { WebSocketTransport } from './transport/websocket.js'
@@ -151,6 +152,16 @@ export async function startTandem(
     { retentionDays: config.TRASH_RETENTION_DAYS },
     log,
   )
+  // Files no text or version shows any more go after the trash's retention too.
+  const stopFileSweeper = startFileSweeper(
+    store,
+    {
+      retentionDays: config.TRASH_RETENTION_DAYS,
+      isOpen: async (doc) => ((await rooms.get(doc))?.size ?? 0) > 0,
+      folder,
+    },
+    log,
+  )
   revocations = new Revocations(store, log, (id) => cluster?.publishLinkRevoked(id))
   // In a cluster, the store is read again at every check: a missed message is caught.
   await revocations.start(cluster ? config.CLUSTER_CHECK_INTERVAL_MS : undefined)
@@ -249,6 +260,7 @@ export async function startTandem(
     close() {
       closing ??= (async () => {
         stopTrashSweeper()
+        stopFileSweeper()
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         // What shutdown owes the store, all written before it closes: each room stores what it
         // received, closes its peers, waits for its version saves and for a compaction that

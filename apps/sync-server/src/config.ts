@@ -362,7 +362,7 @@ export const configSchema = z.object({
   TRASH_RETENTION_DAYS: positiveInt
     .default(30)
     .describe(
-      'How long a deleted document stays in the trash, restorable, before it is purged for good.',
+      'How long a deleted document stays in the trash, restorable, before it is purged for good; also how long an uploaded file is kept once neither the text nor any version of its document shows it.',
     ),
   API_MAX_BODY_BYTES: positiveInt
     .default(10 * 1024 * 1024)

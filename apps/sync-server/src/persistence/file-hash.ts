@@ -9,3 +9,13 @@ export function fileHash(bytes: Uint8Array): string {
 export function isFileHash(text: string): boolean {
   return /^[0-9a-f]{64}$/.test(text)
 }
+
+/** Most files `DocStore.oldFiles` returns at once. */
+export const MAX_OLD_FILES = 1000
+
+/** Throws a `RangeError` for a page size of `oldFiles` outside 1 to {@link MAX_OLD_FILES}. */
+export function checkFilesLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_OLD_FILES) {
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_OLD_FILES}`)
+  }
+}

@@ -5,7 +5,7 @@ import {
   foldAttribution,
   rowAttribution,
 } from './attribution.js'
-import { fileHash } from './file-hash.js'
+import { checkFilesLimit, fileHash } from './file-hash.js'
 import { checkListPage, compareNames, MAX_LIST_LIMIT, NameScan } from './list-page.js'
 import type {
   Author,
@@ -388,6 +388,26 @@ export class MemoryStore implements DocStore {
     else this.#files.delete(doc)
     this.#forgetBlobs(files.filter((f) => doomed.has(f.hash)).map((f) => f.hash))
     return files.length - kept.length
+  }
+
+  async oldFiles(
+    createdBeforeMs: number,
+    limit: number,
+    after?: { doc: string; hash: string },
+  ): Promise<FileInfo[]> {
+    checkFilesLimit(limit)
+    return [...this.#files.values()]
+      .flat()
+      .filter(
+        (f) =>
+          f.createdAtMs < createdBeforeMs &&
+          (after === undefined ||
+            compareNames(f.doc, after.doc) > 0 ||
+            (f.doc === after.doc && f.hash > after.hash)),
+      )
+      .sort((a, b) => compareNames(a.doc, b.doc) || (a.hash < b.hash ? -1 : 1))
+      .slice(0, limit)
+      .map((f) => ({ ...f }))
   }
 
   /** Drops the bytes of `hashes` that no document or trashed document holds any more. */

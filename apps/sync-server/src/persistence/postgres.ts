@@ -6,7 +6,7 @@ import {
   foldAttribution,
   rowAttribution,
 } from './attribution.js'
-import { fileHash } from './file-hash.js'
+import { checkFilesLimit, fileHash } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -135,6 +135,7 @@ interface Statements {
   listFiles: string
   moveFiles: string
   deleteFiles: string
+  oldFiles: string
   purgeFiles: string
   forgetBlobs: string
 }
@@ -374,6 +375,11 @@ function statements(schema: string | undefined, sequence: string): Statements {
     moveFiles: `UPDATE ${files} SET doc = $2 WHERE doc = $1`,
     deleteFiles: `DELETE FROM ${files} WHERE doc = $1 AND hash = ANY($2::text[]) RETURNING hash`,
     purgeFiles: `DELETE FROM ${files} WHERE doc = ANY($1::text[]) RETURNING hash`,
+    oldFiles: `
+      SELECT ${fileColumns} FROM ${files}
+      WHERE created_at_ms < $1 AND substr(doc, 1, 1) <> '%'
+        AND (doc COLLATE "C" > $2 OR (doc = $2 AND hash COLLATE "C" > $3))
+      ORDER BY doc COLLATE "C", hash COLLATE "C" LIMIT $4`,
     // Bytes no file row holds. A row another transaction is adding holds the bytes' row by its
     // foreign key, so the delete fails rather than leave that row without its bytes.
     forgetBlobs: `
@@ -1025,6 +1031,21 @@ export class PostgresStore implements DocStore {
 
   async listFiles(doc: string): Promise<FileInfo[]> {
     const { rows } = await this.#pool.query<FileRow>(this.#sql.listFiles, [doc])
+    return rows.map(fileInfo)
+  }
+
+  async oldFiles(
+    createdBeforeMs: number,
+    limit: number,
+    after?: { doc: string; hash: string },
+  ): Promise<FileInfo[]> {
+    checkFilesLimit(limit)
+    const { rows } = await this.#pool.query<FileRow>(this.#sql.oldFiles, [
+      createdBeforeMs,
+      after?.doc ?? '',
+      after?.hash ?? '',
+      limit,
+    ])
     return rows.map(fileInfo)
   }
 

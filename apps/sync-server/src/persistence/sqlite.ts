@@ -9,7 +9,7 @@ import {
   rowAttribution,
 } from './attribution.js'
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
-import { fileHash } from './file-hash.js'
+import { checkFilesLimit, fileHash } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -873,6 +873,29 @@ export class SqliteStore implements DocStore {
 
   async deleteFiles(doc: string, hashes: readonly string[]): Promise<number> {
     return this.#db.transaction(() => this.#dropFiles(doc, hashes)).immediate()
+  }
+
+  async oldFiles(
+    createdBeforeMs: number,
+    limit: number,
+    after?: { doc: string; hash: string },
+  ): Promise<FileInfo[]> {
+    checkFilesLimit(limit)
+    // Text compares as bytes: UTF-8 order is code-point order.
+    const rows = this.#db
+      .prepare(
+        `SELECT ${fileColumns} FROM files
+         WHERE created_at_ms < @before AND substr(doc, 1, 1) <> '%'
+           AND (doc > @doc OR (doc = @doc AND hash > @hash))
+         ORDER BY doc, hash LIMIT @limit`,
+      )
+      .all({
+        before: createdBeforeMs,
+        doc: after?.doc ?? '',
+        hash: after?.hash ?? '',
+        limit,
+      }) as FileRow[]
+    return rows.map(fileInfo)
   }
 
   /**

@@ -864,6 +864,42 @@ export function describeStoreContract(
       )
     })
 
+    it('F22: oldFiles pages through the files uploaded before a time, by document and hash, leaving the trash out', async () => {
+      const at = (fill: number, createdAtMs: number, name = 'f') => ({
+        ...fileOf(fill, 10, name),
+        createdAtMs,
+      })
+      await store.saveFile('b', at(1, 100), 1_000_000)
+      await store.saveFile('a', at(2, 100), 1_000_000)
+      await store.saveFile('a', at(3, 100), 1_000_000)
+      await store.saveFile('\u{1F600}', at(4, 100), 1_000_000)
+      await store.saveFile('\uFFFD', at(5, 100), 1_000_000)
+      await store.saveFile('new', at(6, 500), 1_000_000)
+      await store.saveFile('gone', at(7, 100), 1_000_000)
+      await store.trash('gone', 1)
+      const all = await store.oldFiles(200, 1000)
+      const expected = [
+        ['a', ...[sha256(fileOf(2, 10).bytes), sha256(fileOf(3, 10).bytes)].sort()],
+        ['b', sha256(fileOf(1, 10).bytes)],
+        ['\uFFFD', sha256(fileOf(5, 10).bytes)],
+        ['\u{1F600}', sha256(fileOf(4, 10).bytes)],
+      ].flatMap(([doc, ...hashes]) => hashes.map((hash) => [doc, hash]))
+      expect(all.map((f) => [f.doc, f.hash])).toEqual(expected)
+      const paged: string[][] = []
+      let after: { doc: string; hash: string } | undefined
+      for (let i = 0; i < 10; i++) {
+        const page = await store.oldFiles(200, 2, after)
+        if (page.length === 0) break
+        paged.push(...page.map((f) => [f.doc, f.hash]))
+        after = page.at(-1)
+      }
+      expect(paged).toEqual(expected)
+      expect((await store.oldFiles(501, 1000)).map((f) => f.doc)).toContain('new')
+      for (const limit of [0, 1001, 1.5]) {
+        await expect(store.oldFiles(200, limit)).rejects.toThrow(RangeError)
+      }
+    })
+
     if (reopen) {
       it('F6: files are there after the store is closed and reopened', async () => {
         const file = fileOf(3, 5000)

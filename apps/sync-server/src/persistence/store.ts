@@ -349,6 +349,16 @@ export interface DocStore {
    * too); resolves with how many were deleted.
    */
   deleteFiles(doc: string, hashes: readonly string[]): Promise<number>
+  /**
+   * Files of documents (not of trashed ones) uploaded before `createdBeforeMs`, ordered by
+   * document name (code points), then hash, after the position `after`; at most `limit` (1 to
+   * 1,000). For the sweep that deletes the files no text or version shows any more.
+   */
+  oldFiles(
+    createdBeforeMs: number,
+    limit: number,
+    after?: { doc: string; hash: string },
+  ): Promise<FileInfo[]>
   /** Whether commits currently succeed. */
   health(): StoreHealth
   /** Waits (up to `timeoutMs`) for pending appends to commit, then releases the storage. */
