@@ -137,7 +137,7 @@ describe('SqliteStore schema', () => {
     // What a version-5 server left: the same tables, without the set-aside one.
     const db = new Database(file)
     db.exec(
-      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE set_aside; DROP TABLE links; PRAGMA user_version = 5;',
+      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE file_chunks; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE set_aside; DROP TABLE links; PRAGMA user_version = 5;',
     )
     db.close()
 
@@ -168,7 +168,7 @@ describe('SqliteStore schema', () => {
     // What a version-6 server left: the same tables, without the links.
     const db = new Database(file)
     db.exec(
-      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE links; PRAGMA user_version = 6;',
+      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE file_chunks; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE links; PRAGMA user_version = 6;',
     )
     db.close()
 
@@ -203,7 +203,7 @@ describe('SqliteStore schema', () => {
     // What a version-7 server left: the same tables, without attribution.
     const db = new Database(file)
     db.exec(
-      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; PRAGMA user_version = 7;',
+      'DROP TABLE files; DROP TABLE file_blobs; DROP TABLE file_chunks; DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; PRAGMA user_version = 7;',
     )
     db.close()
 
@@ -241,6 +241,42 @@ describe('SqliteStore schema', () => {
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
   })
+  it('F1: a file is stored in chunks of 1 MiB, read back whole; chunks no upload committed go with a purge of the trash', async () => {
+    const store = SqliteStore.open(dataDir)
+    try {
+      const bytes = Uint8Array.from({ length: 2.5 * 1024 * 1024 }, (_, i) => (i * 7) % 256)
+      const saved = await store.saveFile(
+        'doc',
+        { name: 'big.bin', mediaType: 'x', bytes, createdAtMs: 1 },
+        1e9,
+      )
+      const hash = (saved as { file: { hash: string } }).file.hash
+      const chunks = store.database
+        .prepare('SELECT n, length(data) AS size FROM file_chunks WHERE hash = ? ORDER BY n')
+        .all(hash)
+      expect(chunks).toEqual([
+        { n: 0, size: 1024 * 1024 },
+        { n: 1, size: 1024 * 1024 },
+        { n: 2, size: 512 * 1024 },
+      ])
+      expect(
+        Buffer.from((await store.loadFile('doc', hash))!.bytes).equals(Buffer.from(bytes)),
+      ).toBe(true)
+      // What an upload that never committed left behind.
+      store.database
+        .prepare('INSERT INTO file_chunks (hash, n, written_at_ms, data) VALUES (?, 0, 1000, ?)')
+        .run('f'.repeat(64), Buffer.from('orphan'))
+      await store.purgeTrash(2000)
+      const left = store.database.prepare('SELECT DISTINCT hash FROM file_chunks').pluck().all()
+      expect(left).toEqual([hash])
+      // The file's own chunks go once no document holds it.
+      expect(await store.deleteFiles('doc', [hash])).toBe(1)
+      expect(store.database.prepare('SELECT count(*) FROM file_chunks').pluck().get()).toBe(0)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('the write-ahead log is checkpointed by another thread while the store is open', async () => {
     const store = SqliteStore.open(dataDir)
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -9,7 +10,7 @@ import {
   rowAttribution,
 } from './attribution.js'
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
-import { checkFilesLimit, fileHash } from './file-hash.js'
+import { checkFilesLimit } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -43,6 +44,21 @@ import type {
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 9
+
+/** Bytes of a file stored per row: 1 MiB. */
+const FILE_CHUNK_BYTES = 1024 * 1024
+
+/** SHA-256 of `bytes` as hexadecimal, a chunk at a time with the event loop let run between. */
+async function hashInSlices(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256')
+  for (let at = 0; at < bytes.length; at += FILE_CHUNK_BYTES) {
+    hash.update(bytes.subarray(at, at + FILE_CHUNK_BYTES))
+    if (at + FILE_CHUNK_BYTES < bytes.length) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+  }
+  return hash.digest('hex')
+}
 
 /** The parameters of a page of `list` (see {@link SqliteStore.list}). */
 interface ListParams {
@@ -191,13 +207,22 @@ CREATE TABLE attributions (
   data BLOB NOT NULL
 ) WITHOUT ROWID;
 `,
-  // 8 → 9: files uploaded to documents (see DocStore.saveFile): a row per document and hash,
-  // the bytes once per hash.
+  // 8 → 9: files uploaded to documents (see DocStore.saveFile): a row per document and hash;
+  // the bytes once per hash, in chunks of FILE_CHUNK_BYTES, each written in a statement of its
+  // own (a 20 MiB blob in one row holds the event loop for most of a second, a chunk for
+  // milliseconds). `file_blobs` names the hashes whose chunks are all written.
   `
 CREATE TABLE file_blobs (
   hash TEXT PRIMARY KEY,
-  data BLOB NOT NULL
+  size INTEGER NOT NULL
 );
+CREATE TABLE file_chunks (
+  hash          TEXT NOT NULL,
+  n             INTEGER NOT NULL,
+  written_at_ms INTEGER NOT NULL,
+  data          BLOB NOT NULL
+);
+CREATE UNIQUE INDEX file_chunks_by_hash ON file_chunks (hash, n);
 CREATE TABLE files (
   doc           TEXT NOT NULL,
   hash          TEXT NOT NULL,
@@ -798,6 +823,13 @@ export class SqliteStore implements DocStore {
         const doomed = this.#db
           .prepare('SELECT id FROM trash WHERE deleted_at_ms < ?')
           .all(deletedBeforeMs) as { id: number }[]
+        // Chunks an upload wrote but never committed (it was refused, or the process died).
+        this.#db
+          .prepare(
+            `DELETE FROM file_chunks WHERE written_at_ms < ?
+             AND NOT EXISTS (SELECT 1 FROM file_blobs b WHERE b.hash = file_chunks.hash)`,
+          )
+          .run(deletedBeforeMs)
         for (const { id } of doomed) {
           const key = trashKey(id)
           this.#deleteDocument.run(key)
@@ -815,53 +847,97 @@ export class SqliteStore implements DocStore {
   }
 
   async saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome> {
-    const hash = fileHash(file.bytes)
-    return this.#db
-      .transaction((): SaveFileOutcome => {
-        const found = this.#db
-          .prepare(`SELECT ${fileColumns} FROM files WHERE doc = ? AND hash = ?`)
-          .get(doc, hash) as FileRow | undefined
-        if (found) return { outcome: 'exists', file: fileInfo(found) }
-        const usedBytes = (
-          this.#db
-            .prepare('SELECT COALESCE(SUM(size), 0) AS used FROM files WHERE doc = ?')
-            .get(doc) as {
-            used: number
-          }
-        ).used
-        if (usedBytes + file.bytes.length > maxDocBytes) return { outcome: 'over_limit', usedBytes }
+    const hash = await hashInSlices(file.bytes)
+    const size = file.bytes.length
+    const row: FileRow = {
+      doc,
+      hash,
+      name: file.name,
+      media_type: file.mediaType,
+      size,
+      created_at_ms: file.createdAtMs,
+    }
+    /** Stores the row if the document has room and the bytes are all there; else says why not. */
+    const commit = this.#db.transaction((): SaveFileOutcome | 'no_bytes' => {
+      const found = this.#db
+        .prepare(`SELECT ${fileColumns} FROM files WHERE doc = ? AND hash = ?`)
+        .get(doc, hash) as FileRow | undefined
+      if (found) return { outcome: 'exists', file: fileInfo(found) }
+      const usedBytes = (
         this.#db
-          .prepare(
-            'INSERT INTO file_blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
-          )
-          .run(hash, file.bytes)
-        const row: FileRow = {
-          doc,
-          hash,
-          name: file.name,
-          media_type: file.mediaType,
-          size: file.bytes.length,
-          created_at_ms: file.createdAtMs,
-        }
-        this.#db
-          .prepare(
-            `INSERT INTO files (${fileColumns})
-             VALUES (@doc, @hash, @name, @media_type, @size, @created_at_ms)`,
-          )
-          .run(row)
-        return { outcome: 'saved', file: fileInfo(row) }
-      })
-      .immediate()
+          .prepare('SELECT COALESCE(SUM(size), 0) AS used FROM files WHERE doc = ?')
+          .get(doc) as { used: number }
+      ).used
+      if (usedBytes + size > maxDocBytes) return { outcome: 'over_limit', usedBytes }
+      if (!this.#blobComplete(hash, size)) return 'no_bytes'
+      this.#db
+        .prepare('INSERT INTO file_blobs (hash, size) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING')
+        .run(hash, size)
+      this.#db
+        .prepare(
+          `INSERT INTO files (${fileColumns})
+           VALUES (@doc, @hash, @name, @media_type, @size, @created_at_ms)`,
+        )
+        .run(row)
+      return { outcome: 'saved', file: fileInfo(row) }
+    })
+    // Another upload of the same bytes may be writing them, or a purge deleting them: write them
+    // (again) and try once more.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = commit.immediate()
+      if (outcome !== 'no_bytes') return outcome
+      await this.#writeChunks(hash, file.bytes)
+    }
+    throw new Error(`the bytes of file ${hash} were deleted while it was being stored`)
+  }
+
+  /** Whether every chunk of `hash` (`size` bytes) is stored. */
+  #blobComplete(hash: string, size: number): boolean {
+    const stored = this.#db
+      .prepare(
+        'SELECT count(*) AS n, COALESCE(SUM(length(data)), 0) AS bytes FROM file_chunks WHERE hash = ?',
+      )
+      .get(hash) as { n: number; bytes: number }
+    return stored.n === Math.ceil(size / FILE_CHUNK_BYTES) && stored.bytes === size
+  }
+
+  /** Writes `bytes` as the chunks of `hash`, one statement each, letting the event loop run between. */
+  async #writeChunks(hash: string, bytes: Uint8Array): Promise<void> {
+    const insert = this.#db.prepare(
+      `INSERT INTO file_chunks (hash, n, written_at_ms, data) VALUES (?, ?, ?, ?)
+       ON CONFLICT (hash, n) DO UPDATE SET data = excluded.data, written_at_ms = excluded.written_at_ms`,
+    )
+    for (let n = 0; n * FILE_CHUNK_BYTES < bytes.length; n++) {
+      insert.run(
+        hash,
+        n,
+        Date.now(),
+        bytes.subarray(n * FILE_CHUNK_BYTES, (n + 1) * FILE_CHUNK_BYTES),
+      )
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
   }
 
   async loadFile(doc: string, hash: string): Promise<StoredFile | null> {
     const row = this.#db
       .prepare(
-        `SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms, b.data FROM files f
+        `SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms FROM files f
          JOIN file_blobs b ON b.hash = f.hash WHERE f.doc = ? AND f.hash = ?`,
       )
-      .get(doc, hash) as (FileRow & { data: Buffer }) | undefined
-    return row ? { ...fileInfo(row), bytes: row.data } : null
+      .get(doc, hash) as FileRow | undefined
+    if (!row) return null
+    const bytes = new Uint8Array(row.size)
+    const chunk = this.#db.prepare('SELECT data FROM file_chunks WHERE hash = ? AND n = ?').pluck()
+    for (let n = 0; n * FILE_CHUNK_BYTES < row.size; n++) {
+      const data = chunk.get(hash, n) as Buffer | undefined
+      // Deleted while it was read.
+      if (data === undefined) return null
+      bytes.set(data, n * FILE_CHUNK_BYTES)
+      if ((n + 1) * FILE_CHUNK_BYTES < row.size) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    return { ...fileInfo(row), bytes }
   }
 
   async listFiles(doc: string): Promise<FileInfo[]> {
@@ -911,11 +987,12 @@ export class SqliteStore implements DocStore {
       deleted += this.#db
         .prepare('DELETE FROM files WHERE doc = ? AND hash = ?')
         .run(doc, hash).changes
-      this.#db
+      const unheld = this.#db
         .prepare(
           'DELETE FROM file_blobs WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM files WHERE hash = ?)',
         )
-        .run(hash, hash)
+        .run(hash, hash).changes
+      if (unheld > 0) this.#db.prepare('DELETE FROM file_chunks WHERE hash = ?').run(hash)
     }
     return deleted
   }
