@@ -6,7 +6,7 @@ import {
   foldAttribution,
   rowAttribution,
 } from './attribution.js'
-import { checkFilesLimit, fileHash } from './file-hash.js'
+import { checkFilesLimit, hashInSlices } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -991,7 +991,7 @@ export class PostgresStore implements DocStore {
   }
 
   async saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome> {
-    const hash = fileHash(file.bytes)
+    const hash = await hashInSlices(file.bytes)
     return this.#transaction(async (client): Promise<SaveFileOutcome> => {
       await client.query(this.#sql.lockFiles, [`tandem:files:${doc}`])
       const found = await client.query<FileRow>(this.#sql.findFile, [doc, hash])

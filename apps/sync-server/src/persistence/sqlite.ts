@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -10,7 +9,7 @@ import {
   rowAttribution,
 } from './attribution.js'
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
-import { checkFilesLimit } from './file-hash.js'
+import { checkFilesLimit, hashInSlices } from './file-hash.js'
 import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
@@ -47,18 +46,6 @@ const SCHEMA_VERSION = 9
 
 /** Bytes of a file stored per row: 1 MiB. */
 const FILE_CHUNK_BYTES = 1024 * 1024
-
-/** SHA-256 of `bytes` as hexadecimal, a chunk at a time with the event loop let run between. */
-async function hashInSlices(bytes: Uint8Array): Promise<string> {
-  const hash = createHash('sha256')
-  for (let at = 0; at < bytes.length; at += FILE_CHUNK_BYTES) {
-    hash.update(bytes.subarray(at, at + FILE_CHUNK_BYTES))
-    if (at + FILE_CHUNK_BYTES < bytes.length) {
-      await new Promise<void>((resolve) => setImmediate(resolve))
-    }
-  }
-  return hash.digest('hex')
-}
 
 /** The parameters of a page of `list` (see {@link SqliteStore.list}). */
 interface ListParams {
