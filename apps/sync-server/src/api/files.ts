@@ -34,6 +34,12 @@ export const defaultFileLimits: FileLimits = {
 /** Bytes hashed between two turns of the event loop when checking a digest: 1 MiB. */
 const DIGEST_SLICE_BYTES = 1024 * 1024
 
+/** `bytes` for people: `20 MiB`, `1.5 MiB`, `1000 bytes`. */
+function describeBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  return mib >= 1 ? `${Number(mib.toFixed(1))} MiB` : `${bytes} bytes`
+}
+
 /** A year, in seconds: a file's address names its bytes, so it never changes. */
 const IMMUTABLE_MAX_AGE_S = 365 * 24 * 60 * 60
 
@@ -76,7 +82,7 @@ const defaultNames: Record<string, string> = {
 async function readUpload(ctx: Context, maxBytes: number): Promise<Buffer> {
   const { req } = ctx
   const tooLarge = () =>
-    new ApiError('payload_too_large', `a file is at most ${maxBytes} bytes`, {
+    new ApiError('payload_too_large', `a file is at most ${describeBytes(maxBytes)}`, {
       Connection: 'close',
     })
   const header = req.headers['content-length']
@@ -161,7 +167,7 @@ export async function uploadFile(ctx: Context): Promise<void> {
     if (saved.outcome === 'over_limit') {
       throw new ApiError(
         'document_files_full',
-        `the document's files take ${saved.usedBytes} of ${limits.maxDocBytes} bytes; this one does not fit`,
+        `the document's files take ${describeBytes(saved.usedBytes)} of ${describeBytes(limits.maxDocBytes)}; this one does not fit`,
       )
     }
     const { file } = saved
