@@ -252,6 +252,19 @@ describe('HTTP API: files of a document', () => {
     expect((await store!.listFiles('notes')).length).toBe(statuses.filter((s) => s === 201).length)
   })
 
+  it('F7: a file of several MiB is stored and served whole, a slice at a time', async () => {
+    await start()
+    const bytes = Buffer.concat([PNG, Buffer.alloc(3 * 1024 * 1024 + 17, 7)])
+    const response = await upload('notes', bytes, { name: 'big.png' })
+    expect(response.status).toBe(201)
+    const { url, size } = (await response.json()) as { url: string; size: number }
+    expect(size).toBe(bytes.length)
+    const got = await call(url)
+    expect(got.headers.get('content-length')).toBe(String(bytes.length))
+    expect(got.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true)
+  })
+
   it('F13: GET of an unknown hash, a malformed one, or another document’s file is 404', async () => {
     await start()
     const { url } = (await (await upload('mine', PNG)).json()) as { url: string }

@@ -6,6 +6,7 @@ import {
   filePath,
   isInlineImageType,
   isValidFileName,
+  SNIFF_BYTES,
   sniffMediaType,
   type UploadedFileJson,
 } from '@tandem/protocol'
@@ -210,14 +211,17 @@ function notModified(header: string | undefined, etag: string): boolean {
     .some((t) => t === etag || t === '*')
 }
 
-function sendFile(
-  res: ServerResponse,
-  status: 200 | 304,
-  headers: Record<string, string | number>,
-  bytes?: Uint8Array,
-): void {
-  res.writeHead(status, headers)
-  res.end(bytes)
+/** Resolves when `res` can take more, or is closed (the client went away). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
 
 /**
@@ -225,15 +229,14 @@ function sendFile(
  * recognised from its bytes again (never what was claimed); only a raster image is served
  * inline, anything else as a download; a sandbox policy and `nosniff` keep the browser from
  * running anything in it. Cached for a year (its address names its bytes), privately when the
- * request needed a token.
+ * request needed a token. The bytes are sent a slice at a time as the client takes them, so a
+ * request holds one slice in memory, not the file.
  */
 export async function getFile(ctx: Context): Promise<void> {
-  const { hash } = ctx
-  const file = isFileHash(hash) ? await ctx.deps.store.loadFile(ctx.name, hash) : null
+  const { hash, res } = ctx
+  const file = isFileHash(hash) ? await ctx.deps.store.openFile(ctx.name, hash) : null
   if (!file) throw new ApiError('not_found', 'no such file in this document')
-  const type = sniffMediaType(file.bytes.subarray(0, 16))
-  const inline = isInlineImageType(type)
-  const etag = `"${file.hash}"`
+  const etag = `"${file.info.hash}"`
   const headers: Record<string, string | number> = {
     ETag: etag,
     'Cache-Control': `${ctx.access?.subject === undefined ? 'public' : 'private'}, max-age=${IMMUTABLE_MAX_AGE_S}, immutable`,
@@ -243,18 +246,34 @@ export async function getFile(ctx: Context): Promise<void> {
     'Referrer-Policy': 'no-referrer',
   }
   if (notModified(ctx.req.headers['if-none-match'], etag)) {
-    sendFile(ctx.res, 304, headers)
+    res.writeHead(304, headers)
+    res.end()
     return
   }
-  sendFile(
-    ctx.res,
-    200,
-    {
-      ...headers,
-      'Content-Type': type,
-      'Content-Length': file.bytes.length,
-      'Content-Disposition': disposition(inline ? 'inline' : 'attachment', file.name),
-    },
-    file.bytes,
-  )
+  const chunks = file.chunks()[Symbol.asyncIterator]()
+  const first = await chunks.next()
+  const type = first.done ? DOWNLOAD_TYPE : sniffMediaType(first.value.subarray(0, SNIFF_BYTES))
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': type,
+    'Content-Length': file.info.size,
+    'Content-Disposition': disposition(
+      isInlineImageType(type) ? 'inline' : 'attachment',
+      file.info.name,
+    ),
+  })
+  let next = first
+  try {
+    while (!next.done) {
+      if (res.destroyed) return
+      if (!res.write(next.value)) await drained(res)
+      next = await chunks.next()
+    }
+    res.end()
+  } catch (err) {
+    // Deleted while it was sent, or the client went away: the answer cannot be completed.
+    ctx.log.info({ err, hash }, 'file not sent whole')
+    await chunks.return?.()
+    res.destroy()
+  }
 }

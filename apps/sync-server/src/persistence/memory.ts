@@ -18,6 +18,7 @@ import type {
   MoveOutcome,
   NewFile,
   NewVersion,
+  OpenedFile,
   SaveFileOutcome,
   ScanPage,
   ScanResult,
@@ -372,6 +373,22 @@ export class MemoryStore implements DocStore {
     const found = this.#files.get(doc)?.find((f) => f.hash === hash)
     const bytes = found && this.#blobs.get(hash)
     return found && bytes ? { ...found, bytes: bytes.slice() } : null
+  }
+
+  async openFile(doc: string, hash: string): Promise<OpenedFile | null> {
+    const found = this.#files.get(doc)?.find((f) => f.hash === hash)
+    if (!found) return null
+    const blobs = this.#blobs
+    return {
+      info: { ...found },
+      async *chunks() {
+        const bytes = blobs.get(hash)
+        if (!bytes) throw new Error(`file ${hash} was deleted while it was read`)
+        for (let at = 0; at < bytes.length; at += 1024 * 1024) {
+          yield bytes.slice(at, at + 1024 * 1024)
+        }
+      },
+    }
   }
 
   async listFiles(doc: string): Promise<FileInfo[]> {

@@ -24,6 +24,7 @@ import type {
   MoveOutcome,
   NewFile,
   NewVersion,
+  OpenedFile,
   SaveFileOutcome,
   ScanPage,
   ScanResult,
@@ -40,6 +41,9 @@ import type {
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
 const SCHEMA_VERSION = 9
+
+/** Bytes of a file read per round trip by {@link PostgresStore.openFile}: 1 MiB. */
+const FILE_SLICE_BYTES = 1024 * 1024
 
 /** Names {@link PostgresStore.scan} reads per round trip. */
 const SCAN_CHUNK_NAMES = 1000
@@ -132,6 +136,8 @@ interface Statements {
   insertBlob: string
   insertFile: string
   loadFile: string
+  fileInfo: string
+  fileSlice: string
   listFiles: string
   moveFiles: string
   deleteFiles: string
@@ -370,6 +376,11 @@ function statements(schema: string | undefined, sequence: string): Statements {
     loadFile: `
       SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms, b.data
       FROM ${files} f JOIN ${blobs} b ON b.hash = f.hash WHERE f.doc = $1 AND f.hash = $2`,
+    fileInfo: `
+      SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms
+      FROM ${files} f WHERE f.doc = $1 AND f.hash = $2`,
+    // The bytes are stored uncompressed (STORAGE EXTERNAL), so a slice reads only its pages.
+    fileSlice: `SELECT substring(data FROM $2 FOR $3) AS data FROM ${blobs} WHERE hash = $1`,
     listFiles: `
       SELECT ${fileColumns} FROM ${files} WHERE doc = $1 ORDER BY created_at_ms, hash COLLATE "C"`,
     moveFiles: `UPDATE ${files} SET doc = $2 WHERE doc = $1`,
@@ -1027,6 +1038,28 @@ export class PostgresStore implements DocStore {
     ])
     const row = rows[0]
     return row ? { ...fileInfo(row), bytes: row.data } : null
+  }
+
+  async openFile(doc: string, hash: string): Promise<OpenedFile | null> {
+    const { rows } = await this.#pool.query<FileRow>(this.#sql.fileInfo, [doc, hash])
+    const row = rows[0]
+    if (!row) return null
+    const info = fileInfo(row)
+    const pool = this.#pool
+    const slice = this.#sql.fileSlice
+    return {
+      info,
+      async *chunks() {
+        for (let at = 0; at < info.size; at += FILE_SLICE_BYTES) {
+          const part = await pool.query<{ data: Buffer }>(slice, [hash, at + 1, FILE_SLICE_BYTES])
+          const data = part.rows[0]?.data
+          if (data === undefined || data.length === 0) {
+            throw new Error(`file ${hash} was deleted while it was read`)
+          }
+          yield data
+        }
+      },
+    }
   }
 
   async listFiles(doc: string): Promise<FileInfo[]> {

@@ -27,6 +27,7 @@ import type {
   MoveOutcome,
   NewFile,
   NewVersion,
+  OpenedFile,
   SaveFileOutcome,
   ScanPage,
   ScanResult,
@@ -906,6 +907,23 @@ export class SqliteStore implements DocStore {
   }
 
   async loadFile(doc: string, hash: string): Promise<StoredFile | null> {
+    const opened = await this.openFile(doc, hash)
+    if (!opened) return null
+    const bytes = new Uint8Array(opened.info.size)
+    let at = 0
+    try {
+      for await (const chunk of opened.chunks()) {
+        bytes.set(chunk, at)
+        at += chunk.length
+      }
+    } catch {
+      // Deleted while it was read.
+      return null
+    }
+    return { ...opened.info, bytes }
+  }
+
+  async openFile(doc: string, hash: string): Promise<OpenedFile | null> {
     const row = this.#db
       .prepare(
         `SELECT f.doc, f.hash, f.name, f.media_type, f.size, f.created_at_ms FROM files f
@@ -913,18 +931,18 @@ export class SqliteStore implements DocStore {
       )
       .get(doc, hash) as FileRow | undefined
     if (!row) return null
-    const bytes = new Uint8Array(row.size)
     const chunk = this.#db.prepare('SELECT data FROM file_chunks WHERE hash = ? AND n = ?').pluck()
-    for (let n = 0; n * FILE_CHUNK_BYTES < row.size; n++) {
-      const data = chunk.get(hash, n) as Buffer | undefined
-      // Deleted while it was read.
-      if (data === undefined) return null
-      bytes.set(data, n * FILE_CHUNK_BYTES)
-      if ((n + 1) * FILE_CHUNK_BYTES < row.size) {
-        await new Promise<void>((resolve) => setImmediate(resolve))
-      }
+    return {
+      info: fileInfo(row),
+      async *chunks() {
+        for (let n = 0; n * FILE_CHUNK_BYTES < row.size; n++) {
+          if (n > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+          const data = chunk.get(hash, n) as Buffer | undefined
+          if (data === undefined) throw new Error(`file ${hash} was deleted while it was read`)
+          yield data
+        }
+      },
     }
-    return { ...fileInfo(row), bytes }
   }
 
   async listFiles(doc: string): Promise<FileInfo[]> {

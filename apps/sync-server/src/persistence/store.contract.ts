@@ -864,6 +864,38 @@ export function describeStoreContract(
       )
     })
 
+    it('F24: openFile gives the bytes in order, in slices of at most 1 MiB; null for another document', async () => {
+      const bytes = Uint8Array.from({ length: 2.5 * 1024 * 1024 + 3 }, (_, i) => (i * 13) % 251)
+      const file = { name: 'big.bin', mediaType: 'x', bytes, createdAtMs: 5 }
+      const saved = await store.saveFile('doc', file, 1e9)
+      const hash = sha256(bytes)
+      expect(saved.outcome).toBe('saved')
+      expect(await store.openFile('other', hash)).toBeNull()
+      const opened = await store.openFile('doc', hash)
+      expect(opened?.info).toEqual({
+        doc: 'doc',
+        hash,
+        name: 'big.bin',
+        mediaType: 'x',
+        size: bytes.length,
+        createdAtMs: 5,
+      })
+      const slices: Uint8Array[] = []
+      for await (const chunk of opened!.chunks()) slices.push(chunk)
+      expect(slices.length).toBeGreaterThanOrEqual(3)
+      expect(Math.max(...slices.map((c) => c.length))).toBeLessThanOrEqual(1024 * 1024)
+      expect(Buffer.concat(slices).equals(Buffer.from(bytes))).toBe(true)
+      // Deleted after it was opened: reading it fails rather than give part of it as all.
+      const again = await store.openFile('doc', hash)
+      await store.deleteFiles('doc', [hash])
+      await expect(
+        (async () => {
+          for await (const _ of again!.chunks()) {
+          }
+        })(),
+      ).rejects.toThrow(/deleted/)
+    })
+
     it('F22: oldFiles pages through the files uploaded before a time, by document and hash, leaving the trash out', async () => {
       const at = (fill: number, createdAtMs: number, name = 'f') => ({
         ...fileOf(fill, 10, name),

@@ -161,6 +161,19 @@ export interface StoredFile extends FileInfo {
   bytes: Uint8Array
 }
 
+/**
+ * A file opened for reading ({@link DocStore.openFile}): its row, and its bytes a slice at a
+ * time, so that serving a large file holds one slice in memory, not the file.
+ */
+export interface OpenedFile {
+  info: FileInfo
+  /**
+   * The bytes in order, in slices of at most 1 MiB. Throws if the file is deleted while it is
+   * read (then fewer than `info.size` bytes came).
+   */
+  chunks(): AsyncIterable<Uint8Array>
+}
+
 /** What {@link DocStore.saveFile} is given: the store computes the hash and the size. */
 export interface NewFile {
   name: string
@@ -342,6 +355,8 @@ export interface DocStore {
   saveFile(doc: string, file: NewFile, maxDocBytes: number): Promise<SaveFileOutcome>
   /** File `hash` of `doc` with its bytes, or `null` if that document has no such file. */
   loadFile(doc: string, hash: string): Promise<StoredFile | null>
+  /** File `hash` of `doc` to read a slice at a time, or `null` if that document has no such file. */
+  openFile(doc: string, hash: string): Promise<OpenedFile | null>
   /** The files of `doc`, oldest first (by `createdAtMs`, then hash), without their bytes. */
   listFiles(doc: string): Promise<FileInfo[]>
   /**
