@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import {
   DOWNLOAD_TYPE,
@@ -10,7 +9,8 @@ import {
   sniffMediaType,
   type UploadedFileJson,
 } from '@tandem/protocol'
-import { isFileHash } from '../persistence/file-hash.js'
+import { hashInSlices, isFileHash } from '../persistence/file-hash.js'
+import { requestUrl } from '../request-url.js'
 import type { Context } from './context.js'
 import { ApiError } from './errors.js'
 import { sendJson } from './http.js'
@@ -32,9 +32,6 @@ export const defaultFileLimits: FileLimits = {
   types: 'any',
 }
 
-/** Bytes hashed between two turns of the event loop when checking a digest: 1 MiB. */
-const DIGEST_SLICE_BYTES = 1024 * 1024
-
 /** `bytes` for people: `20 MiB`, `1.5 MiB`, `1000 bytes`. */
 function describeBytes(bytes: number): string {
   const mib = bytes / (1024 * 1024)
@@ -49,8 +46,7 @@ const IMMUTABLE_MAX_AGE_S = 365 * 24 * 60 * 60
  * `null` if it gives none; `invalid_file_name` for one that breaks the rules.
  */
 function uploadName(ctx: Context): string | null {
-  const url = new URL(ctx.req.url ?? '/', 'http://x')
-  let name = url.searchParams.get('name')
+  let name = requestUrl(ctx.req)?.searchParams.get('name') ?? null
   const header = ctx.req.headers['x-file-name']
   if (name === null && typeof header === 'string') {
     try {
@@ -118,12 +114,7 @@ async function checkDigest(ctx: Context, bytes: Uint8Array): Promise<void> {
   if (typeof header !== 'string') return
   const sha256 = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/=]+):/.exec(header)?.[1]
   if (sha256 === undefined) return
-  const hash = createHash('sha256')
-  for (let at = 0; at < bytes.length; at += DIGEST_SLICE_BYTES) {
-    hash.update(bytes.subarray(at, at + DIGEST_SLICE_BYTES))
-    await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-  if (!hash.digest().equals(Buffer.from(sha256, 'base64'))) {
+  if (Buffer.from(sha256, 'base64').toString('hex') !== (await hashInSlices(bytes))) {
     throw new ApiError('invalid_file', 'Content-Digest does not match the bytes received')
   }
 }
