@@ -249,6 +249,31 @@ test('F20: an image pasted while offline is kept in the browser, shown from ther
   expect(await ada.text()).not.toContain('tandem-upload:')
 })
 
+test('F20: a file whose upload failed on the network is kept and sent after the page is reloaded', async ({
+  openDoc,
+  docName,
+}) => {
+  const ada = await openDoc({ label: 'Ada' })
+  const grace = await openDoc({ label: 'Grace' })
+  await openPreview(grace)
+  // The network fails this upload (the page itself stays connected).
+  await ada.page.route('**/files?**', (route) => route.abort('internetdisconnected'))
+  const png = Buffer.concat([PNG, Buffer.from('kept')])
+  await pasteFile(ada, 'kept.png', 'image/png', png)
+  await expect(ada.page.getByRole('status').filter({ hasText: 'will be uploaded' })).toBeVisible()
+  await grace.expectTextToContain('![Uploading kept.png…](tandem-upload:')
+  // The browser reports the failed request on the console; that one error is expected.
+  await expect.poll(() => ada.console.errors.length).toBe(1)
+  ada.console.errors.splice(0)
+
+  await ada.page.unroute('**/files?**')
+  await ada.reload()
+  const url = `/api/docs/${docName}/files/${sha256(png)}`
+  await grace.expectTextToContain(`![kept.png](${url})`)
+  await expect(grace.preview.locator('img')).toHaveAttribute('src', url)
+  expect(await grace.text()).not.toContain('tandem-upload:')
+})
+
 test('F21: a document downloaded with its files (.zip) imports into another document with its images', async ({
   openDoc,
   docName,

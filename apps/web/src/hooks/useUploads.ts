@@ -10,6 +10,9 @@ import {
   uploadFile,
 } from '../lib/uploads'
 
+/** How long a file whose upload failed on the network waits before it is tried again, in ms. */
+const NETWORK_RETRY_MS = 15_000
+
 /** A file on its way to the server. */
 export interface Upload {
   readonly id: string
@@ -38,7 +41,8 @@ export interface Uploads {
  * this page shows the progress; a refusal says why (through `notify`) and takes the placeholder
  * out again, leaving nothing broken behind. A file is kept in this browser (IndexedDB) until
  * the server has it: offline, or when the network fails, it waits there, shown from the local
- * copy, and goes once the page is `online` again (also after a reload).
+ * copy, and goes once the page is `online` again, 15 s after a network failure, or after a
+ * reload.
  */
 export function useUploads(
   session: CollabSession | null,
@@ -61,15 +65,20 @@ export function useUploads(
   const [running, setRunning] = useState<readonly Upload[]>([])
   const [local, setLocal] = useState<ReadonlyMap<string, string>>(() => new Map())
   const inFlight = useRef(new Map<string, AbortController>())
+  const retries = useRef(new Set<ReturnType<typeof setTimeout>>())
+  const sendNow = useRef<((item: QueuedUpload) => void) | null>(null)
   const onlineNow = useRef(online)
   onlineNow.current = online
 
   useEffect(() => {
     const pending = inFlight.current
+    const timers = retries.current
     return () => {
       // Left unfinished, they stay kept and go when the document is open again.
       for (const abort of pending.values()) abort.abort()
       pending.clear()
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
     }
   }, [])
   // The object URLs go with the page.
@@ -134,6 +143,12 @@ export function useUploads(
             if (abort.signal.aborted) return
             if (err instanceof UploadError && err.code === 'network') {
               notify(`${item.name} will be uploaded when the connection is back.`)
+              // Kept; tried again after a while, and at once when the page reconnects.
+              const timer = setTimeout(() => {
+                retries.current.delete(timer)
+                if (onlineNow.current) sendNow.current?.(item)
+              }, NETWORK_RETRY_MS)
+              retries.current.add(timer)
               return
             }
             // Refused: it never will be. Taken out whole, with the line break it came with.
@@ -155,6 +170,8 @@ export function useUploads(
     },
     [session, apiUrl, name, token, notify, dropLocal],
   )
+
+  sendNow.current = send
 
   const start = useCallback(
     (files: readonly File[], at?: number) => {
