@@ -200,3 +200,23 @@ test('the history lists who changed each version, and its preview colours change
   await expect(preview.locator('ins')).toHaveCount(0)
   await expect(preview.getByTestId('history-preview-authors')).toContainText('Grace')
 })
+
+test.describe('on a server that records no attribution', () => {
+  test.use({ serverEnv: { ATTRIBUTION: 'off' } })
+
+  test('the Authors view and the playback say so and go', async ({ openDoc }) => {
+    const ada = await openDoc({ label: 'Ada' })
+    await ada.typeAtEnd('Some text.')
+    await ada.expectText('Some text.')
+
+    const toggle = ada.page.getByTestId('authors-toggle')
+    await toggle.click()
+    await expect(ada.page.getByRole('status').filter({ hasText: 'does not record' })).toBeVisible()
+    await expect(toggle).toBeHidden()
+    await expect(ada.page.getByTestId('author-legend')).toBeHidden()
+    await expect(ada.content.locator('.cm-author')).toHaveCount(0)
+    // Not asked again on the next visit.
+    await ada.reload()
+    await expect(toggle).toHaveAttribute('aria-pressed', 'false')
+  })
+})

@@ -117,9 +117,18 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const attrApi = useMemo(() => attributionApi(apiUrl, name, fetch, token), [apiUrl, name, token])
   const attribution = useAttribution(attrApi, session?.text ?? null, authorsOn)
   const timeline = useTimeline(attrApi, timesliderOpen || previewing)
-  const attributionOff =
+  // Whether the server records who wrote what is known from its first answer; once it says no,
+  // the page offers none of it (and forgets the Authors choice, so as not to ask again).
+  const [attributionOff, setAttributionOff] = useState(false)
+  const saysOff =
     (attribution.status === 'ready' && !attribution.value.enabled) ||
     (timeline.status === 'ready' && !timeline.value.enabled)
+  if (saysOff && !attributionOff) setAttributionOff(true)
+  useEffect(() => {
+    if (!attributionOff || !authorsOn) return
+    toggleAuthors()
+    notices.show('This server does not record who wrote what.')
+  }, [attributionOff, authorsOn, toggleAuthors, notices.show])
   const showAuthors = authorsOn && !attributionOff
   const present = useMemo(
     () => new Map(presence.listed.map((person) => [person.name, person.color])),
