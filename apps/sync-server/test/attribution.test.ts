@@ -327,5 +327,5 @@ describe('attribution across a cluster (PostgreSQL + Redis, issue 18)', () => {
     }, a.httpUrl)
     await expectAttributed(b.httpUrl, adaToken, ada.doc.clientID)
     await expectAttributed(a.httpUrl, adaToken, ada.doc.clientID)
-  })
+  }, 90_000)
 })

@@ -20,7 +20,6 @@ import {
 import * as Y from 'yjs'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
-import { authorKey } from '../persistence/attribution.js'
 import type { Author, DocStore, UpdateAttribution } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
@@ -112,6 +111,13 @@ interface Incoming {
   received: Received
   /** Who sent it, when, and what it inserted and deleted; absent with attribution off. */
   attribution: UpdateAttribution | undefined
+}
+
+/** Whether two authors are the same person as the store numbers them, with the same colour. */
+function sameAuthor(a: Author, b: Author): boolean {
+  return (
+    a.name === b.name && a.verified === b.verified && a.subject === b.subject && a.color === b.color
+  )
 }
 
 /** The ids of a ready verdict's new structs. */
@@ -596,9 +602,12 @@ export class Room {
     if (this.#options.attribution === false) return null
     const info = this.#peers.get(peer)
     const state = this.history.stateOf(peer)
-    if (info?.author) {
-      if (info.author.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
-        return info.author.author
+    const cached = info?.author
+    if (cached) {
+      // A token's user is known once its colour is (or never will be from presence).
+      const settled = peer.identity && (cached.author.color !== undefined || state === undefined)
+      if (settled || cached.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
+        return cached.author
       }
     }
     const presence = presenceUser(state)
@@ -611,14 +620,13 @@ export class Room {
           color: identity.color ?? presence.color,
         }
       : { name: presence.name ?? 'Anonymous', verified: false, color: presence.color }
-    if (info) {
-      if (info.author && authorKey(info.author.author) === authorKey(author)) {
-        info.author.from = state
-        return info.author.author
-      }
-      info.author = { author, from: state }
-      info.authors++
+    if (!info) return author
+    if (cached && sameAuthor(cached.author, author)) {
+      cached.from = state
+      return cached.author
     }
+    info.author = { author, from: state }
+    info.authors++
     return author
   }
 
