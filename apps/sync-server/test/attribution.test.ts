@@ -200,7 +200,7 @@ describe('attribution against a real server (issue 18)', () => {
     const again = await start()
     const reread = await expectAttributed(again.url, adaToken, adaClient)
     expect(reread.spans).toEqual(compacted.spans)
-  })
+  }, 90_000)
 
   it('B1: an open-mode edit is attributed to the name its presence gives, unverified', async () => {
     const tandem = await startServer(dir.path)
@@ -252,7 +252,7 @@ describe('attribution against a real server (issue 18)', () => {
       },
       { timeout: 20_000 },
     )
-  })
+  }, 90_000)
 
   it('B7: with ATTRIBUTION=off nothing is recorded and the answers say so', async () => {
     const tandem = await start({ ATTRIBUTION: 'off' })
