@@ -17,7 +17,8 @@
 // frame that shows it (the wait for the frame included); the frame itself, from its start to
 // the end of its work (the editor's update, style, layout, paint: the "frame time"); and the
 // intervals between animation frames during the drag. The Node side reports what
-// Playback.changes() and spansAt() cost per step before anything is drawn.
+// Playback.changes() and spansAt() cost per step before anything is drawn. Last, the time from
+// a click on Authors to the editor's text coloured by author.
 // A benchmark, not a test: it prints numbers and checks nothing about them.
 
 import { writeFileSync } from 'node:fs'
@@ -268,6 +269,17 @@ try {
     () => document.querySelector('[data-testid="timeslider-text"] .cm-content')?.textContent.length,
   )
   console.log(`(the view shows ${shown} characters of the last step in the DOM)`)
+
+  // The Authors view on the same document: from the click to the first coloured passage (the
+  // ids view fetched, attributeText over the page's own Y.Text, the marks drawn).
+  await page.getByTestId('timeslider-close').click()
+  await page.getByTestId('editor').waitFor()
+  started = performance.now()
+  await page.getByTestId('authors-toggle').click()
+  await page.locator('.cm-editor .cm-author').first().waitFor({ timeout: 60_000 })
+  console.log(
+    `Authors view: text coloured ${(performance.now() - started).toFixed(0)} ms after the click`,
+  )
 } finally {
   await browser.close()
   await server.stop()

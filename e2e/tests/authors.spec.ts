@@ -109,7 +109,15 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   const grace = await openDoc({ label: 'Grace' })
   await twoSentences(ada, grace)
 
+  // A version of both sentences, which the slider marks at the last step.
   await ada.page.getByTestId('history-button').click()
+  const panel = ada.page.getByTestId('history-panel')
+  await panel.getByLabel('Name the current text').fill('Both sentences')
+  await panel.getByTestId('save-version').click()
+  await expect(panel.getByTestId('history-item').filter({ hasText: 'Both sentences' })).toHaveCount(
+    1,
+  )
+
   await ada.page.getByTestId('timeslider-button').click()
   const slider = ada.page.getByTestId('timeslider-slider')
   const text = ada.page.getByTestId('timeslider-text').locator('.cm-content')
@@ -118,6 +126,7 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   // It opens at the end: the text as it is now, Grace's change the last step.
   await expect(text).toHaveText(adaWords + graceWords)
   await expect(step).toContainText('by Grace')
+  await expect(step.getByTestId('timeslider-version')).toHaveText(' · Both sentences')
 
   // Home: the start, before anyone wrote.
   await slider.focus()
@@ -131,6 +140,7 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   await expect(slider).toHaveValue('0')
   await expect(text).toHaveText(adaWords)
   await expect(step).toContainText('by Ada')
+  await expect(step.getByTestId('timeslider-version')).toHaveCount(0)
   const legend = ada.page.getByTestId('timeslider').getByTestId('author-legend')
   await expect(legend.getByTestId('author-legend-item')).toHaveText(['Adaunverified'])
   await expect(text.locator('.cm-author')).toHaveText(adaWords)

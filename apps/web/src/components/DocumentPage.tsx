@@ -21,7 +21,7 @@ import { versionStep } from '../lib/attributed-diff'
 import { type Author, attributionApi } from '../lib/attribution-api'
 import { authorColors, authorStyles } from '../lib/author-colors'
 import { downloadText, type ExportFormat, exportFileName } from '../lib/files'
-import { historyApi } from '../lib/history-api'
+import { historyApi, type Version } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
 import { docTitle } from '../lib/title'
 import { readToken } from '../lib/token'
@@ -302,7 +302,12 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
         </Suspense>
         <Suspense fallback={null}>
           {timesliderOpen && (
-            <Timeslider timeline={timeline} present={present} onClose={closeTimeslider} />
+            <Timeslider
+              timeline={timeline}
+              present={present}
+              onClose={closeTimeslider}
+              versions={history.versions.status === 'ready' ? history.versions.value : noVersions}
+            />
           )}
         </Suspense>
         <Suspense fallback={null}>
@@ -352,6 +357,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
 }
 
 const noAuthors: readonly Author[] = []
+const noVersions: readonly Version[] = []
 
 /** Whether `needed` has been true since the component mounted. */
 function useUsed(needed: boolean): boolean {
