@@ -65,6 +65,11 @@ export interface RoomOptions
    */
   attribution?: boolean
   /**
+   * Whether folds keep deleted content, so that the stored document still holds deleted text
+   * for the timeline (SPEC B4). Default: as {@link attribution}.
+   */
+  keepDeletedText?: boolean
+  /**
    * Called after an edit of this server's is stored: by `peer`, or by the server itself
    * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.
    */
@@ -309,7 +314,7 @@ export class Room {
         // An unknown name is an empty document; nothing is written until the first edit.
         state = stored ?? new DocState(null, [], 0)
         // With attribution, folds keep deleted text: the timeslider plays it back (SPEC B4).
-        state.keepDeleted = options.attribution !== false
+        state.keepDeleted = options.keepDeletedText ?? options.attribution !== false
         // Read all of it now, so that a corrupt document is refused here instead of failing a
         // client later, off the event loop when a folder is at hand. A log that Yjs integrates
         // whole is served as stored (a cold load sends the stored bytes); anything else is
