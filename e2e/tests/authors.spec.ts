@@ -86,6 +86,14 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(tooltip).toContainText('(unverified name)')
   await expect(tooltip.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/)
 
+  // From the keyboard: a line under the text names who wrote what is at the cursor.
+  const atCursor = ada.page.getByTestId('author-at-cursor')
+  await ada.content.click()
+  await ada.page.keyboard.press('ControlOrMeta+End')
+  await expect(atCursor).toContainText('written by Grace (unverified name)')
+  await ada.page.keyboard.press('ControlOrMeta+Home')
+  await expect(atCursor).toContainText('written by Ada (unverified name)')
+
   // What Grace types now is coloured too once it is stored (the page asks again when the
   // text has been still a moment).
   await grace.page.keyboard.insertText(' More.')
@@ -100,6 +108,7 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(toggle).toHaveAttribute('aria-pressed', 'false')
   await expect(ada.content.locator('.cm-author')).toHaveCount(0)
   await expect(legend).toBeHidden()
+  await expect(atCursor).toBeHidden()
 })
 
 test('the timeslider plays the history back, step by step, from the keyboard', async ({
