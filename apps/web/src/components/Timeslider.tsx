@@ -84,13 +84,16 @@ export function Timeslider({ timeline, present, onClose, versions = [] }: Timesl
       const changes = from === to ? [] : playback.changes(from, to)
       const spans = playback.spansAt(to)
       const first = changes[0]
+      // Scrolling asks for a layout; not needed where the change is in view already.
+      const scroll =
+        follow &&
+        first !== undefined &&
+        !current.visibleRanges.some((range) => range.from <= first.from && first.from < range.to)
       current.dispatch({
         changes,
         effects: [
           setAuthorship.of({ spans, authors: stylesNow.current }),
-          ...(follow && first !== undefined
-            ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })]
-            : []),
+          ...(scroll ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })] : []),
         ],
       })
       shown.current = to
