@@ -234,7 +234,7 @@ export function buildCases({ quick, tracesDir }) {
     group: 'Attribution',
     title: 'automerge-paper replayed one message per edit, with and without attribution',
     scenario: 'replay',
-    servers: ['tandem', 'tandem-no-attribution'],
+    servers: ['tandem', 'tandem-authors-only', 'tandem-no-attribution'],
     storage: true,
     params: ({ room }) => ({
       trace: `${tracesDir}/${quick ? 'sveltecomponent' : 'automerge-paper'}.json.gz`,

@@ -3,6 +3,7 @@
 //
 //   pnpm --filter @tandem/e2e bench:timeslider        (build first: `pnpm build` at the root)
 //   EDITS_PER_STEP=100 STEPS=300 DRAG_MOVES=300 pnpm --filter @tandem/e2e bench:timeslider
+//   PROFILE=/tmp/stepping.cpuprofile ...   (a CPU profile of the page while stepping)
 //
 // Seeding: the trace is replayed in Node into one Y.Doc; every EDITS_PER_STEP edits become one
 // Yjs update, sent by one of two stock y-websocket clients in turn (two names, so that the
@@ -12,16 +13,22 @@
 // being usable at the last step (the timeline's download, Playback.of, the read-only editor);
 // and for STEPS presses of ArrowLeft (keydown events dispatched in the page, one after the frame
 // of the last) and for a drag of the slider's thumb across its track (DRAG_MOVES real mouse
-// moves), the time from an input to the end of the animation frame that shows it ("frame
-// time"), p50 and p99, and the intervals between animation frames during the drag.
+// moves there and back), p50 and p99 of: the time from an input to the end of the animation
+// frame that shows it (the wait for the frame included); the frame itself, from its start to
+// the end of its work (the editor's update, style, layout, paint: the "frame time"); and the
+// intervals between animation frames during the drag. The Node side reports what
+// Playback.changes() and spansAt() cost per step before anything is drawn. Last, the time from
+// a click on Authors to the editor's text coloured by author.
 // A benchmark, not a test: it prints numbers and checks nothing about them.
 
+import { writeFileSync } from 'node:fs'
 import { chromium } from '@playwright/test'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { TRACES_DIR } from '../../bench/lib/documents.mjs'
 import { applyEdit, loadTrace, utf16Edits } from '../../bench/lib/traces.mjs'
+import { Playback } from '../../packages/protocol/dist/index.js'
 import { quantile } from './lib/keystrokes.mjs'
 import { until } from './lib/seed.mjs'
 import { startServer } from './lib/server.mjs'
@@ -38,7 +45,12 @@ function traceUpdates() {
   const doc = new Y.Doc()
   const text = doc.getText(TEXT_NAME)
   const updates = []
-  doc.on('update', (update) => updates.push(update))
+  // The replaying client's clock after each update.
+  const clocks = []
+  doc.on('update', (update) => {
+    updates.push(update)
+    clocks.push(Y.getState(doc.store, doc.clientID))
+  })
   if (trace.startContent) text.insert(0, trace.startContent)
   const edits = utf16Edits(trace)
   for (let i = 0; i < edits.length; i += EDITS_PER_STEP) {
@@ -47,11 +59,11 @@ function traceUpdates() {
     })
   }
   if (text.toString() !== trace.endContent) throw new Error('the trace did not replay')
-  return { updates, text: trace.endContent, edits: edits.length }
+  return { updates, clocks, client: doc.clientID, text: trace.endContent, edits: edits.length }
 }
 
 /** Sends `updates` through two stock clients in turn; resolves once the server holds `text`. */
-async function seed(url, updates, text) {
+async function seed(url, { updates, clocks, client }, text) {
   const clients = ['Writer A', 'Writer B'].map((name) => {
     const doc = new Y.Doc()
     const provider = new WebsocketProvider(url.replace(/^http/, 'ws'), NAME, doc, {
@@ -64,13 +76,19 @@ async function seed(url, updates, text) {
   await until(() => clients.every((c) => c.provider.synced), 30_000, 'both clients to sync')
   for (let i = 0; i < updates.length; i++) {
     const sender = clients[i % 2]
-    // Both documents take every update; only the sender's provider sends it (the other one
-    // treats an update with its own provider as origin as one that came from the server).
-    for (const client of clients) {
-      Y.applyUpdate(client.doc, updates[i], client === sender ? 'local' : client.provider)
+    // An update depends on the one before, which the other client sent: send it once the
+    // server has relayed that one to this client (the server would otherwise hold it, and
+    // close the connection when the wait grew too long).
+    if (i > 0) {
+      const needed = clocks[i - 1]
+      await until(
+        () => Y.getState(sender.doc.store, client) >= needed,
+        30_000,
+        `update ${i - 1} to come round`,
+        1,
+      )
     }
-    // Let the socket drain now and then, so the server sees them as a stream of edits.
-    if (i % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 5))
+    Y.applyUpdate(sender.doc, updates[i], 'local')
   }
   const api = `${url}/api/docs/${encodeURIComponent(NAME)}`
   await until(
@@ -89,6 +107,7 @@ async function seed(url, updates, text) {
 function instrument() {
   const slider = document.querySelector('[data-testid="timeslider-slider"]')
   window.__frames = []
+  window.__work = []
   window.__intervals = []
   let pending = null
   const onInput = () => {
@@ -96,9 +115,11 @@ function instrument() {
     pending = performance.now()
     // Registered before the page's own frame callback: the timeout runs once that frame
     // (the editor's update, style, layout, paint) is done.
-    requestAnimationFrame(() =>
+    requestAnimationFrame((frameStart) =>
       setTimeout(() => {
-        window.__frames.push(performance.now() - pending)
+        const end = performance.now()
+        window.__frames.push(end - pending)
+        window.__work.push(end - frameStart)
         pending = null
       }),
     )
@@ -133,7 +154,8 @@ const stats = (values) => {
   return `p50 ${fmt(quantile(sorted, 0.5))} ms, p99 ${fmt(quantile(sorted, 0.99))} ms, max ${fmt(sorted.at(-1))} ms (n=${sorted.length})`
 }
 
-const { updates, text, edits } = traceUpdates()
+const history = traceUpdates()
+const { updates, text, edits } = history
 console.log(
   `automerge-paper: ${edits} edits, ${updates.length} updates of ${EDITS_PER_STEP} edits, ${text.length} characters`,
 )
@@ -149,7 +171,7 @@ const browser = await chromium.launch({
 })
 try {
   let started = performance.now()
-  await seed(server.url, updates, text)
+  await seed(server.url, history, text)
   console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
   const timelineUrl = `${server.url}/api/docs/${encodeURIComponent(NAME)}/timeline`
@@ -160,6 +182,34 @@ try {
   console.log(
     `timeline: ${timeline.records?.length ?? 0} steps, ${timeline.authors?.length ?? 0} authors, ${(body.length / 1e6).toFixed(2)} MB of JSON, fetched in ${(performance.now() - started).toFixed(0)} ms`,
   )
+
+  // The same playback in Node: what each step costs before the browser draws anything.
+  {
+    const doc = new Y.Doc({ gc: false })
+    let at = performance.now()
+    Y.applyUpdate(doc, Buffer.from(timeline.state, 'base64'))
+    const applyMs = performance.now() - at
+    at = performance.now()
+    const playback = Playback.of(doc.getText(TEXT_NAME), timeline.records)
+    const ofMs = performance.now() - at
+    const last = playback.steps - 1
+    const count = Math.min(STEPS, last + 1)
+    const changes = []
+    const spans = []
+    let spanCount = 0
+    for (let i = 0; i < count; i++) {
+      at = performance.now()
+      playback.changes(last - i, last - i - 1)
+      changes.push(performance.now() - at)
+      at = performance.now()
+      spanCount = playback.spansAt(last - i - 1).length
+      spans.push(performance.now() - at)
+    }
+    console.log(
+      `in Node: state applied in ${applyMs.toFixed(0)} ms, Playback.of ${ofMs.toFixed(0)} ms; per step back: changes() ${stats(changes)}; spansAt() ${stats(spans)} (${spanCount} spans)`,
+    )
+    doc.destroy()
+  }
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   await page.goto(`${server.url}/d/${encodeURIComponent(NAME)}`)
@@ -183,9 +233,20 @@ try {
   console.log(`timeslider ready in ${(performance.now() - started).toFixed(0)} ms after the click`)
 
   await page.evaluate(instrument)
+  const cdp = process.env.PROFILE ? await page.context().newCDPSession(page) : null
+  if (cdp) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.start')
+  }
   await page.evaluate(stepBack, Math.min(STEPS, timeline.records.length))
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop')
+    writeFileSync(process.env.PROFILE, JSON.stringify(profile))
+  }
   const stepping = await page.evaluate(() => window.__frames.splice(0))
-  console.log(`stepping (ArrowLeft from the end), input to frame: ${stats(stepping)}`)
+  const steppingWork = await page.evaluate(() => window.__work.splice(0))
+  console.log(`stepping (ArrowLeft from the end), input to end of its frame: ${stats(stepping)}`)
+  console.log(`stepping, the frame itself (its start to its end): ${stats(steppingWork)}`)
 
   // A drag of the thumb from one end of the track to the other and back.
   const box = await slider.boundingBox()
@@ -199,13 +260,26 @@ try {
   await page.mouse.up()
   await page.evaluate(() => window.__watchFrames(false))
   const dragging = await page.evaluate(() => window.__frames.splice(0))
+  const draggingWork = await page.evaluate(() => window.__work.splice(0))
   const intervals = await page.evaluate(() => window.__intervals.splice(1))
-  console.log(`dragging, input to frame: ${stats(dragging)}`)
+  console.log(`dragging, input to end of its frame: ${stats(dragging)}`)
+  console.log(`dragging, the frame itself: ${stats(draggingWork)}`)
   console.log(`dragging, animation-frame intervals: ${stats(intervals)}`)
   const shown = await page.evaluate(
     () => document.querySelector('[data-testid="timeslider-text"] .cm-content')?.textContent.length,
   )
   console.log(`(the view shows ${shown} characters of the last step in the DOM)`)
+
+  // The Authors view on the same document: from the click to the first coloured passage (the
+  // ids view fetched, attributeText over the page's own Y.Text, the marks drawn).
+  await page.getByTestId('timeslider-close').click()
+  await page.getByTestId('editor').waitFor()
+  started = performance.now()
+  await page.getByTestId('authors-toggle').click()
+  await page.locator('.cm-editor .cm-author').first().waitFor({ timeout: 60_000 })
+  console.log(
+    `Authors view: text coloured ${(performance.now() - started).toFixed(0)} ms after the click`,
+  )
 } finally {
   await browser.close()
   await server.stop()

@@ -86,6 +86,14 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(tooltip).toContainText('(unverified name)')
   await expect(tooltip.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/)
 
+  // From the keyboard: a line under the text names who wrote what is at the cursor.
+  const atCursor = ada.page.getByTestId('author-at-cursor')
+  await ada.content.click()
+  await ada.page.keyboard.press('ControlOrMeta+End')
+  await expect(atCursor).toContainText('written by Grace (unverified name)')
+  await ada.page.keyboard.press('ControlOrMeta+Home')
+  await expect(atCursor).toContainText('written by Ada (unverified name)')
+
   // What Grace types now is coloured too once it is stored (the page asks again when the
   // text has been still a moment).
   await grace.page.keyboard.insertText(' More.')
@@ -100,6 +108,7 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(toggle).toHaveAttribute('aria-pressed', 'false')
   await expect(ada.content.locator('.cm-author')).toHaveCount(0)
   await expect(legend).toBeHidden()
+  await expect(atCursor).toBeHidden()
 })
 
 test('the timeslider plays the history back, step by step, from the keyboard', async ({
@@ -109,7 +118,15 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   const grace = await openDoc({ label: 'Grace' })
   await twoSentences(ada, grace)
 
+  // A version of both sentences, which the slider marks at the last step.
   await ada.page.getByTestId('history-button').click()
+  const panel = ada.page.getByTestId('history-panel')
+  await panel.getByLabel('Name the current text').fill('Both sentences')
+  await panel.getByTestId('save-version').click()
+  await expect(panel.getByTestId('history-item').filter({ hasText: 'Both sentences' })).toHaveCount(
+    1,
+  )
+
   await ada.page.getByTestId('timeslider-button').click()
   const slider = ada.page.getByTestId('timeslider-slider')
   const text = ada.page.getByTestId('timeslider-text').locator('.cm-content')
@@ -118,6 +135,7 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   // It opens at the end: the text as it is now, Grace's change the last step.
   await expect(text).toHaveText(adaWords + graceWords)
   await expect(step).toContainText('by Grace')
+  await expect(step.getByTestId('timeslider-version')).toHaveText(' · Both sentences')
 
   // Home: the start, before anyone wrote.
   await slider.focus()
@@ -131,6 +149,7 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   await expect(slider).toHaveValue('0')
   await expect(text).toHaveText(adaWords)
   await expect(step).toContainText('by Ada')
+  await expect(step.getByTestId('timeslider-version')).toHaveCount(0)
   const legend = ada.page.getByTestId('timeslider').getByTestId('author-legend')
   await expect(legend.getByTestId('author-legend-item')).toHaveText(['Adaunverified'])
   await expect(text.locator('.cm-author')).toHaveText(adaWords)
@@ -199,4 +218,24 @@ test('the history lists who changed each version, and its preview colours change
   await expect(hers).toHaveAttribute('title', /written by Grace \(unverified\)/)
   await expect(preview.locator('ins')).toHaveCount(0)
   await expect(preview.getByTestId('history-preview-authors')).toContainText('Grace')
+})
+
+test.describe('on a server that records no attribution', () => {
+  test.use({ serverEnv: { ATTRIBUTION: 'off' } })
+
+  test('the Authors view and the playback say so and go', async ({ openDoc }) => {
+    const ada = await openDoc({ label: 'Ada' })
+    await ada.typeAtEnd('Some text.')
+    await ada.expectText('Some text.')
+
+    const toggle = ada.page.getByTestId('authors-toggle')
+    await toggle.click()
+    await expect(ada.page.getByRole('status').filter({ hasText: 'does not record' })).toBeVisible()
+    await expect(toggle).toBeHidden()
+    await expect(ada.page.getByTestId('author-legend')).toBeHidden()
+    await expect(ada.content.locator('.cm-author')).toHaveCount(0)
+    // Not asked again on the next visit.
+    await ada.reload()
+    await expect(toggle).toHaveAttribute('aria-pressed', 'false')
+  })
 })

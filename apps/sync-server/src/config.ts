@@ -348,10 +348,10 @@ export const configSchema = z.object({
       'How long editing of a document must pause before its update log is compacted. Every update is durable before this; compaction only makes the stored form compact.',
     ),
   ATTRIBUTION: z
-    .enum(['on', 'off'])
+    .enum(['on', 'authors', 'off'])
     .default('on')
     .describe(
-      '`on`: every stored edit records who made it and when (shown by the Authors view, the timeslider and `GET /api/docs/{name}/attribution`), and compaction keeps deleted text for the timeslider. `off`: nothing of either is recorded (what was recorded before stays).',
+      '`on`: every stored edit records who made it and when (the Authors view, the timeslider, `GET /api/docs/{name}/attribution`), and compaction keeps deleted text so the timeslider can show it (on a deletion-heavy history such as automerge-paper, 28% more stored). `authors`: the records only (3% there); the timeslider then shows only text that still exists. `off`: nothing is recorded (what was recorded before stays).',
     ),
   VERSION_QUIET_MS: positiveInt
     .default(60_000)

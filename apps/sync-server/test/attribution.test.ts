@@ -200,7 +200,7 @@ describe('attribution against a real server (issue 18)', () => {
     const again = await start()
     const reread = await expectAttributed(again.url, adaToken, adaClient)
     expect(reread.spans).toEqual(compacted.spans)
-  })
+  }, 90_000)
 
   it('B1: an open-mode edit is attributed to the name its presence gives, unverified', async () => {
     const tandem = await startServer(dir.path)
@@ -252,7 +252,37 @@ describe('attribution against a real server (issue 18)', () => {
       },
       { timeout: 20_000 },
     )
-  })
+  }, 90_000)
+
+  it('B4: ATTRIBUTION=on keeps deleted text through compaction for the timeline; authors records who without it', async () => {
+    for (const mode of ['on', 'authors'] as const) {
+      const tandem = await start({ ATTRIBUTION: mode })
+      const token = await tokenOf('ada', 'Ada')
+      const ada = connectTo(tandem)('ada', token)
+      await synced(ada)
+      ada.text.insert(0, 'keep this, drop SECRETWORD')
+      ada.text.delete(ada.text.length - 'SECRETWORD'.length, 'SECRETWORD'.length)
+      await vi.waitFor(
+        async () => expect((await tandem.store.lastSeqs([DOC])).get(DOC)).toBeGreaterThan(0),
+        { timeout: 20_000 },
+      )
+      await (await tandem.rooms.get(DOC))!.flush()
+      await (await tandem.rooms.get(DOC))!.compact()
+      const timeline = await getJson<IdsJson & { state: string }>(
+        tandem.url,
+        `/api/docs/${DOC}/timeline`,
+        token,
+      )
+      expect(timeline.records.length).toBeGreaterThan(0)
+      const stored = Buffer.from(timeline.state, 'base64').toString('latin1')
+      expect(stored.includes('SECRETWORD'), mode).toBe(mode === 'on')
+      for (const c of clients.splice(0)) c.destroy()
+      await tandem.close()
+      server = null
+      dir.remove()
+      dir = tempDir()
+    }
+  }, 90_000)
 
   it('B7: with ATTRIBUTION=off nothing is recorded and the answers say so', async () => {
     const tandem = await start({ ATTRIBUTION: 'off' })
@@ -327,5 +357,5 @@ describe('attribution across a cluster (PostgreSQL + Redis, issue 18)', () => {
     }, a.httpUrl)
     await expectAttributed(b.httpUrl, adaToken, ada.doc.clientID)
     await expectAttributed(a.httpUrl, adaToken, ada.doc.clientID)
-  })
+  }, 90_000)
 })

@@ -5,6 +5,7 @@ import {
   attributeText,
   coalesceRecords,
   decodeRecords,
+  encodeRecord,
   encodeRecords,
   idsOfUpdate,
   normalizeRanges,
@@ -89,6 +90,13 @@ describe('records', () => {
     both.set(a)
     both.set(b, a.length)
     expect(decodeRecords(both)).toEqual(records)
+    // One at a time, as the append path writes them: the same bytes.
+    for (const record of records) expect(encodeRecord(record)).toEqual(encodeRecords([record]))
+    const big = { author: 2 ** 40, timeMs: 2 ** 50, inserts: [], deletes: [] as number[] }
+    for (let i = 0; i < 200; i++) big.deletes.push(2 ** 32 - 1 - i, 0, 2 ** 30)
+    big.deletes = normalizeRanges(big.deletes)
+    expect(encodeRecord(big)).toEqual(encodeRecords([big]))
+    expect(decodeRecords(encodeRecord(big))).toEqual([big])
   })
 
   it('coalesce one author within the window, and keep each id with its first record', () => {

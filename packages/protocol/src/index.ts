@@ -23,6 +23,7 @@ export {
   attributeText,
   coalesceRecords,
   decodeRecords,
+  encodeRecord,
   encodeRecords,
   type IdRanges,
   idsOfUpdate,

@@ -554,6 +554,7 @@ export class PostgresStore implements DocStore {
   /** Authors' numbers by key, and authors by number, as far as this server has seen them. */
   readonly #authorIds = new Map<string, number>()
   readonly #authors = new Map<number, Author>()
+  readonly #authorObjects = new WeakMap<Author, number>()
   #closing: Promise<void> | null = null
 
   /**
@@ -632,16 +633,28 @@ export class PostgresStore implements DocStore {
   /** Numbers the authors of `keys` not numbered yet (for every server), and learns their ids. */
   async #numberAuthors(client: Pool | PoolClient, authors: readonly Author[]): Promise<void> {
     const colors = new Map<string, string | null>()
+    const unknown: [Author, string][] = []
     for (const author of authors) {
+      // A room passes the same object for every edit of a connection: no key to build then.
+      if (this.#authorObjects.has(author)) continue
       const key = authorKey(author)
-      if (!this.#authorIds.has(key) && !colors.has(key)) colors.set(key, author.color ?? null)
+      const id = this.#authorIds.get(key)
+      if (id !== undefined) this.#authorObjects.set(author, id)
+      else {
+        unknown.push([author, key])
+        if (!colors.has(key)) colors.set(key, author.color ?? null)
+      }
     }
     if (colors.size === 0) return
     const missing = [...colors.keys()]
     await client.query(this.#sql.upsertAuthors, [missing, [...colors.values()]])
     for (let attempt = 0; attempt < 2; attempt++) {
       await this.#readAuthors(client, missing, [])
-      if (missing.every((key) => this.#authorIds.has(key))) return
+      if (missing.every((key) => this.#authorIds.has(key))) {
+        for (const [author, key] of unknown)
+          this.#authorObjects.set(author, this.#authorIds.get(key)!)
+        return
+      }
     }
     throw new Error('an author could not be numbered')
   }
@@ -709,10 +722,7 @@ export class PostgresStore implements DocStore {
             todo.map((a) => a.update),
             todo.map((a) =>
               a.attribution
-                ? rowAttribution(
-                    this.#authorIds.get(authorKey(a.attribution.author))!,
-                    a.attribution,
-                  )
+                ? rowAttribution(this.#authorObjects.get(a.attribution.author)!, a.attribution)
                 : null,
             ),
           ],

@@ -348,6 +348,7 @@ export class SqliteStore implements DocStore {
   /** Authors' numbers by key, and authors by number, as far as this store has seen them. */
   readonly #authorIds = new Map<string, number>()
   readonly #authors = new Map<number, Author>()
+  readonly #authorObjects = new WeakMap<Author, number>()
   readonly #selectRowAttribution: Database.Statement<[string, number], Buffer>
   readonly #selectKeptAttribution: Database.Statement<[string], Buffer>
   readonly #writeAttribution: Database.Statement<[string, Uint8Array]>
@@ -605,6 +606,9 @@ export class SqliteStore implements DocStore {
 
   /** The number of `author`, numbering it first if it is new (in the caller's transaction). */
   #authorId(author: Author): number {
+    // A room passes the same object for every edit of a connection: no key to build then.
+    const known = this.#authorObjects.get(author)
+    if (known !== undefined) return known
     const key = authorKey(author)
     let id = this.#authorIds.get(key)
     if (id === undefined) {
@@ -614,6 +618,7 @@ export class SqliteStore implements DocStore {
       const row = this.#selectAuthor.get(id)!
       this.#authors.set(id, authorOfKey(key, row.color))
     }
+    this.#authorObjects.set(author, id)
     return id
   }
 

@@ -441,12 +441,14 @@ export class DocState {
     textName: string,
     compareWith: Uint8Array | undefined,
   ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean }> {
+    // A version holds the text as it stands: deleted content kept for the timeline is dropped.
     const { result, base } = await this.#foldOff(folder, {
       textLengthOf: textName,
       ...(compareWith ? { compareWith } : {}),
+      ...(this.keepDeleted ? { collect: true } : {}),
     })
     return {
-      bytes: result.state ?? base,
+      bytes: result.collected ?? result.state ?? base,
       textLength: result.textLength ?? 0,
       sameAs: result.sameAs === true,
     }

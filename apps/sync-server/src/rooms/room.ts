@@ -20,7 +20,6 @@ import {
 import * as Y from 'yjs'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
-import { authorKey } from '../persistence/attribution.js'
 import type { Author, DocStore, UpdateAttribution } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
@@ -65,6 +64,11 @@ export interface RoomOptions
    * deleted (SPEC B). Default `true`.
    */
   attribution?: boolean
+  /**
+   * Whether folds keep deleted content, so that the stored document still holds deleted text
+   * for the timeline (SPEC B4). Default: as {@link attribution}.
+   */
+  keepDeletedText?: boolean
   /**
    * Called after an edit of this server's is stored: by `peer`, or by the server itself
    * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.
@@ -112,6 +116,13 @@ interface Incoming {
   received: Received
   /** Who sent it, when, and what it inserted and deleted; absent with attribution off. */
   attribution: UpdateAttribution | undefined
+}
+
+/** Whether two authors are the same person as the store numbers them, with the same colour. */
+function sameAuthor(a: Author, b: Author): boolean {
+  return (
+    a.name === b.name && a.verified === b.verified && a.subject === b.subject && a.color === b.color
+  )
 }
 
 /** The ids of a ready verdict's new structs. */
@@ -303,7 +314,7 @@ export class Room {
         // An unknown name is an empty document; nothing is written until the first edit.
         state = stored ?? new DocState(null, [], 0)
         // With attribution, folds keep deleted text: the timeslider plays it back (SPEC B4).
-        state.keepDeleted = options.attribution !== false
+        state.keepDeleted = options.keepDeletedText ?? options.attribution !== false
         // Read all of it now, so that a corrupt document is refused here instead of failing a
         // client later, off the event loop when a folder is at hand. A log that Yjs integrates
         // whole is served as stored (a cold load sends the stored bytes); anything else is
@@ -596,9 +607,12 @@ export class Room {
     if (this.#options.attribution === false) return null
     const info = this.#peers.get(peer)
     const state = this.history.stateOf(peer)
-    if (info?.author) {
-      if (info.author.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
-        return info.author.author
+    const cached = info?.author
+    if (cached) {
+      // A token's user is known once its colour is (or never will be from presence).
+      const settled = peer.identity && (cached.author.color !== undefined || state === undefined)
+      if (settled || cached.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
+        return cached.author
       }
     }
     const presence = presenceUser(state)
@@ -611,14 +625,13 @@ export class Room {
           color: identity.color ?? presence.color,
         }
       : { name: presence.name ?? 'Anonymous', verified: false, color: presence.color }
-    if (info) {
-      if (info.author && authorKey(info.author.author) === authorKey(author)) {
-        info.author.from = state
-        return info.author.author
-      }
-      info.author = { author, from: state }
-      info.authors++
+    if (!info) return author
+    if (cached && sameAuthor(cached.author, author)) {
+      cached.from = state
+      return cached.author
     }
+    info.author = { author, from: state }
+    info.authors++
     return author
   }
 

@@ -298,6 +298,7 @@ describe('the fold worker and the event loop give the same answers', () => {
       base: EMPTY,
       updates: log,
       keepDeleted: true,
+      collect: true,
       attribute: { textName: TEXT_NAME, records: recordsOf(log) },
     })
     const collected = foldHere({ base: EMPTY, updates: log })
@@ -307,6 +308,8 @@ describe('the fold worker and the event loop give the same answers', () => {
       foldHere({ base: EMPTY, updates: log, textName: TEXT_NAME }).text,
     )
     expect(kept.ok.state!.length).toBeGreaterThan(collected.state!.length)
+    // What a version stores: the same document with the deleted content dropped.
+    expect(kept.ok.collected).toEqual(collected.state)
   })
 
   it('the hostile generator’s updates, as a log nobody judged', async () => {

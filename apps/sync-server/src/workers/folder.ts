@@ -80,7 +80,8 @@ function run(Y, P, job) {
     job.textLengthOf !== undefined ||
     job.compareWith !== undefined ||
     job.replaceText !== undefined ||
-    job.attribute !== undefined
+    job.attribute !== undefined ||
+    job.collect === true
   if (!needsDocument) {
     return {
       diff: job.diffAgainst && Y.diffUpdate(base, job.diffAgainst),
@@ -97,6 +98,15 @@ function run(Y, P, job) {
     if (job.textLengthOf !== undefined) out.textLength = doc.getText(job.textLengthOf).length
     if (job.diffAgainst) out.diff = Y.diffUpdate(whole, job.diffAgainst)
     if (job.validate) out.validated = validated(P, whole)
+    if (job.collect) {
+      const collected = new Y.Doc({ gc: true })
+      try {
+        Y.applyUpdate(collected, whole)
+        out.collected = Y.encodeStateAsUpdate(collected)
+      } finally {
+        collected.destroy()
+      }
+    }
     if (job.attribute) {
       const text = doc.getText(job.attribute.textName)
       out.attributed = { text: text.toString(), spans: P.attributeText(text, job.attribute.records) }
@@ -141,7 +151,7 @@ parentPort.on('message', (job) => {
     }
     // Every buffer is the worker's own: moved, not copied, back to the event loop.
     const buffers = new Set()
-    for (const bytes of [out.state, out.stateVector, out.diff, out.edit, out.validated && out.validated.stateVector]) {
+    for (const bytes of [out.state, out.stateVector, out.diff, out.edit, out.collected, out.validated && out.validated.stateVector]) {
       // (What it was given arrives shared, and shared memory is not moved, only shared.)
       if (bytes && !(bytes.buffer instanceof SharedArrayBuffer)) buffers.add(bytes.buffer)
     }

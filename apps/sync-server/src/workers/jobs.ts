@@ -37,6 +37,8 @@ export interface FoldRequest {
   attribute?: { textName: string; records: readonly AttributionRecord[] }
   /** Fold without garbage collection: deleted content stays in `state` (history playback). */
   keepDeleted?: boolean
+  /** Whether to give back the whole state garbage-collected too (`collected`): for a version. */
+  collect?: boolean
   /**
    * Instead of folding: the structure of the parts as stored (the base unless it is empty, then
    * the updates). `whole`: as `DocStructure.ofLog` reads it, `null` unless every part integrates
@@ -68,6 +70,8 @@ export interface FoldResult {
   edit?: Uint8Array | undefined
   /** With `validate`: the state vector validation read, or why the state does not decode. */
   validated?: { stateVector: Uint8Array } | { invalid: string } | undefined
+  /** With `collect`: the whole state, deleted content dropped (`Y.Doc({ gc: true })`). */
+  collected?: Uint8Array | undefined
   /** With `attribute`: the text, and who wrote each span of it (`attributeText`). */
   attributed?: { text: string; spans: AttributedSpan[] } | undefined
   /** With `structure`: the structure (`DocStructure.toRuns`), or `null`. */
@@ -123,7 +127,8 @@ function needsDocument(request: FoldRequest): boolean {
     request.textLengthOf !== undefined ||
     request.compareWith !== undefined ||
     request.replaceText !== undefined ||
-    request.attribute !== undefined
+    request.attribute !== undefined ||
+    request.collect === true
   )
 }
 
@@ -174,6 +179,15 @@ export function foldHere(request: FoldRequest): FoldResult {
       }
       if (request.diffAgainst) out.diff = Y.diffUpdate(whole, request.diffAgainst)
       if (request.validate) out.validated = validated(whole)
+      if (request.collect) {
+        const collected = new Y.Doc({ gc: true })
+        try {
+          Y.applyUpdate(collected, whole)
+          out.collected = Y.encodeStateAsUpdate(collected)
+        } finally {
+          collected.destroy()
+        }
+      }
       if (request.attribute) {
         const text = doc.getText(request.attribute.textName)
         out.attributed = {

@@ -73,7 +73,7 @@ export function Editor({
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
           filePaste((files) => pasteListener.current?.(files)),
-          authorship(),
+          authorship({ cursor: true }),
           editing.of([]),
           binding.of(loaded ? bound() : pendingEdits),
         ],

@@ -7,14 +7,19 @@ import { editable } from '../editor/setup'
 import { tandemTheme } from '../editor/theme'
 import type { Loadable } from '../hooks/useHistory'
 import type { LoadedTimeline } from '../hooks/useTimeline'
+import { stepAt } from '../lib/attributed-diff'
 import type { Author } from '../lib/attribution-api'
 import { authorColors, authorStyles } from '../lib/author-colors'
+import type { Version } from '../lib/history-api'
 import { stepForKey } from '../lib/playback-keys'
 import { describeTime, fullTime } from '../lib/time'
+import { versionTitle } from '../lib/versions'
 import { AuthorLegend } from './AuthorLegend'
 
 export interface TimesliderProps {
   timeline: Loadable<LoadedTimeline>
+  /** The document's versions, marked on the slider at the step each was kept at. */
+  versions?: readonly Version[]
   /** Colours of the people present, by name (see `authorColors`). */
   present: ReadonlyMap<string, HexColor>
   onClose: () => void
@@ -38,7 +43,7 @@ function authorsAt(spans: readonly { author: number | null }[], authors: readonl
  * wrote it. The editor is moved from step to step with the changes between them, at most once
  * an animation frame, so dragging over a long history redraws only what changed.
  */
-export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
+export function Timeslider({ timeline, present, onClose, versions = [] }: TimesliderProps) {
   const id = useId()
   const host = useRef<HTMLDivElement>(null)
   const view = useRef<EditorView | null>(null)
@@ -46,6 +51,7 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
   const shown = useRef(0)
   const target = useRef(0)
   const frame = useRef(0)
+  const following = useRef(false)
   const loaded = timeline.status === 'ready' ? timeline.value : null
   const playback = loaded?.playback ?? null
   const records = loaded?.records ?? []
@@ -55,6 +61,15 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
   const [playing, setPlaying] = useState(false)
 
   const authors = loaded?.authors ?? noAuthors
+  // Each version at the last step stored before it was kept (one mark per step).
+  const versionSteps = useMemo(() => {
+    const byStep = new Map<number, Version>()
+    for (const version of versions) {
+      const at = stepAt(records, version.createdAtMs)
+      if (!byStep.has(at)) byStep.set(at, version)
+    }
+    return byStep
+  }, [versions, records])
   const colors = useMemo(() => authorColors(authors, present), [authors, present])
   const styles = useMemo(() => authorStyles(authors, colors), [authors, colors])
   const stylesNow = useRef(styles)
@@ -69,13 +84,16 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
       const changes = from === to ? [] : playback.changes(from, to)
       const spans = playback.spansAt(to)
       const first = changes[0]
+      // Scrolling asks for a layout; not needed where the change is in view already.
+      const scroll =
+        follow &&
+        first !== undefined &&
+        !current.visibleRanges.some((range) => range.from <= first.from && first.from < range.to)
       current.dispatch({
         changes,
         effects: [
           setAuthorship.of({ spans, authors: stylesNow.current }),
-          ...(follow && first !== undefined
-            ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })]
-            : []),
+          ...(scroll ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })] : []),
         ],
       })
       shown.current = to
@@ -89,16 +107,20 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
     [playback, authors],
   )
 
-  /** Asks for `to` to be shown: the label at once, the text at the next animation frame. */
+  /**
+   * Asks for `to` to be shown: the label at once, the text at the next animation frame.
+   * `follow`: scroll the first change into view (keys and playing; not dragging, where the
+   * text would jump about under the pointer).
+   */
   const request = useCallback(
-    (to: number) => {
+    (to: number, follow: boolean) => {
       target.current = to
+      following.current = follow
       setStep(to)
       if (frame.current !== 0) return
       frame.current = requestAnimationFrame(() => {
         frame.current = 0
-        const from = shown.current
-        show(target.current, Math.abs(target.current - from) <= 1)
+        show(target.current, following.current)
       })
     },
     [show],
@@ -148,13 +170,13 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
     if (!playing || last < 0) return
     const perMs = Math.max(MIN_STEPS_PER_SECOND / 1000, (last + 1) / PLAY_ALL_MS)
     let position = target.current >= last ? -1 : target.current
-    if (target.current >= last) request(-1)
+    if (target.current >= last) request(-1, true)
     let previous = performance.now()
     let handle = requestAnimationFrame(function tick(now) {
       position = Math.min(last, position + (now - previous) * perMs)
       previous = now
       const next = Math.floor(position)
-      if (next !== target.current) request(next)
+      if (next !== target.current) request(next, true)
       if (next >= last) setPlaying(false)
       else handle = requestAnimationFrame(tick)
     })
@@ -180,10 +202,11 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
     if (next === null) return
     event.preventDefault()
     setPlaying(false)
-    if (next !== step) request(next)
+    if (next !== step) request(next, true)
   }
 
   const record = step >= 0 ? records[step] : undefined
+  const versionHere = versionSteps.get(step)
   const recordAuthor =
     record === undefined ? undefined : authors.find((author) => author.id === record.author)
   const stepText =
@@ -242,14 +265,24 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
             max={last}
             step={1}
             value={step}
-            aria-valuetext={valueText}
+            aria-valuetext={
+              versionHere === undefined ? valueText : `${valueText}, ${versionTitle(versionHere)}`
+            }
+            list={versionSteps.size > 0 ? `${id}-versions` : undefined}
             disabled={last < 0}
             onKeyDown={onKeyDown}
             onChange={(event) => {
               setPlaying(false)
-              request(Number(event.target.value))
+              request(Number(event.target.value), false)
             }}
           />
+          {versionSteps.size > 0 && (
+            <datalist id={`${id}-versions`}>
+              {[...versionSteps].map(([at, version]) => (
+                <option key={version.id} value={at} label={versionTitle(version)} />
+              ))}
+            </datalist>
+          )}
           <p className="timeslider-step" data-testid="timeslider-step">
             <span>{stepText}</span>
             {record !== undefined && (
@@ -265,6 +298,12 @@ export function Timeslider({ timeline, present, onClose }: TimesliderProps) {
                   <span className="unverified"> unverified</span>
                 )}
               </>
+            )}
+            {versionHere !== undefined && (
+              <span className="timeslider-version" data-testid="timeslider-version">
+                {' · '}
+                {versionTitle(versionHere)}
+              </span>
             )}
           </p>
         </div>

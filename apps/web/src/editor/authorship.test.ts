@@ -83,4 +83,32 @@ describe('authorship', () => {
     expect(passageAt(state, 3)).toBeNull()
     expect(passageAt(state, 5)).toMatchObject({ from: 4, to: 6 })
   })
+
+  it("joins one author's passages into one mark, yet tells each passage's time", () => {
+    let state = EditorState.create({ doc: 'aaabbbccc', extensions: authorship() })
+    state = state.update({
+      effects: setAuthorship.of({
+        spans: [
+          { from: 0, to: 3, author: 1, timeMs: 10 },
+          { from: 3, to: 6, author: 1, timeMs: 20 },
+          { from: 6, to: 9, author: 2, timeMs: 30 },
+        ],
+        authors,
+      }),
+    }).state
+    expect(passageAt(state, 1)).toMatchObject({ from: 0, to: 6, timeMs: 10 })
+    expect(passageAt(state, 4)).toMatchObject({ from: 0, to: 6, timeMs: 20 })
+    // After edits before and inside them, each character keeps its time.
+    state = state.update({
+      changes: [
+        { from: 0, insert: 'xx' },
+        { from: 4, to: 5 },
+      ],
+    }).state
+    expect(state.doc.toString()).toBe('xxaaabbccc')
+    expect(passageAt(state, 2)).toMatchObject({ from: 2, to: 7, timeMs: 10 })
+    expect(passageAt(state, 6)).toMatchObject({ timeMs: 20 })
+    expect(passageAt(state, 7)).toMatchObject({ from: 7, to: 10, timeMs: 30 })
+    expect(passageAt(state, 7, -1)).toMatchObject({ timeMs: 20 })
+  })
 })

@@ -30,4 +30,11 @@ describe('authorColors', () => {
     const more = authorColors([...authors, author(99, 'Extra')])
     expect(more.size).toBe(palette.length + 1)
   })
+
+  it('gives a later author whose colour is taken another one', () => {
+    const colors = authorColors([author(2, 'Grace', '#cc4e00'), author(1, 'Ada', '#cc4e00')])
+    expect(colors.get(1)).toBe('#cc4e00')
+    expect(colors.get(2)).not.toBe('#cc4e00')
+    expect(palette).toContain(colors.get(2))
+  })
 })

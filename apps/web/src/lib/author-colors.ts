@@ -15,8 +15,9 @@ function hash(text: string): number {
 /**
  * The colour each author's text is shown in, by author id: the presence colour the server
  * recorded for them; else the colour of someone present now under the same name (`present`:
- * name to colour); else a palette colour chosen by their name, moved on to the next colour
- * that no other author has while there is one, so that two authors rarely share a colour.
+ * name to colour); else a palette colour chosen by their name. Authors are taken in id order,
+ * and one whose colour an earlier author already has gets the next palette colour no one has
+ * (while there is one), so that two people's text can be told apart.
  */
 export function authorColors(
   authors: readonly Author[],
@@ -24,25 +25,19 @@ export function authorColors(
 ): Map<number, HexColor> {
   const colors = new Map<number, HexColor>()
   const taken = new Set<string>()
-  const rest: Author[] = []
-  for (const author of authors) {
-    const color = author.color ?? present.get(author.name) ?? null
-    if (color === null) rest.push(author)
-    else {
-      colors.set(author.id, color)
-      taken.add(color)
-    }
-  }
   // In id order, so that the choice does not depend on the order the server listed them in.
-  rest.sort((a, b) => a.id - b.id)
-  for (const author of rest) {
-    const start = hash(author.name) % palette.length
-    let chosen: string = palette[start] ?? palette[0]
-    for (let step = 0; step < palette.length; step++) {
-      const candidate = palette[(start + step) % palette.length] ?? palette[0]
-      if (!taken.has(candidate)) {
-        chosen = candidate
-        break
+  for (const author of [...authors].sort((a, b) => a.id - b.id)) {
+    const preferred = author.color ?? present.get(author.name) ?? null
+    let chosen: string | null = preferred !== null && !taken.has(preferred) ? preferred : null
+    if (chosen === null) {
+      const start = hash(author.name) % palette.length
+      chosen = preferred ?? palette[start] ?? palette[0]
+      for (let step = 0; step < palette.length; step++) {
+        const candidate = palette[(start + step) % palette.length] ?? palette[0]
+        if (!taken.has(candidate)) {
+          chosen = candidate
+          break
+        }
       }
     }
     taken.add(chosen)
