@@ -105,6 +105,12 @@ describe('HTTP API: files of a document', () => {
     expect(link.type).toBe('application/octet-stream')
     expect(link.markdown).toBe(`[notes – é.txt](${link.url})`)
 
+    // A document name with parentheses: its address stays one Markdown link destination.
+    const odd = await upload('notes (draft)', PNG, { name: 'p.png' })
+    const oddUrl = ((await odd.json()) as { url: string }).url
+    expect(oddUrl).toBe(`/api/docs/notes%20%28draft%29/files/${hash}`)
+    expect((await call(oddUrl)).status).toBe(200)
+
     // A restart serves it from the store.
     await server!.close()
     await start()

@@ -50,6 +50,9 @@ describe('files', () => {
     expect(fileHashOf(`${path}?token=x`)).toBeNull()
     expect(fileHashOf(`/api/docs/a/b/files/${HASH}`)).toBeNull()
     expect(fileHashOf(`/api/docs/a/files/${HASH.slice(1)}`)).toBeNull()
+    // Parentheses are encoded: the path is a Markdown link's destination whatever the name.
+    expect(filePath('a) b (c', HASH)).toBe(`/api/docs/a%29%20b%20%28c/files/${HASH}`)
+    expect(fileHashOf(filePath('a) b (c', HASH))).toBe(HASH)
   })
 
   it('F7: Markdown shows an image for the raster types and a link for anything else', () => {

@@ -56,9 +56,17 @@ export function isValidFileName(name: string): boolean {
   )
 }
 
-/** The path of file `hash` of document `doc`: `/api/docs/<doc, one segment>/files/<hash>`. */
+/**
+ * The path of file `hash` of document `doc`: `/api/docs/<doc, one segment>/files/<hash>`. The
+ * name is percent-encoded as `encodeURIComponent` does, and its parentheses too, so that the path
+ * can stand as a Markdown link's destination whatever the name.
+ */
 export function filePath(doc: string, hash: string): string {
-  return `/api/docs/${encodeURIComponent(doc)}/files/${hash}`
+  const segment = encodeURIComponent(doc).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `/api/docs/${segment}/files/${hash}`
 }
 
 const FILE_PATH = /^\/api\/docs\/[^/?#]+\/files\/([0-9a-f]{64})$/
