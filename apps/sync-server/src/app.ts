@@ -196,6 +196,7 @@ export async function startTandem(
           maxBodyBytes: config.API_MAX_BODY_BYTES,
           trashRetentionDays: config.TRASH_RETENTION_DAYS,
           attribution: config.ATTRIBUTION !== 'off',
+          keepDeletedText: config.ATTRIBUTION === 'on',
           signer,
           revocations,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),

@@ -268,12 +268,13 @@ describe('attribution against a real server (issue 18)', () => {
       )
       await (await tandem.rooms.get(DOC))!.flush()
       await (await tandem.rooms.get(DOC))!.compact()
-      const timeline = await getJson<IdsJson & { state: string }>(
+      const timeline = await getJson<IdsJson & { state: string; keepsDeletedText: boolean }>(
         tandem.url,
         `/api/docs/${DOC}/timeline`,
         token,
       )
       expect(timeline.records.length).toBeGreaterThan(0)
+      expect(timeline.keepsDeletedText).toBe(mode === 'on')
       const stored = Buffer.from(timeline.state, 'base64').toString('latin1')
       expect(stored.includes('SECRETWORD'), mode).toBe(mode === 'on')
       for (const c of clients.splice(0)) c.destroy()
