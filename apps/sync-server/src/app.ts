@@ -212,6 +212,7 @@ export async function startTandem(
             types: config.FILE_TYPES,
           },
           attribution: config.ATTRIBUTION !== 'off',
+          keepDeletedText: config.ATTRIBUTION === 'on',
           signer,
           revocations,
           admin: createAdmin(config.AUTH_MODE, config.ADMIN_KEY),

@@ -166,6 +166,39 @@ describe('Playback', () => {
     }
   })
 
+  it('says who deleted the text gone between two steps', () => {
+    const { updates, texts, records } = history(5, 120)
+    const full = new Y.Doc({ gc: false })
+    for (const u of updates) Y.applyUpdate(full, u)
+    const playback = Playback.of(full.getText('t'), records)
+    for (const [a, b] of [
+      [10, 60],
+      [40, 119],
+      [-1, 119],
+    ] as const) {
+      const before = a < 0 ? '' : texts[a]!
+      const removed = playback.removals(a, b)
+      let kept = ''
+      let at = 0
+      for (const span of removed) {
+        kept += before.slice(at, span.from)
+        at = span.to
+        // Deleted after `a` and by `b`, by one of the two writers.
+        expect([0, 1]).toContain(span.author)
+        const step = records.findIndex((r) => r.timeMs === span.timeMs)
+        expect(step).toBeGreaterThan(a)
+        expect(step).toBeLessThanOrEqual(b)
+        // That record's deletions name the characters' ids: it is the deleter, as recorded.
+        expect(records[step]!.deletes.length).toBeGreaterThan(0)
+      }
+      kept += before.slice(at)
+      // What is left of the text at `a` is what the changes from `a` to `b` keep of it.
+      const dropped = playback.changes(a, b).reduce((n, c) => n + (c.to - c.from), 0)
+      expect(before.length - kept.length).toBe(dropped)
+    }
+    expect(playback.removals(40, 119).length).toBeGreaterThan(0)
+  })
+
   it('colours each step by who wrote it', () => {
     const { updates, records } = history(4, 80)
     const full = new Y.Doc({ gc: false })

@@ -583,6 +583,33 @@ export class Playback {
     return out
   }
 
+  /**
+   * The text at `fromStep` that is gone by `toStep` (a later step), as spans of the text at
+   * `fromStep`, each with who deleted it and when: `author` and `timeMs` are those of the record
+   * that deleted it (`null` where no record says: content collected before it was recorded).
+   */
+  removals(fromStep: number, toStep: number): AttributedSpan[] {
+    const spans: AttributedSpan[] = []
+    let pos = 0
+    for (const run of this.#runs) {
+      if (!this.#visible(run, fromStep)) continue
+      if (!this.#visible(run, toStep)) {
+        const record =
+          run.deleted >= 0 && run.deleted !== Number.POSITIVE_INFINITY
+            ? this.#records[run.deleted]!
+            : null
+        const author = record ? record.author : null
+        const timeMs = record ? record.timeMs : null
+        const last = spans[spans.length - 1]
+        if (last && last.to === pos && last.author === author && last.timeMs === timeMs) {
+          last.to += run.text.length
+        } else spans.push({ from: pos, to: pos + run.text.length, author, timeMs })
+      }
+      pos += run.text.length
+    }
+    return spans
+  }
+
   /** Who wrote the text at `step`, as spans of that text. */
   spansAt(step: number): AttributedSpan[] {
     const spans: AttributedSpan[] = []

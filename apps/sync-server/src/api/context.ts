@@ -39,6 +39,8 @@ export interface ApiDeps {
   folder?: Folder
   /** Whether edits are attributed (`ATTRIBUTION`); the attribution routes say so. Default: true. */
   attribution?: boolean
+  /** Whether compaction keeps deleted text (`ATTRIBUTION=on`). Default: as `attribution`. */
+  keepDeletedText?: boolean
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** What uploads may be. Default: `defaultFileLimits` (20 MiB a file, 200 MiB a document). */

@@ -242,6 +242,12 @@ export function Timeslider({ timeline, present, onClose, versions = [] }: Timesl
       {loaded !== null && playback === null && (
         <p className="muted panel-note">This server does not record who wrote what.</p>
       )}
+      {playback !== null && loaded?.keepsDeletedText === false && (
+        <p className="muted panel-note" data-testid="timeslider-no-deleted-text">
+          This server does not keep deleted text, so earlier steps show only the text that still
+          exists.
+        </p>
+      )}
       {playback !== null && (
         <div className="timeslider-controls">
           <button

@@ -5,7 +5,7 @@ import type { Person } from '../collab/presence'
 import type { HexColor } from '../collab/remote-user'
 import type { CollabSession } from '../collab/session'
 import { setAuthorship } from '../editor/authorship'
-import { versionStep } from '../lib/attributed-diff'
+import { versionDeletions } from '../lib/attributed-diff'
 import type { AttributionApi, AttributionIds, Author } from '../lib/attribution-api'
 import { type AuthorStyle, authorColors, authorStyles } from '../lib/author-colors'
 import type { KeyValueStore } from '../lib/storage'
@@ -50,10 +50,13 @@ export interface Authorship {
   readonly liveColors: ReadonlyMap<number, HexColor>
   readonly timeline: Loadable<LoadedTimeline>
   readonly present: ReadonlyMap<string, HexColor>
-  /** For the version preview: spans of `current` and of the version, and their authors. */
+  /**
+   * For the version preview: who wrote `current` and who deleted the version's text since (as
+   * spans of each), and the authors they name.
+   */
   readonly previewAttribution: {
     readonly currentSpans: readonly AttributedSpan[]
-    readonly versionSpans: readonly AttributedSpan[] | null
+    readonly deletedSpans: readonly AttributedSpan[] | null
     readonly authors: ReadonlyMap<number, AuthorStyle>
   } | null
 }
@@ -113,18 +116,18 @@ export function useAuthorship({
     })
   }, [session, showAuthors, attribution, liveColors, viewRef])
 
-  // The version's differences by author: its text found at a step of the played-back history.
+  // The version's differences by author: its text found at a step of the played-back history,
+  // what of it is gone since by who deleted it.
   const played = timeline.status === 'ready' ? timeline.value : null
   const versionValue = preview.status === 'ready' ? preview.value : null
-  const versionSpans = useMemo(() => {
+  const deletedSpans = useMemo(() => {
     if (played?.playback == null || versionValue === null) return null
-    const step = versionStep(
+    return versionDeletions(
       played.playback,
       played.records,
       versionValue.version.createdAtMs,
       versionValue.text,
     )
-    return step === null ? null : played.playback.spansAt(step)
   }, [played, versionValue])
   const playedColors = useMemo(
     () => authorColors(played?.authors ?? noAuthors, present),
@@ -136,10 +139,10 @@ export function useAuthorship({
     void current
     return {
       currentSpans: attributeText(session.text, played.records),
-      versionSpans,
+      deletedSpans,
       authors: authorStyles(played.authors, playedColors),
     }
-  }, [previewing, played, session, versionSpans, playedColors, current])
+  }, [previewing, played, session, deletedSpans, playedColors, current])
   return {
     authorsOn,
     toggleAuthors,
