@@ -13,6 +13,7 @@ import {
 } from '../src/index.js'
 import { createLogger } from '../src/log.js'
 import { tempDir } from './helpers.js'
+import { attachDoc, flavours, openHpSocket } from './hocuspocus-helpers.js'
 import { upgrade } from './raw.js'
 
 /** The sessions of the host application: a cookie `sid` names one. */
@@ -147,6 +148,29 @@ describe('the library API (issue 20)', () => {
     expect(
       (await fetch(`${app.http}/collab/api/docs`, { headers: { cookie: 'sid=ada' } })).status,
     ).toBe(401)
+  })
+
+  it('asks the hook about each document a Hocuspocus provider opens, with its in-band token', async () => {
+    const asked: SignInRequest[] = []
+    const app = await hostApp({
+      authenticate: (request) => {
+        asked.push(request)
+        return request.token === 'session-ada' ? sessions.ada! : null
+      },
+    })
+    const flavour = flavours[0]!
+    const connection = openHpSocket(flavour, app.ws)
+    const good = attachDoc(flavour, connection, 'hp-doc', 'session-ada')
+    const bad = attachDoc(flavour, connection, 'hp-other', 'forged')
+    cleanups.push(good.destroy, bad.destroy, connection.destroy)
+    await vi.waitFor(() => {
+      expect(good.authenticated).toEqual(['read-write'])
+      expect(bad.failures).toEqual(['sign_in_refused'])
+    })
+    expect(asked.map((a) => [a.document, a.token, a.url.pathname]).sort()).toEqual([
+      ['hp-doc', 'session-ada', '/collab'],
+      ['hp-other', 'forged', '/collab'],
+    ])
   })
 
   it('refuses with 503 sign_in_unavailable when the hook fails or answers nonsense', async () => {
