@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { sendError } from './api/http.js'
@@ -37,12 +38,12 @@ import type { Folder } from './workers/jobs.js'
 
 /**
  * The web app built with this package: beside it in the workspace (`apps/web/dist`), or, in the
- * published package, inside it (`dist/web`).
+ * packed package, inside it (`dist/web`, see scripts/pack.mjs).
  */
 export const bundledWebDir = [
-  fileURLToPath(new URL('./web', import.meta.url)),
   fileURLToPath(new URL('../../web/dist', import.meta.url)),
-].find((dir) => existsSync(dir))
+  fileURLToPath(new URL('./web', import.meta.url)),
+].find((dir) => existsSync(join(dir, 'index.html')))
 
 /** A running server with its own HTTP server (see {@link startTandem}). */
 export interface Tandem {

@@ -272,8 +272,9 @@ describe('the library API (issue 20)', () => {
       ),
     ).rejects.toThrow(/only one way to sign in/)
     // Lists may be arrays.
+    dir ??= tempDir()
     const tandem = await createTandem(
-      { STORAGE: 'memory', ALLOWED_ORIGINS: ['https://a.example', 'https://b.example'] },
+      { STORAGE: 'memory', DATA_DIR: dir.path, ALLOWED_ORIGINS: ['https://a.example', 'https://b.example'] },
       { log: createLogger('silent') },
     )
     tandems.push(tandem)
