@@ -274,7 +274,11 @@ describe('the library API (issue 20)', () => {
     // Lists may be arrays.
     dir ??= tempDir()
     const tandem = await createTandem(
-      { STORAGE: 'memory', DATA_DIR: dir.path, ALLOWED_ORIGINS: ['https://a.example', 'https://b.example'] },
+      {
+        STORAGE: 'memory',
+        DATA_DIR: dir.path,
+        ALLOWED_ORIGINS: ['https://a.example', 'https://b.example'],
+      },
       { log: createLogger('silent') },
     )
     tandems.push(tandem)
