@@ -119,7 +119,7 @@ export const configSchema = z.object({
     .string()
     .optional()
     .describe(
-      'Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.',
+      'Directory of the built web app to serve; empty to serve none. Default: the one built with the server (`apps/web/dist`, in the package `dist/web`); the library serves none unless set.',
     ),
   AUTH_MODE: z
     .enum(['open', 'token'])
