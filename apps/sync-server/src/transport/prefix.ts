@@ -23,7 +23,8 @@ export function normalisePrefix(prefix: string | undefined): string {
  */
 export function enterPrefix(req: IncomingMessage, prefix: string): boolean {
   const target = req.url ?? '/'
-  if (prefix === '') return target.startsWith('/')
+  // At the root every target is Tandem's: one that is not a path gets 400 from its handlers.
+  if (prefix === '') return true
   if (!target.startsWith(prefix)) return false
   const rest = target.slice(prefix.length)
   if (rest !== '' && rest[0] !== '/' && rest[0] !== '?') return false
