@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { WebSocket } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import {
@@ -91,6 +91,45 @@ describe('the library API (issue 20)', () => {
     expect(await health.json()).toEqual({ status: 'ok' })
     // No web app unless WEB_DIR names one.
     expect((await fetch(`${app.http}/collab/`)).status).toBe(404)
+  })
+
+  it("leaves the host's own WebSocket endpoint alone, and mounts through handleRequest/handleUpgrade too", async () => {
+    dir ??= tempDir()
+    const tandem = await createTandem(
+      { DATA_DIR: dir.path },
+      { log: createLogger('silent'), authenticate: signIn },
+    )
+    tandems.push(tandem)
+    // A framework that routes itself: Tandem's handlers first, the app's own after them.
+    const own = new WebSocketServer({ noServer: true })
+    cleanups.push(() => own.close())
+    own.on('connection', (ws) => ws.send('hello from the app'))
+    host = createServer((req, res) => {
+      if (!tandem.handleRequest(req, res, { prefix: '/collab' })) res.end(`app: ${req.url}`)
+    })
+    host.on('upgrade', (req, socket, head) => {
+      if (tandem.handleUpgrade(req, socket, head, { prefix: '/collab' })) return
+      if (req.url === '/live')
+        own.handleUpgrade(req, socket, head, (ws) => own.emit('connection', ws))
+      else socket.destroy()
+    })
+    await new Promise<void>((resolve) => host?.listen(0, '127.0.0.1', resolve))
+    const port = (host.address() as AddressInfo).port
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/live`)
+      ws.once('message', (data) => {
+        resolve(String(data))
+        ws.close()
+      })
+      ws.once('error', reject)
+    })
+    expect(greeting).toBe('hello from the app')
+    expect(await (await fetch(`http://127.0.0.1:${port}/other`)).text()).toBe('app: /other')
+    expect((await fetch(`http://127.0.0.1:${port}/collab/healthz`)).status).toBe(200)
+    const ada = cookieClient(`ws://127.0.0.1:${port}/collab`, 'framework', 'sid=ada')
+    cleanups.push(ada.destroy)
+    await ada.synced
+    expect((await upgrade(`ws://127.0.0.1:${port}/collab/framework`)).status).toBe(401)
   })
 
   it('lets in whom the authenticate hook lets in, as it says, and refuses the rest', async () => {
