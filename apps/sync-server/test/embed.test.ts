@@ -82,7 +82,7 @@ describe('the library API (issue 20)', () => {
 
   const signIn = ({ cookies }: SignInRequest) => sessions[cookies.sid ?? ''] ?? null
 
-  it('B2: serves its routes under the prefix and leaves every other request to the host app', async () => {
+  it('M2: serves its routes under the prefix and leaves every other request to the host app', async () => {
     const app = await hostApp()
     expect(await (await fetch(`${app.http}/hello`)).text()).toBe('app: /hello')
     expect(await (await fetch(`${app.http}/collabx`)).text()).toBe('app: /collabx')
@@ -93,7 +93,7 @@ describe('the library API (issue 20)', () => {
     expect((await fetch(`${app.http}/collab/`)).status).toBe(404)
   })
 
-  it("B2: leaves the host's own WebSocket endpoint alone, and mounts through handleRequest/handleUpgrade too", async () => {
+  it("M2: leaves the host's own WebSocket endpoint alone, and mounts through handleRequest/handleUpgrade too", async () => {
     dir ??= tempDir()
     const tandem = await createTandem(
       { DATA_DIR: dir.path },
@@ -132,7 +132,7 @@ describe('the library API (issue 20)', () => {
     expect((await upgrade(`ws://127.0.0.1:${port}/collab/framework`)).status).toBe(401)
   })
 
-  it('B3: lets in whom the authenticate hook lets in, as it says, and refuses the rest', async () => {
+  it('M3: lets in whom the authenticate hook lets in, as it says, and refuses the rest', async () => {
     const asked: SignInRequest[] = []
     const app = await hostApp({
       authenticate: (request) => {
@@ -189,7 +189,7 @@ describe('the library API (issue 20)', () => {
     ).toBe(401)
   })
 
-  it('B3: asks the hook about each document a Hocuspocus provider opens, with its in-band token', async () => {
+  it('M3: asks the hook about each document a Hocuspocus provider opens, with its in-band token', async () => {
     const asked: SignInRequest[] = []
     const app = await hostApp({
       authenticate: (request) => {
@@ -212,7 +212,7 @@ describe('the library API (issue 20)', () => {
     ])
   })
 
-  it('B4: refuses with 503 sign_in_unavailable when the hook fails or answers nonsense', async () => {
+  it('M4: refuses with 503 sign_in_unavailable when the hook fails or answers nonsense', async () => {
     const app = await hostApp({
       authenticate: ({ cookies }) => {
         if (cookies.sid === 'throw') throw new Error('session store down')
@@ -230,7 +230,7 @@ describe('the library API (issue 20)', () => {
     }
   })
 
-  it('B7: tells onLoad, onChange (debounced) and onUnload, and closes gracefully inside the host', async () => {
+  it('M7: tells onLoad, onChange (debounced) and onUnload, and closes gracefully inside the host', async () => {
     const events: string[] = []
     const changes: ChangeEvent[] = []
     const app = await hostApp(
@@ -292,7 +292,7 @@ describe('the library API (issue 20)', () => {
     expect(text).toBe('one two three four')
   })
 
-  it('B1: validates settings like the environment: bad values and unknown names, all at once', async () => {
+  it('M1: validates settings like the environment: bad values and unknown names, all at once', async () => {
     const attempt = createTandem({ PORT: 70000, DATA_DIRR: 'x' } as never, {
       log: createLogger('silent'),
     })

@@ -111,7 +111,7 @@ describe('the npm package', () => {
     work.remove()
   })
 
-  it('B8: is named tandem-sync-server-*.tgz and holds no workspace paths', () => {
+  it('M8: is named tandem-sync-server-*.tgz and holds no workspace paths', () => {
     expect(tarball).toMatch(/tandem-sync-server-\d+\.\d+\.\d+\.tgz$/)
     const installed = join(project, 'node_modules/@tandem/sync-server')
     const manifest = readFileSync(join(installed, 'package.json'), 'utf8')
@@ -128,7 +128,7 @@ describe('the npm package', () => {
     expect(readFileSync(join(pkgDir, 'package.json'), 'utf8')).toContain('"workspace:*"')
   })
 
-  it('B8: serves with `npx tandem serve`: health, the web app, and y-websocket sync', async () => {
+  it('M8: serves with `npx tandem serve`: health, the web app, and y-websocket sync', async () => {
     const data = join(work.path, 'data')
     const started = serve(project, { DATA_DIR: data })
     server = started
@@ -157,7 +157,7 @@ describe('the npm package', () => {
     server = undefined
   })
 
-  it('B8: imports as a library, with types', async () => {
+  it('M8: imports as a library, with types', async () => {
     writeFileSync(
       join(project, 'consumer.ts'),
       `import { createServer } from 'node:http'

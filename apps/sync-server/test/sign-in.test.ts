@@ -108,7 +108,7 @@ describe('sign-in by AUTH_CALLBACK_URL (issue 20)', () => {
     return { status: 401 }
   }
 
-  it('B3, B5: asks the service with the allowed headers and cookies only, and does what it answers', async () => {
+  it('M3, M5: asks the service with the allowed headers and cookies only, and does what it answers', async () => {
     const check = await service(app)
     services.push(check.server)
     const server = await start(`${check.url}/tandem/check?key=k1`)
@@ -143,7 +143,7 @@ describe('sign-in by AUTH_CALLBACK_URL (issue 20)', () => {
     expect(JSON.parse(check.seen.at(-1)!.body)).toEqual({ document: 'other', token: 'app-token-1' })
   })
 
-  it('B3: Tandem tokens (share links) and the admin key still open documents without asking', async () => {
+  it('M3: Tandem tokens (share links) and the admin key still open documents without asking', async () => {
     const check = await service(app)
     services.push(check.server)
     const server = await start(`${check.url}/check`, { ADMIN_KEY: 'an admin key for the test' })
@@ -159,7 +159,7 @@ describe('sign-in by AUTH_CALLBACK_URL (issue 20)', () => {
     expect(check.seen).toHaveLength(0)
   })
 
-  it('B5: caches an answer for AUTH_CALLBACK_CACHE_MS, then asks again', async () => {
+  it('M5: caches an answer for AUTH_CALLBACK_CACHE_MS, then asks again', async () => {
     const check = await service(app)
     services.push(check.server)
     const server = await start(`${check.url}/check`, { AUTH_CALLBACK_CACHE_MS: '2000' })
@@ -182,7 +182,7 @@ describe('sign-in by AUTH_CALLBACK_URL (issue 20)', () => {
     )
   })
 
-  it('B4: refuses with 503 sign_in_unavailable when the service is down, slow, failing or odd', async () => {
+  it('M4: refuses with 503 sign_in_unavailable when the service is down, slow, failing or odd', async () => {
     const modes = new Map<string, () => { status: number; body?: unknown } | null>([
       ['slow', () => null],
       ['fail', () => ({ status: 500 })],
@@ -258,7 +258,7 @@ describe('sign-in by AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE (issue 20)', () => {
     return { jwks, sign, rsPublic: rs.publicKey }
   }
 
-  it("B6: opens documents with the provider's tokens, checked for key, issuer, audience, document and expiry", async () => {
+  it("M6: opens documents with the provider's tokens, checked for key, issuer, audience, document and expiry", async () => {
     const idp = await provider()
     dir = tempDir()
     tandem = await startServer(dir.path, {
@@ -322,7 +322,7 @@ describe('sign-in by AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE (issue 20)', () => {
     expect((await upgrade(`${wsUrl(server)}/other?token=${edit}`)).status).toBe(403)
   })
 
-  it('B4, B6: reads claims by the names configured, and refuses with 503 while the key set cannot be read', async () => {
+  it('M4, M6: reads claims by the names configured, and refuses with 503 while the key set cannot be read', async () => {
     const idp = await provider()
     const jwksUrl = `${idp.jwks.url}/jwks`
     await closeServer(idp.jwks.server)
@@ -346,7 +346,7 @@ describe('sign-in by AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE (issue 20)', () => {
     expect((await upgrade(`${wsUrl(tandem)}/spec?token=${token}`)).status).toBe(503)
   })
 
-  it('B6: takes a public key file (RS256) instead of a key set', async () => {
+  it('M6: takes a public key file (RS256) instead of a key set', async () => {
     const idp = await provider()
     dir = tempDir()
     const pem = join(dir.path, 'idp.pem')
@@ -372,7 +372,7 @@ describe('sign-in by AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE (issue 20)', () => {
     })
   })
 
-  it('B1, B6: needs an issuer and an audience, and one way to sign in', () => {
+  it('M1, M6: needs an issuer and an audience, and one way to sign in', () => {
     const problems = (env: Record<string, string>) => {
       try {
         loadConfig(env)
