@@ -7,6 +7,7 @@
 // See README.md for the method.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -140,6 +141,9 @@ async function runOnce(benchCase, kind, large) {
   /** @type {Record<string, ReturnType<typeof snapshot>>} */
   const marks = {}
   const problemsBefore = { count: 0, lines: /** @type {string[]} */ ([]) }
+  /** The run's figures, to which what is stored is added once the server has stopped. */
+  /** @type {Record<string, number> | null} */
+  let figures = null
   try {
     const result = await new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -190,6 +194,11 @@ async function runOnce(benchCase, kind, large) {
     })
     const window = marks.start && marks.end ? windowOf(marks.start, marks.end) : null
     const metrics = { ...result.metrics }
+    figures = metrics
+    if (window && benchCase.storage) {
+      metrics.serverUsPerUpdate =
+        (window.serverTicks * (1e6 / CLK_TCK)) / Math.max(1, result.messages)
+    }
     if (window && benchCase.scenario === 'throughput') {
       metrics.serverUsPerUpdate =
         (window.serverTicks * (1e6 / CLK_TCK)) / Math.max(1, result.deliveredInWindow)
@@ -205,7 +214,37 @@ async function runOnce(benchCase, kind, large) {
     if (code !== 0 && code !== null) server.noteProblem(`${kind} exited with ${code} on SIGTERM`)
     server.problemCount += problemsBefore.count
     server.problems.unshift(...problemsBefore.lines)
+    if (benchCase.storage && figures && kind.startsWith('tandem')) {
+      Object.assign(figures, storedBytes(dataDir))
+    }
     rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * What a stopped Tandem left in its SQLite file, in KB: the document (snapshots and log, their
+ * attribution included), the attribution alone, and the versions. Issue 18.
+ * @param {string} dataDir
+ */
+function storedBytes(dataDir) {
+  const require = createRequire(path.join(benchDir, '../apps/sync-server/package.json'))
+  const Database = require('better-sqlite3')
+  const db = new Database(path.join(dataDir, 'tandem.db'), { readonly: true })
+  try {
+    const sum = (/** @type {string} */ sql) => Number(db.prepare(sql).pluck().get() ?? 0)
+    const attribution =
+      sum('SELECT SUM(length(attribution)) FROM updates') +
+      sum('SELECT SUM(length(data)) FROM attributions') +
+      sum('SELECT SUM(length(key)) FROM authors')
+    const doc =
+      sum('SELECT SUM(length(data)) FROM snapshots') + sum('SELECT SUM(length(data)) FROM updates')
+    return {
+      storedKB: (doc + attribution) / 1024,
+      attributionKB: attribution / 1024,
+      versionsKB: sum('SELECT SUM(length(data)) FROM versions') / 1024,
+    }
+  } finally {
+    db.close()
   }
 }
 

@@ -4,7 +4,7 @@
  * @typedef {{ key: string, label: string, better: 'lower' | 'higher', digits: number }} Metric
  * @typedef {{ id: string, group: string, title: string, scenario: string, servers: string[],
  *   params: (run: { room: string, cacheDir: string, large: { updateFile: string, textFile: string } }) => Record<string, unknown>,
- *   metrics: Metric[], timeoutMs: number, reps?: number }} Case
+ *   metrics: Metric[], timeoutMs: number, reps?: number, storage?: boolean }} Case
  */
 
 const PEERS = ['tandem', 'reference', 'hocuspocus']
@@ -225,6 +225,37 @@ export function buildCases({ quick, tracesDir }) {
       { key: 'heapPerDocMB', label: 'heap per loaded document (MB)', better: 'lower', digits: 2 },
     ],
     timeoutMs: 180_000,
+  })
+
+  // Issue 18: what attribution costs, on the automerge-paper replay (one message per edit): server
+  // CPU per delivered update and the bytes stored once the server has stopped (and compacted).
+  cases.push({
+    id: 'attribution-automerge-paper',
+    group: 'Attribution',
+    title: 'automerge-paper replayed one message per edit, with and without attribution',
+    scenario: 'replay',
+    servers: ['tandem', 'tandem-authors-only', 'tandem-no-attribution'],
+    storage: true,
+    params: ({ room }) => ({
+      trace: `${tracesDir}/${quick ? 'sveltecomponent' : 'automerge-paper'}.json.gz`,
+      mode: 'keystroke',
+      batch: 100,
+      room,
+      timeoutMs: 90_000,
+    }),
+    metrics: [
+      {
+        key: 'serverUsPerUpdate',
+        label: 'server CPU µs per delivered update',
+        better: 'lower',
+        digits: 2,
+      },
+      { key: 'storedKB', label: 'stored for the document (KB)', better: 'lower', digits: 1 },
+      { key: 'attributionKB', label: 'of which attribution (KB)', better: 'lower', digits: 1 },
+      { key: 'versionsKB', label: 'versions (KB)', better: 'lower', digits: 1 },
+      { key: 'totalS', label: 'replay total (s)', better: 'lower', digits: 2 },
+    ],
+    timeoutMs: 150_000,
   })
 
   const traces = quick

@@ -67,6 +67,20 @@ export const SERVER_KINDS = {
     script: tandemScript,
     env: (dataDir) => tandemEnv(dataDir, { env: { STORAGE: 'memory' } }),
   },
+  // The same server with attribution off (issue 18): what recording who wrote what costs.
+  'tandem-no-attribution': {
+    label: 'Tandem, attribution off',
+    protocol: 'yws',
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir, { env: { ATTRIBUTION: 'off' } }),
+  },
+  // Attribution records only, deleted text collected as before (ATTRIBUTION=authors).
+  'tandem-authors-only': {
+    label: 'Tandem, ATTRIBUTION=authors',
+    protocol: 'yws',
+    script: tandemScript,
+    env: (dataDir) => tandemEnv(dataDir, { env: { ATTRIBUTION: 'authors' } }),
+  },
   // Tandem as a Hocuspocus server: the same process and configuration as `tandem`, driven by
   // Hocuspocus-protocol clients at path `/` of its port (issue 16, PROTOCOL.md "Hocuspocus framing").
   'tandem-hp': {

@@ -82,7 +82,13 @@ test('on a phone-sized screen the page fits its width and every action stays rea
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   )
   expect(overflow).toBeLessThanOrEqual(0)
-  for (const id of ['share-button', 'preview-toggle', 'history-button', 'theme-toggle']) {
+  for (const id of [
+    'share-button',
+    'preview-toggle',
+    'authors-toggle',
+    'history-button',
+    'theme-toggle',
+  ]) {
     await expect(ada.page.getByTestId(id)).toBeInViewport()
   }
   await expect(ada.editor).toBeInViewport()

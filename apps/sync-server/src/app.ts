@@ -290,6 +290,8 @@ export async function createTandem(
       unloadDelayMs: config.ROOM_UNLOAD_DELAY_MS,
       versionQuietMs: config.VERSION_QUIET_MS,
       versionMaxIntervalMs: config.VERSION_MAX_INTERVAL_MS,
+      attribution: config.ATTRIBUTION !== 'off',
+      keepDeletedText: config.ATTRIBUTION === 'on',
       ...(webhooks ? { onChange: webhooks.changed.bind(webhooks) } : {}),
       ...(options.onLoad ? { onLoad: (name: string) => tell(options.onLoad, name, 'onLoad') } : {}),
       ...(options.onUnload
@@ -349,6 +351,7 @@ export async function createTandem(
         store,
         maxBodyBytes: config.API_MAX_BODY_BYTES,
         trashRetentionDays: config.TRASH_RETENTION_DAYS,
+        attribution: config.ATTRIBUTION !== 'off',
         signer,
         revocations,
         admin: createAdmin(adminMode, config.ADMIN_KEY),

@@ -439,6 +439,12 @@ export const configSchema = z.object({
     .describe(
       'How long editing of a document must pause before its update log is compacted. Every update is durable before this; compaction only makes the stored form compact.',
     ),
+  ATTRIBUTION: z
+    .enum(['on', 'authors', 'off'])
+    .default('on')
+    .describe(
+      '`on`: every stored edit records who made it and when (the Authors view, the timeslider, `GET /api/docs/{name}/attribution`), and compaction keeps deleted text so the timeslider can show it (on a deletion-heavy history such as automerge-paper, 28% more stored). `authors`: the records only (3% there); the timeslider then shows only text that still exists. `off`: nothing is recorded (what was recorded before stays).',
+    ),
   VERSION_QUIET_MS: positiveInt
     .default(60_000)
     .describe('A version is kept automatically once a document has had no edit for this long.'),

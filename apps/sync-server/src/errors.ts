@@ -39,7 +39,7 @@ export const serverErrors = {
     status: 400,
     surfaces: ['api'],
     description:
-      'A query parameter is not what the route takes (`limit`: an integer from 1 to 500; `q`: at most 256 characters).',
+      'A query parameter is not what the route takes (`limit`: an integer from 1 to 500; `q`: at most 256 characters; `view`: `ids` or `text`).',
   },
   invalid_body: {
     status: 400,

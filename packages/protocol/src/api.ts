@@ -106,6 +106,11 @@ export interface VersionJson {
   authors: string[]
   /** Length of its text, in UTF-16 code units. */
   textLength: number
+  /**
+   * In a version list: who changed the document since the previous version (after it, up to
+   * this one), by the server's attribution (SPEC B6); empty where nothing was recorded.
+   */
+  changedBy?: { id: number; name: string; verified: boolean; color?: string }[]
 }
 
 /** `GET /api/docs/{name}/versions`, newest first. */

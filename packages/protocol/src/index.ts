@@ -16,6 +16,21 @@ export type {
   VersionTextJson,
 } from './api.js'
 export {
+  type AttributedSpan,
+  type AttributionAuthor,
+  type AttributionRecord,
+  attributeText,
+  coalesceRecords,
+  decodeRecords,
+  encodeRecords,
+  type IdRanges,
+  idsOfUpdate,
+  normalizeRanges,
+  Playback,
+  rangesSize,
+  subtractRanges,
+} from './attribution.js'
+export {
   type AwarenessEntry,
   decodeAwarenessUpdate,
   encodeAwarenessUpdate,

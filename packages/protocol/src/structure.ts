@@ -51,6 +51,8 @@ export type Verdict =
        * to, as pairs: client, then the highest clock of it named there.
        */
       readonly refs: readonly number[]
+      /** The ids the update deletes, as triples: client, clock, length (as Yjs wrote them). */
+      readonly deletes: readonly number[]
     }
   | { readonly kind: 'refused'; readonly reason: string }
   | { readonly kind: 'pending'; readonly needs: ReadonlyMap<number, number> }
@@ -391,7 +393,7 @@ export class DocStructure {
         })
       }
     }
-    return { kind: 'ready', structs: recorded, refs: scan.refs }
+    return { kind: 'ready', structs: recorded, refs: scan.refs, deletes: scan.deletes }
   }
 
   /** The clock up to which `client` is integrated: in the update being judged, or here. */
@@ -481,6 +483,8 @@ class Scan implements UpdateVisitor {
   deletedTo: Map<number, number> | null = null
   /** Pairs of (client, highest clock referred to), a client possibly more than once. */
   readonly refs: number[] = []
+  /** The deletions, as triples: client, clock, length. */
+  readonly deletes: number[] = []
   #repeated = -1
   #deleteRanges = 0
   #badDeletes: string | null = null
@@ -539,6 +543,7 @@ class Scan implements UpdateVisitor {
 
   deleteRange(client: number, clock: number, length: number): void {
     this.#deleteRanges++
+    this.deletes.push(client, clock, length)
     this.deletedTo ??= new Map()
     if (client !== this.#dsClient) {
       if (this.deletedTo.has(client)) {

@@ -6,7 +6,7 @@ import type { TokenSigner } from '../auth/tokens.js'
 import { errorCode } from '../error-map.js'
 import type { ApiLimits } from '../limits/api-limits.js'
 import type { Logger } from '../log.js'
-import type { DocStore, VersionInfo } from '../persistence/store.js'
+import type { Author, DocStore, VersionInfo } from '../persistence/store.js'
 import type { Folder } from '../rooms/doc-state.js'
 import type { Room } from '../rooms/room.js'
 import type { Rooms } from '../rooms/rooms.js'
@@ -36,6 +36,8 @@ export interface ApiDeps {
   clientKey?: (req: IncomingMessage) => string
   /** Folds documents off the event loop (worker threads). Default: folds on it. */
   folder?: Folder
+  /** Whether edits are attributed (`ATTRIBUTION`); the attribution routes say so. Default: true. */
+  attribution?: boolean
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */
@@ -104,4 +106,22 @@ export function roomError(err: unknown): unknown {
     default:
       return err
   }
+}
+
+/**
+ * Whom an edit made through the API is attributed to (SPEC B1): the token's name, vouched for;
+ * the admin key as "Admin"; without a token (open mode) "API", unverified.
+ */
+export function apiAuthor(access: Context['access']): Author {
+  if (access?.user) {
+    return {
+      name: access.user.name,
+      verified: true,
+      subject: access.user.subject ?? access.subject,
+      color: access.user.color,
+    }
+  }
+  if (access?.subject === 'admin') return { name: 'Admin', verified: true, subject: 'admin' }
+  if (access?.subject) return { name: 'API', verified: false, subject: access.subject }
+  return { name: 'API', verified: false }
 }

@@ -12,7 +12,7 @@ import { MAX_LIST_LIMIT } from '../persistence/list-page.js'
 import type { DocumentInfo } from '../persistence/store.js'
 import { isEmptyUpdate, loadDocState } from '../rooms/doc-state.js'
 import { DocumentOpenError } from '../rooms/rooms.js'
-import { type Context, versionJson } from './context.js'
+import { apiAuthor, type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, readText, sendJson, sendText } from './http.js'
 
@@ -155,7 +155,7 @@ export async function putText(ctx: Context): Promise<void> {
     // Computed off the event loop for a large document; applied as any peer's edit.
     const update = await room.replaceText(text)
     if (!isEmptyUpdate(update)) {
-      await room.applyUpdate(update, ctx.access?.user?.name)
+      await room.applyUpdate(update, apiAuthor(ctx.access))
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
     }
     return saved?.version ?? null

@@ -8,6 +8,7 @@ import {
   type DocWorkSlot,
   type LimitRefusal,
 } from '../limits/api-limits.js'
+import { getAttribution, getTimeline } from './attribution.js'
 import type { ApiDeps, Context } from './context.js'
 import { roomError } from './context.js'
 import {
@@ -97,6 +98,20 @@ const routes: readonly Route[] = [
     needs: 'edit',
     docSized: true,
     handle: restoreVersion,
+  },
+  {
+    method: 'GET',
+    path: '/api/docs/{name}/attribution',
+    needs: 'view',
+    docSized: true,
+    handle: getAttribution,
+  },
+  {
+    method: 'GET',
+    path: '/api/docs/{name}/timeline',
+    needs: 'view',
+    docSized: true,
+    handle: getTimeline,
   },
   { method: 'POST', path: '/api/docs/{name}/links', needs: 'edit', handle: createLinks },
   { method: 'GET', path: '/api/docs/{name}/links', needs: 'edit', handle: listLinks },

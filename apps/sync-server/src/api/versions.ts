@@ -1,11 +1,12 @@
 import {
   type RestoredJson,
   TEXT_NAME,
+  type VersionJson,
   type VersionListJson,
   type VersionTextJson,
 } from '@tandem/protocol'
 import { isEmptyUpdate, textOfState } from '../rooms/doc-state.js'
-import { type Context, versionJson } from './context.js'
+import { apiAuthor, type Context, versionJson } from './context.js'
 import { ApiError } from './errors.js'
 import { expectContentType, readJsonObject, sendJson } from './http.js'
 
@@ -16,14 +17,40 @@ const MAX_JSON_BYTES = 64 * 1024
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u
 
-/** `GET /api/docs/{name}/versions`: newest first, without content. */
+/**
+ * `GET /api/docs/{name}/versions`: newest first, without content; each with who changed the
+ * document since the version before it, by the attribution records' times (SPEC B6).
+ */
 export async function listVersions({ res, deps, name }: Context): Promise<void> {
   const versions = await deps.store.listVersions(name)
   // Whether the document is stored, without reading all of it.
   if (versions.length === 0 && !(await deps.store.lastSeqs([name])).has(name)) {
     throw new ApiError('not_found', 'no such document')
   }
-  sendJson(res, 200, { versions: versions.map(versionJson) } satisfies VersionListJson)
+  const { authors, records } = await deps.store.loadAttribution(name)
+  const byId = new Map(authors.map((a) => [a.id, a]))
+  // Records are in the order stored, their times growing (a window each): one pass, oldest first.
+  const changedBy = new Map<number, VersionJson['changedBy']>()
+  let r = 0
+  for (const version of [...versions].reverse()) {
+    const ids = new Set<number>()
+    while (r < records.length && records[r]!.timeMs <= version.createdAtMs) {
+      ids.add(records[r]!.author)
+      r++
+    }
+    changedBy.set(
+      version.id,
+      [...ids].flatMap((id) => {
+        const a = byId.get(id)
+        return a
+          ? [{ id, name: a.name, verified: a.verified, ...(a.color ? { color: a.color } : {}) }]
+          : []
+      }),
+    )
+  }
+  sendJson(res, 200, {
+    versions: versions.map((v) => ({ ...versionJson(v), changedBy: changedBy.get(v.id) ?? [] })),
+  } satisfies VersionListJson)
 }
 
 /** `POST /api/docs/{name}/versions` with `{ "label": "..." }`: a named version of the text now. */
@@ -76,7 +103,7 @@ export async function restoreVersion(ctx: Context): Promise<void> {
     // Computed off the event loop for a large document; applied as any peer's edit.
     const update = await room.replaceText(text)
     if (!isEmptyUpdate(update)) {
-      await room.applyUpdate(update, ctx.access?.user?.name)
+      await room.applyUpdate(update, apiAuthor(ctx.access))
       if (ctx.access?.user) room.history.addAuthor(ctx.access.user.name)
     }
     return saved.version

@@ -173,9 +173,9 @@ export class Metrics {
     return new Proxy(store, {
       get(target, property) {
         if (property === 'append') {
-          return (name: string, update: Uint8Array) => {
+          return (...args: Parameters<DocStore['append']>) => {
             const done = appendSeconds.startTimer()
-            return target.append(name, update).finally(done)
+            return target.append(...args).finally(done)
           }
         }
         if (property === 'compact') {

@@ -1,5 +1,14 @@
+import {
+  authorKey,
+  authorOfKey,
+  docAttribution,
+  foldAttribution,
+  rowAttribution,
+} from './attribution.js'
 import { checkListPage, compareNames, MAX_LIST_LIMIT, NameScan } from './list-page.js'
 import type {
+  Author,
+  DocAttribution,
   DocStore,
   DocumentInfo,
   LinkRecord,
@@ -12,6 +21,7 @@ import type {
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
+  UpdateAttribution,
   Version,
   VersionInfo,
 } from './store.js'
@@ -19,7 +29,9 @@ import type {
 interface Entry {
   snapshot: Uint8Array | null
   snapshotSeq: number
-  updates: { seq: number; data: Uint8Array }[]
+  updates: { seq: number; data: Uint8Array; attribution: Uint8Array | null }[]
+  /** The coalesced attribution of the updates compaction replaced. */
+  attribution: Uint8Array | null
   /** The document's last sequence number: appends are numbered 1, 2, 3, … */
   lastSeq: number
   updatedAtMs: number
@@ -47,6 +59,9 @@ export class MemoryStore implements DocStore {
   #versionId = 0
   /** Share links by id, with when each was revoked (`null` while it is not). */
   readonly #links = new Map<string, { link: LinkRecord; revokedAtMs: number | null }>()
+  /** Authors by key, numbered from 1 in the order first seen, and by number. */
+  readonly #authorIds = new Map<string, number>()
+  readonly #authors = new Map<number, Author>()
 
   async load(name: string): Promise<StoredDocument | null> {
     return this.#since(name, -1)
@@ -76,14 +91,27 @@ export class MemoryStore implements DocStore {
     return found
   }
 
-  async append(name: string, update: Uint8Array): Promise<number> {
+  async append(name: string, update: Uint8Array, attribution?: UpdateAttribution): Promise<number> {
     let entry = this.#docs.get(name)
     if (!entry) {
-      entry = { snapshot: null, snapshotSeq: 0, updates: [], lastSeq: 0, updatedAtMs: 0 }
+      entry = {
+        snapshot: null,
+        snapshotSeq: 0,
+        updates: [],
+        attribution: null,
+        lastSeq: 0,
+        updatedAtMs: 0,
+      }
       this.#docs.set(name, entry)
     }
     const seq = ++entry.lastSeq
-    entry.updates.push({ seq, data: update.slice() })
+    entry.updates.push({
+      seq,
+      data: update.slice(),
+      attribution: attribution
+        ? rowAttribution(this.#authorId(attribution.author), attribution)
+        : null,
+    })
     entry.updatedAtMs = Date.now()
     return seq
   }
@@ -97,10 +125,37 @@ export class MemoryStore implements DocStore {
     this.#keepApart(name, setAside)
     const entry = this.#docs.get(name)
     if (!entry || entry.snapshotSeq > throughSeq) return true
+    const replaced = entry.updates.filter((u) => u.seq <= throughSeq)
+    if (replaced.some((u) => u.attribution)) {
+      entry.attribution = foldAttribution([
+        entry.attribution,
+        ...replaced.map((u) => u.attribution),
+      ])
+    }
     entry.snapshot = snapshot.slice()
     entry.snapshotSeq = throughSeq
     entry.updates = entry.updates.filter((u) => u.seq > throughSeq)
     return true
+  }
+
+  #authorId(author: Author): number {
+    const key = authorKey(author)
+    let id = this.#authorIds.get(key)
+    if (id === undefined) {
+      id = this.#authorIds.size + 1
+      this.#authorIds.set(key, id)
+      this.#authors.set(id, authorOfKey(key, author.color ?? null))
+    }
+    return id
+  }
+
+  async loadAttribution(name: string): Promise<DocAttribution> {
+    const entry = this.#docs.get(name)
+    if (!entry) return { authors: [], records: [] }
+    return docAttribution(
+      [entry.attribution, ...entry.updates.map((u) => u.attribution)],
+      this.#authors,
+    )
   }
 
   async setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number> {

@@ -126,11 +126,11 @@ describe('PostgresStore', () => {
       `UPDATE ${escapeIdentifier(schema)}.tandem_schema_version SET version = version + 1`,
     )
     await expect(PostgresStore.connect(url, { schema })).rejects.toThrow(
-      /schema version 8; this server knows 7/,
+      /schema version 9; this server knows 8/,
     )
   })
 
-  it('migrates a version 1 database to version 7, keeping its documents', async () => {
+  it('migrates a version 1 database to version 8, keeping its documents', async () => {
     const s = escapeIdentifier(schema)
     // The tables a schema-version-1 server created, as it created them.
     await admin.query(`
@@ -147,7 +147,7 @@ describe('PostgresStore', () => {
       INSERT INTO ${s}.tandem_updates (doc, data) VALUES ('doc', 'old');`)
     const [one, two] = await Promise.all([open(), open()])
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 7 }])
+    expect(rows).toEqual([{ version: 8 }])
     expect((await one.load('doc'))!.updates.map(text)).toEqual(['old'])
     expect(await two.append('doc', bytes('new'))).toBe(2)
     const version = await two.saveVersion('doc', {
@@ -175,7 +175,7 @@ describe('PostgresStore', () => {
     expect((await two.listSetAside('doc')).map((e) => [e.seq, text(e.bytes)])).toEqual([[1, 'old']])
   })
 
-  it('migrates a version 4 database to version 7: its documents stay, set-aside updates can be kept', async () => {
+  it('migrates a version 4 database to version 8: its documents stay, set-aside updates can be kept', async () => {
     const old = await open()
     await old.append('doc', bytes('u1'))
     await old.compact('doc', bytes('snap'), 1)
@@ -183,11 +183,11 @@ describe('PostgresStore', () => {
     const s = escapeIdentifier(schema)
     // What a version-4 server left: the same tables, without the set-aside one.
     await admin.query(
-      `DROP TABLE ${s}.tandem_set_aside, ${s}.tandem_links; UPDATE ${s}.tandem_schema_version SET version = 4`,
+      `DROP TABLE ${s}.tandem_authors, ${s}.tandem_attributions; ALTER TABLE ${s}.tandem_updates DROP COLUMN attribution; DROP TABLE ${s}.tandem_set_aside, ${s}.tandem_links; UPDATE ${s}.tandem_schema_version SET version = 4`,
     )
     const store = await open()
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 7 }])
+    expect(rows).toEqual([{ version: 8 }])
     const loaded = (await store.load('doc'))!
     expect(text(loaded.snapshot!)).toBe('snap')
     expect(loaded.updates.map(text)).toEqual(['u2'])
@@ -204,17 +204,17 @@ describe('PostgresStore', () => {
     ])
   })
 
-  it('migrates a version 5 database to version 7: its documents stay, links can be recorded', async () => {
+  it('migrates a version 5 database to version 8: its documents stay, links can be recorded', async () => {
     const old = await open()
     await old.append('doc', bytes('u1'))
     const s = escapeIdentifier(schema)
     // What a version-5 server left: the same tables, without the links.
     await admin.query(
-      `DROP TABLE ${s}.tandem_links; UPDATE ${s}.tandem_schema_version SET version = 5`,
+      `DROP TABLE ${s}.tandem_authors, ${s}.tandem_attributions; ALTER TABLE ${s}.tandem_updates DROP COLUMN attribution; DROP TABLE ${s}.tandem_links; UPDATE ${s}.tandem_schema_version SET version = 5`,
     )
     const store = await open()
     const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
-    expect(rows).toEqual([{ version: 7 }])
+    expect(rows).toEqual([{ version: 8 }])
     expect((await store.load('doc'))!.updates.map(text)).toEqual(['u1'])
     const t = Date.now()
     await store.saveLink({
@@ -231,7 +231,42 @@ describe('PostgresStore', () => {
     expect(await store.revokedLinks(t + 2)).toEqual(['l1'])
   })
 
-  it('migrates a version 2 database to version 7, numbering each document’s updates from 1', async () => {
+  it('migrates a version 7 database to version 8: its documents stay, attribution can be recorded on every server', async () => {
+    const old = await open()
+    await old.append('doc', bytes('u1'))
+    const s = escapeIdentifier(schema)
+    // What a version-7 server left: the same tables, without attribution.
+    await admin.query(
+      `DROP TABLE ${s}.tandem_authors, ${s}.tandem_attributions; ALTER TABLE ${s}.tandem_updates DROP COLUMN attribution; UPDATE ${s}.tandem_schema_version SET version = 7`,
+    )
+    const [one, two] = await Promise.all([open(), open()])
+    const { rows } = await admin.query(`SELECT version FROM ${s}.tandem_schema_version`)
+    expect(rows).toEqual([{ version: 8 }])
+    expect((await one.load('doc'))!.updates.map(text)).toEqual(['u1'])
+    const ada = { name: 'Ada', verified: true, subject: 'sub:ada' }
+    // Both servers number the same author alike.
+    await one.append('doc', bytes('u2'), {
+      author: ada,
+      timeMs: 5,
+      inserts: [1, 0, 2],
+      deletes: [],
+    })
+    await two.append('doc', bytes('u3'), {
+      author: ada,
+      timeMs: 6,
+      inserts: [2, 0, 1],
+      deletes: [],
+    })
+    await two.compact('doc', bytes('snap'), 2)
+    const seen = await one.loadAttribution('doc')
+    expect(seen.authors.map((a) => a.name)).toEqual(['Ada'])
+    expect(seen.records).toEqual([
+      { author: seen.authors[0]!.id, timeMs: 5, inserts: [1, 0, 2, 2, 0, 1], deletes: [] },
+    ])
+    expect(await two.loadAttribution('doc')).toEqual(seen)
+  })
+
+  it('migrates a version 2 database to version 8, numbering each document’s updates from 1', async () => {
     const s = escapeIdentifier(schema)
     await admin.query(`
       CREATE SCHEMA ${s};

@@ -1,11 +1,20 @@
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg'
 import {
+  authorKey,
+  authorOfKey,
+  docAttribution,
+  foldAttribution,
+  rowAttribution,
+} from './attribution.js'
+import {
   defaultGroupCommitOptions,
   type GroupCommitOptions,
   GroupCommitter,
 } from './group-commit.js'
 import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from './list-page.js'
 import type {
+  Author,
+  DocAttribution,
   DocStore,
   DocumentInfo,
   LinkRecord,
@@ -18,13 +27,14 @@ import type {
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
+  UpdateAttribution,
   Version,
   VersionInfo,
   VersionKind,
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 7
+const SCHEMA_VERSION = 8
 
 /** Names {@link PostgresStore.scan} reads per round trip. */
 const SCAN_CHUNK_NAMES = 1000
@@ -53,6 +63,7 @@ const defaults = {
 interface Append {
   name: string
   update: Uint8Array
+  attribution: UpdateAttribution | undefined
   /**
    * The sequence number an earlier attempt inserted this append under before its commit failed.
    * The commit may still have happened (its answer was lost), so a retry checks for the row.
@@ -66,6 +77,13 @@ interface Append {
 interface Statements {
   touchDocuments: string
   insertUpdates: string
+  upsertAuthors: string
+  selectAuthors: string
+  rowAttribution: string
+  keptAttribution: string
+  writeAttribution: string
+  moveAttribution: string
+  purgeAttribution: string
   existingSeqs: string
   load: string
   lastSeqs: string
@@ -145,6 +163,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
   const trash = qualify('tandem_trash')
   const setAside = qualify('tandem_set_aside')
   const links = qualify('tandem_links')
+  const authors = qualify('tandem_authors')
+  const attributions = qualify('tandem_attributions')
   const linkColumns = 'id, doc, name, mode, created_at_ms, expires_at_ms, minted_by'
   const versionColumns = 'id, doc, created_at_ms, kind, label, authors, text_length'
   return {
@@ -160,8 +180,8 @@ function statements(schema: string | undefined, sequence: string): Statements {
     // n row ids drawn, so the caller maps returned rows to appends by sorting them by `seq`.
     insertUpdates: `
       WITH input AS (
-        SELECT t.doc, t.data, t.ord
-        FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS t(doc, data, ord)
+        SELECT t.doc, t.data, t.attribution, t.ord
+        FROM unnest($1::text[], $2::bytea[], $3::bytea[]) WITH ORDINALITY AS t(doc, data, attribution, ord)
       ), counts AS (
         SELECT doc, count(*) AS n FROM input GROUP BY doc
       ), bumped AS (
@@ -169,8 +189,9 @@ function statements(schema: string | undefined, sequence: string): Statements {
         FROM counts c WHERE d.name = c.doc
         RETURNING d.name, d.last_seq - c.n AS base
       )
-      INSERT INTO ${updates} (seq, doc, doc_seq, data)
-      SELECT s.seq, i.doc, b.base + row_number() OVER (PARTITION BY i.doc ORDER BY i.ord), i.data
+      INSERT INTO ${updates} (seq, doc, doc_seq, data, attribution)
+      SELECT s.seq, i.doc, b.base + row_number() OVER (PARTITION BY i.doc ORDER BY i.ord), i.data,
+             i.attribution
       FROM input i
       JOIN bumped b ON b.name = i.doc
       JOIN (
@@ -270,6 +291,21 @@ function statements(schema: string | undefined, sequence: string): Statements {
     listSetAside: `
       SELECT seq, kind, set_aside_at_ms, reason, data FROM ${setAside} WHERE doc = $1
       ORDER BY seq, kind = 'update'`,
+    // Authors are numbered once for every server: an author another server numbered meanwhile
+    // is read by the second statement (run again if this one's snapshot missed it).
+    upsertAuthors: `
+      INSERT INTO ${authors} (key, color) SELECT * FROM unnest($1::text[], $2::text[])
+      ON CONFLICT (key) DO NOTHING`,
+    selectAuthors: `SELECT id, key, color FROM ${authors} WHERE key = ANY($1::text[]) OR id = ANY($2::bigint[])`,
+    rowAttribution: `
+      SELECT attribution FROM ${updates}
+      WHERE doc = $1 AND doc_seq <= $2 AND attribution IS NOT NULL ORDER BY doc_seq`,
+    keptAttribution: `SELECT data FROM ${attributions} WHERE doc = $1`,
+    writeAttribution: `
+      INSERT INTO ${attributions} (doc, data) VALUES ($1, $2)
+      ON CONFLICT (doc) DO UPDATE SET data = excluded.data`,
+    moveAttribution: `UPDATE ${attributions} SET doc = $2 WHERE doc = $1`,
+    purgeAttribution: `DELETE FROM ${attributions} WHERE doc = ANY($1::text[])`,
     moveSetAside: `UPDATE ${setAside} SET doc = $2 WHERE doc = $1`,
     purgeSetAside: `DELETE FROM ${setAside} WHERE doc = ANY($1::text[])`,
     forgetExpiredLinks: `DELETE FROM ${links} WHERE expires_at_ms < $1`,
@@ -383,6 +419,20 @@ function migrations(schema: string | undefined): string[] {
     // 6 → 7: documents by name in code-point order, for the pages of list.
     `
     CREATE INDEX IF NOT EXISTS tandem_documents_by_name ON ${qualify('tandem_documents')} (name COLLATE "C");`,
+    // 7 → 8: attribution (SPEC B). Authors numbered once for every server; each update's record
+    // (author, time, the ids it inserted and deleted) with it in the log; what compaction
+    // replaced, per document.
+    `
+    CREATE TABLE ${qualify('tandem_authors')} (
+      id    BIGSERIAL PRIMARY KEY,
+      key   TEXT NOT NULL UNIQUE, -- JSON: [subject, name, verified]
+      color TEXT
+    );
+    ALTER TABLE ${qualify('tandem_updates')} ADD COLUMN attribution BYTEA;
+    CREATE TABLE ${qualify('tandem_attributions')} (
+      doc  TEXT PRIMARY KEY,
+      data BYTEA NOT NULL
+    );`,
   ]
 }
 
@@ -407,6 +457,10 @@ export class PostgresStore implements DocStore {
   readonly #sql: Statements
   readonly #schema: string | undefined
   readonly #appends: GroupCommitter<Append>
+  /** Authors' numbers by key, and authors by number, as far as this server has seen them. */
+  readonly #authorIds = new Map<string, number>()
+  readonly #authors = new Map<number, Author>()
+  readonly #authorObjects = new WeakMap<Author, number>()
   #closing: Promise<void> | null = null
 
   /**
@@ -478,8 +532,69 @@ export class PostgresStore implements DocStore {
     return new Map(rows.map((row) => [row.name, toNumber(row.last_seq)]))
   }
 
-  append(name: string, update: Uint8Array): Promise<number> {
-    return this.#appends.add({ name, update }, update.length)
+  append(name: string, update: Uint8Array, attribution?: UpdateAttribution): Promise<number> {
+    return this.#appends.add({ name, update, attribution }, update.length)
+  }
+
+  /** Numbers the authors of `keys` not numbered yet (for every server), and learns their ids. */
+  async #numberAuthors(client: Pool | PoolClient, authors: readonly Author[]): Promise<void> {
+    const colors = new Map<string, string | null>()
+    const unknown: [Author, string][] = []
+    for (const author of authors) {
+      // A room passes the same object for every edit of a connection: no key to build then.
+      if (this.#authorObjects.has(author)) continue
+      const key = authorKey(author)
+      const id = this.#authorIds.get(key)
+      if (id !== undefined) this.#authorObjects.set(author, id)
+      else {
+        unknown.push([author, key])
+        if (!colors.has(key)) colors.set(key, author.color ?? null)
+      }
+    }
+    if (colors.size === 0) return
+    const missing = [...colors.keys()]
+    await client.query(this.#sql.upsertAuthors, [missing, [...colors.values()]])
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await this.#readAuthors(client, missing, [])
+      if (missing.every((key) => this.#authorIds.has(key))) {
+        for (const [author, key] of unknown)
+          this.#authorObjects.set(author, this.#authorIds.get(key)!)
+        return
+      }
+    }
+    throw new Error('an author could not be numbered')
+  }
+
+  async #readAuthors(
+    client: Pool | PoolClient,
+    keys: readonly string[],
+    ids: readonly number[],
+  ): Promise<void> {
+    const { rows } = await client.query<{ id: string; key: string; color: string | null }>(
+      this.#sql.selectAuthors,
+      [keys, ids],
+    )
+    for (const row of rows) {
+      const id = toNumber(row.id)
+      this.#authorIds.set(row.key, id)
+      this.#authors.set(id, authorOfKey(row.key, row.color))
+    }
+  }
+
+  async loadAttribution(name: string): Promise<DocAttribution> {
+    const parts = await this.#transaction(async (client) => {
+      const kept = await client.query<{ data: Buffer }>(this.#sql.keptAttribution, [name])
+      const rows = await client.query<{ attribution: Buffer }>(this.#sql.rowAttribution, [
+        name,
+        Number.MAX_SAFE_INTEGER,
+      ])
+      return [kept.rows[0]?.data, ...rows.rows.map((r) => r.attribution)]
+    })
+    const found = docAttribution(parts, this.#authors)
+    const unknown = found.authors.filter((a) => !this.#authors.has(a.id)).map((a) => a.id)
+    if (unknown.length === 0) return found
+    await this.#readAuthors(this.#pool, [], unknown)
+    return docAttribution(parts, this.#authors)
   }
 
   /** Commits `batch` in one transaction; returns each append's document sequence number. */
@@ -502,9 +617,21 @@ export class PostgresStore implements DocStore {
         (a) => a.attemptedSeq === undefined || !committed.has(a.attemptedSeq),
       )
       if (todo.length > 0) {
+        await this.#numberAuthors(
+          client,
+          todo.flatMap((a) => (a.attribution ? [a.attribution.author] : [])),
+        )
         const { rows } = await client.query<{ seq: string; doc_seq: string }>(
           this.#sql.insertUpdates,
-          [todo.map((a) => a.name), todo.map((a) => a.update)],
+          [
+            todo.map((a) => a.name),
+            todo.map((a) => a.update),
+            todo.map((a) =>
+              a.attribution
+                ? rowAttribution(this.#authorObjects.get(a.attribution.author)!, a.attribution)
+                : null,
+            ),
+          ],
         )
         if (rows.length !== todo.length) {
           throw new Error(`inserted ${rows.length} updates for ${todo.length} appends`)
@@ -542,7 +669,24 @@ export class PostgresStore implements DocStore {
         `tandem:compact:${this.#schema ?? ''}:${name}`,
       ])
       if (!rows[0]?.locked) return false
-      await client.query(this.#sql.writeSnapshot, [name, snapshot, throughSeq, Date.now()])
+      const written = await client.query(this.#sql.writeSnapshot, [
+        name,
+        snapshot,
+        throughSeq,
+        Date.now(),
+      ])
+      if (written.rowCount === 0) return true // an older compaction than the stored snapshot's
+      const replaced = await client.query<{ attribution: Buffer }>(this.#sql.rowAttribution, [
+        name,
+        throughSeq,
+      ])
+      if (replaced.rows.length > 0) {
+        const kept = await client.query<{ data: Buffer }>(this.#sql.keptAttribution, [name])
+        await client.query(this.#sql.writeAttribution, [
+          name,
+          foldAttribution([kept.rows[0]?.data, ...replaced.rows.map((r) => r.attribution)]),
+        ])
+      }
       await client.query(this.#sql.deleteUpdatesThrough, [name, throughSeq])
       return true
     })
@@ -692,6 +836,7 @@ export class PostgresStore implements DocStore {
     await client.query(this.#sql.moveUpdates, [from, to])
     await client.query(this.#sql.moveVersions, [from, to])
     await client.query(this.#sql.moveSetAside, [from, to])
+    await client.query(this.#sql.moveAttribution, [from, to])
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -764,6 +909,7 @@ export class PostgresStore implements DocStore {
       await client.query(this.#sql.purgeUpdates, [keys])
       await client.query(this.#sql.purgeVersions, [keys])
       await client.query(this.#sql.purgeSetAside, [keys])
+      await client.query(this.#sql.purgeAttribution, [keys])
       return rows.length
     })
   }

@@ -46,7 +46,7 @@ describe('SqliteStore schema', () => {
   })
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('migrates a version 1 database to version 7, keeping its documents', async () => {
+  it('migrates a version 1 database to version 8, keeping its documents', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old
@@ -57,7 +57,7 @@ describe('SqliteStore schema', () => {
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(7)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(8)
       expect((await store.load('doc'))?.updates.map((u) => [...u])).toEqual([[0, 0]])
       expect(await store.append('doc', new Uint8Array([0, 0]))).toBe(2)
       const version = await store.saveVersion('doc', {
@@ -78,7 +78,7 @@ describe('SqliteStore schema', () => {
     }
   })
 
-  it('migrates a version 2 database to version 7, numbering each document’s updates from 1', async () => {
+  it('migrates a version 2 database to version 8, numbering each document’s updates from 1', async () => {
     const old = new Database(file)
     old.exec(schemaVersion1)
     old.exec(`CREATE TABLE versions (
@@ -128,7 +128,7 @@ describe('SqliteStore schema', () => {
     }
   })
 
-  it('migrates a version 5 database to version 7: its documents stay, set-aside updates can be kept', async () => {
+  it('migrates a version 5 database to version 8: its documents stay, set-aside updates can be kept', async () => {
     const old = SqliteStore.open(dataDir)
     await old.append('doc', new Uint8Array([0, 0]))
     await old.compact('doc', Buffer.from('snap'), 1)
@@ -136,12 +136,14 @@ describe('SqliteStore schema', () => {
     await old.close()
     // What a version-5 server left: the same tables, without the set-aside one.
     const db = new Database(file)
-    db.exec('DROP TABLE set_aside; DROP TABLE links; PRAGMA user_version = 5;')
+    db.exec(
+      'DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE set_aside; DROP TABLE links; PRAGMA user_version = 5;',
+    )
     db.close()
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(7)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(8)
       const loaded = (await store.load('doc'))!
       expect(Buffer.from(loaded.snapshot!).toString()).toBe('snap')
       expect(loaded.updates.map((u) => Buffer.from(u).toString())).toEqual(['u2'])
@@ -159,18 +161,20 @@ describe('SqliteStore schema', () => {
     }
   })
 
-  it('migrates a version 6 database to version 7: its documents stay, links can be recorded', async () => {
+  it('migrates a version 6 database to version 8: its documents stay, links can be recorded', async () => {
     const old = SqliteStore.open(dataDir)
     await old.append('doc', Buffer.from('u1'))
     await old.close()
     // What a version-6 server left: the same tables, without the links.
     const db = new Database(file)
-    db.exec('DROP TABLE links; PRAGMA user_version = 6;')
+    db.exec(
+      'DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; DROP TABLE links; PRAGMA user_version = 6;',
+    )
     db.close()
 
     const store = SqliteStore.open(dataDir)
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(7)
+      expect(store.database.pragma('user_version', { simple: true })).toBe(8)
       expect((await store.load('doc'))!.updates.map((u) => Buffer.from(u).toString())).toEqual([
         'u1',
       ])
@@ -192,13 +196,48 @@ describe('SqliteStore schema', () => {
     }
   })
 
+  it('migrates a version 7 database to version 8: its documents stay, attribution can be recorded', async () => {
+    const old = SqliteStore.open(dataDir)
+    await old.append('doc', Buffer.from('u1'))
+    await old.close()
+    // What a version-7 server left: the same tables, without attribution.
+    const db = new Database(file)
+    db.exec(
+      'DROP TABLE authors; DROP TABLE attributions; ALTER TABLE updates DROP COLUMN attribution; PRAGMA user_version = 7;',
+    )
+    db.close()
+
+    const store = SqliteStore.open(dataDir)
+    try {
+      expect(store.database.pragma('user_version', { simple: true })).toBe(8)
+      expect((await store.load('doc'))!.updates.map((u) => Buffer.from(u).toString())).toEqual([
+        'u1',
+      ])
+      const author = { name: 'Ada', verified: true }
+      await store.append('doc', Buffer.from('u2'), {
+        author,
+        timeMs: 5,
+        inserts: [1, 0, 2],
+        deletes: [],
+      })
+      await store.compact('doc', Buffer.from('snap'), 2)
+      const { authors, records } = await store.loadAttribution('doc')
+      expect(authors.map((a) => a.name)).toEqual(['Ada'])
+      expect(records).toEqual([
+        { author: authors[0]!.id, timeMs: 5, inserts: [1, 0, 2], deletes: [] },
+      ])
+    } finally {
+      await store.close()
+    }
+  })
+
   it('refuses a database written by a newer server, and leaves it as it was', () => {
     const newer = new Database(file)
-    newer.pragma('user_version = 8')
+    newer.pragma('user_version = 9')
     newer.close()
-    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 8; this server knows 7/)
+    expect(() => SqliteStore.open(dataDir)).toThrow(/schema version 9; this server knows 8/)
     const after = new Database(file)
-    expect(after.pragma('user_version', { simple: true })).toBe(8)
+    expect(after.pragma('user_version', { simple: true })).toBe(9)
     expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([])
     after.close()
   })

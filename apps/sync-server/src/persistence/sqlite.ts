@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import {
+  authorKey,
+  authorOfKey,
+  docAttribution,
+  foldAttribution,
+  rowAttribution,
+} from './attribution.js'
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer.js'
 import {
   defaultGroupCommitOptions,
@@ -9,6 +16,8 @@ import {
 } from './group-commit.js'
 import { checkListPage, MAX_LIST_LIMIT, NameScan, pageStart, prefixEnd } from './list-page.js'
 import type {
+  Author,
+  DocAttribution,
   DocStore,
   DocumentInfo,
   LinkRecord,
@@ -21,13 +30,14 @@ import type {
   StoredDocument,
   StoreHealth,
   TrashedDocumentInfo,
+  UpdateAttribution,
   Version,
   VersionInfo,
   VersionKind,
 } from './store.js'
 import { TRASH_KEY_PREFIX, trashKey } from './trash.js'
 
-const SCHEMA_VERSION = 7
+const SCHEMA_VERSION = 8
 
 /** The parameters of a page of `list` (see {@link SqliteStore.list}). */
 interface ListParams {
@@ -162,6 +172,20 @@ CREATE INDEX links_by_doc ON links (doc, created_at_ms);
 CREATE INDEX links_by_expiry ON links (expires_at_ms);
 CREATE INDEX links_revoked ON links (revoked_at_ms) WHERE revoked_at_ms IS NOT NULL;
 `,
+  // 7 → 8: attribution (SPEC B). Authors numbered once; each update's record (author, time, the
+  // ids it inserted and deleted) with it in the log; what compaction replaced, per document.
+  `
+CREATE TABLE authors (
+  id    INTEGER PRIMARY KEY AUTOINCREMENT,
+  key   TEXT NOT NULL UNIQUE, -- JSON: [subject, name, verified]
+  color TEXT
+);
+ALTER TABLE updates ADD COLUMN attribution BLOB;
+CREATE TABLE attributions (
+  doc  TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+`,
 ]
 
 interface VersionRow {
@@ -226,6 +250,7 @@ function migrate(db: Database.Database, file: string): void {
 interface Append {
   name: string
   update: Uint8Array
+  attribution: UpdateAttribution | undefined
 }
 
 /** How a store batches and retries commits; see {@link GroupCommitter}. */
@@ -258,7 +283,19 @@ const defaultStoreOptions: StoreOptions = {
 export class SqliteStore implements DocStore {
   readonly #db: Database.Database
   readonly #appends: GroupCommitter<Append>
-  readonly #insertUpdate: Database.Statement<[string, number, Uint8Array]>
+  readonly #insertUpdate: Database.Statement<[string, number, Uint8Array, Uint8Array | null]>
+  readonly #insertAuthor: Database.Statement<[string, string | null]>
+  readonly #selectAuthorId: Database.Statement<[string], number>
+  readonly #selectAuthor: Database.Statement<[number], { key: string; color: string | null }>
+  /** Authors' numbers by key, and authors by number, as far as this store has seen them. */
+  readonly #authorIds = new Map<string, number>()
+  readonly #authors = new Map<number, Author>()
+  readonly #authorObjects = new WeakMap<Author, number>()
+  readonly #selectRowAttribution: Database.Statement<[string, number], Buffer>
+  readonly #selectKeptAttribution: Database.Statement<[string], Buffer>
+  readonly #writeAttribution: Database.Statement<[string, Uint8Array]>
+  readonly #moveAttribution: Database.Statement<[string, string]>
+  readonly #deleteAttribution: Database.Statement<[string]>
   readonly #touchDocument: Database.Statement<[string, number, number, number]>
   readonly #selectLastSeq: Database.Statement<[string], { last_seq: number }>
   readonly #selectDocument: Database.Statement<
@@ -321,8 +358,29 @@ export class SqliteStore implements DocStore {
     this.#db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`)
     this.#checkpointer = new Checkpointer(file)
     this.#insertUpdate = this.#db.prepare(
-      'INSERT INTO updates (doc, doc_seq, data) VALUES (?, ?, ?)',
+      'INSERT INTO updates (doc, doc_seq, data, attribution) VALUES (?, ?, ?, ?)',
     )
+    this.#insertAuthor = this.#db.prepare(
+      'INSERT INTO authors (key, color) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    )
+    this.#selectAuthorId = this.#db
+      .prepare<[string], number>('SELECT id FROM authors WHERE key = ?')
+      .pluck()
+    this.#selectAuthor = this.#db.prepare('SELECT key, color FROM authors WHERE id = ?')
+    this.#selectRowAttribution = this.#db
+      .prepare<[string, number], Buffer>(
+        `SELECT attribution FROM updates WHERE doc = ? AND doc_seq <= ? AND attribution IS NOT NULL
+         ORDER BY doc_seq`,
+      )
+      .pluck()
+    this.#selectKeptAttribution = this.#db
+      .prepare<[string], Buffer>('SELECT data FROM attributions WHERE doc = ?')
+      .pluck()
+    this.#writeAttribution = this.#db.prepare(
+      'INSERT INTO attributions (doc, data) VALUES (?, ?) ON CONFLICT (doc) DO UPDATE SET data = excluded.data',
+    )
+    this.#moveAttribution = this.#db.prepare('UPDATE attributions SET doc = ? WHERE doc = ?')
+    this.#deleteAttribution = this.#db.prepare('DELETE FROM attributions WHERE doc = ?')
     // Advances the document's counter by the number of its appends in the batch. (Read back
     // with a SELECT: with RETURNING, SQLite takes about ten times as long.)
     this.#touchDocument = this.#db.prepare(
@@ -437,7 +495,10 @@ export class SqliteStore implements DocStore {
       return batch.map((a) => {
         const seq = next.get(a.name)!
         next.set(a.name, seq + 1)
-        this.#insertUpdate.run(a.name, seq, a.update)
+        const attribution = a.attribution
+          ? rowAttribution(this.#authorId(a.attribution.author), a.attribution)
+          : null
+        this.#insertUpdate.run(a.name, seq, a.update, attribution)
         return seq
       })
     })
@@ -480,8 +541,42 @@ export class SqliteStore implements DocStore {
     return found
   }
 
-  append(name: string, update: Uint8Array): Promise<number> {
-    return this.#appends.add({ name, update }, update.length)
+  append(name: string, update: Uint8Array, attribution?: UpdateAttribution): Promise<number> {
+    return this.#appends.add({ name, update, attribution }, update.length)
+  }
+
+  /** The number of `author`, numbering it first if it is new (in the caller's transaction). */
+  #authorId(author: Author): number {
+    // A room passes the same object for every edit of a connection: no key to build then.
+    const known = this.#authorObjects.get(author)
+    if (known !== undefined) return known
+    const key = authorKey(author)
+    let id = this.#authorIds.get(key)
+    if (id === undefined) {
+      this.#insertAuthor.run(key, author.color ?? null)
+      id = this.#selectAuthorId.get(key)!
+      this.#authorIds.set(key, id)
+      const row = this.#selectAuthor.get(id)!
+      this.#authors.set(id, authorOfKey(key, row.color))
+    }
+    this.#authorObjects.set(author, id)
+    return id
+  }
+
+  async loadAttribution(name: string): Promise<DocAttribution> {
+    const parts = this.#db.transaction(() => [
+      this.#selectKeptAttribution.get(name),
+      ...this.#selectRowAttribution.all(name, Number.MAX_SAFE_INTEGER),
+    ])()
+    const found = docAttribution(parts, this.#authors)
+    const unknown = found.authors.filter((a) => !this.#authors.has(a.id))
+    if (unknown.length === 0) return found
+    // Numbered by another process sharing the file (the CLI): read them.
+    for (const { id } of unknown) {
+      const row = this.#selectAuthor.get(id)
+      if (row !== undefined) this.#authors.set(id, authorOfKey(row.key, row.color))
+    }
+    return docAttribution(parts, this.#authors)
   }
 
   health(): StoreHealth {
@@ -504,6 +599,11 @@ export class SqliteStore implements DocStore {
       const now = Date.now()
       // An older compaction than the stored snapshot's changes nothing.
       if (this.#advanceSnapshot.run(name, throughSeq, throughSeq, now, now).changes === 0) return
+      const replaced = this.#selectRowAttribution.all(name, throughSeq)
+      if (replaced.length > 0) {
+        const kept = this.#selectKeptAttribution.get(name)
+        this.#writeAttribution.run(name, foldAttribution([kept, ...replaced]))
+      }
       this.#writeSnapshot.run(name, snapshot)
       this.#deleteUpdatesThrough.run(name, throughSeq)
     })()
@@ -583,6 +683,7 @@ export class SqliteStore implements DocStore {
     this.#moveUpdates.run(to, from)
     this.#moveVersions.run(to, from)
     this.#moveSetAside.run(to, from)
+    this.#moveAttribution.run(to, from)
   }
 
   async rename(from: string, to: string): Promise<MoveOutcome> {
@@ -662,6 +763,7 @@ export class SqliteStore implements DocStore {
           this.#deleteUpdates.run(key)
           this.#deleteVersions.run(key)
           this.#deleteSetAside.run(key)
+          this.#deleteAttribution.run(key)
           this.#db.prepare('DELETE FROM trash WHERE id = ?').run(id)
         }
         return doomed.length

@@ -1,7 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { defaultRetention, pruneVersions, versionsToPrune } from './retention.js'
-import type { DocStore, LinkRecord, NewVersion, SetAsideUpdate } from './store.js'
+import {
+  ATTRIBUTION_WINDOW_MS,
+  type Author,
+  type DocStore,
+  type LinkRecord,
+  type NewVersion,
+  type SetAsideUpdate,
+  type UpdateAttribution,
+} from './store.js'
+
+const ADA: Author = { name: 'Ada', verified: true, subject: 'sub:ada', color: '#1f77b4' }
+const BOB: Author = { name: 'Bob', verified: false }
+
+/** An attribution of `author` at `timeMs`: inserted ids of client 1 from `from`, `length` of them. */
+function attributed(
+  author: Author,
+  timeMs: number,
+  from: number,
+  length: number,
+  deletes: number[] = [],
+): UpdateAttribution {
+  return { author, timeMs, inserts: [1, from, length], deletes }
+}
 
 /** A Yjs update inserting `text` at the start of a fresh document's `codemirror` text. */
 function updateInserting(text: string): Uint8Array {
@@ -598,6 +620,76 @@ export function describeStoreContract(
       // Nothing of the purged document is left to come back under its name.
       expect(await contents('old')).toEqual({ text: null, lastSeq: 0, versions: [] })
       expect(await store.purgeTrash(Number.MAX_SAFE_INTEGER)).toBe(0)
+    })
+
+    it('P30: attribution stored with appends loads back by author, coalesced within the window, authors numbered once', async () => {
+      const t = 1_700_000_000_000
+      await store.append('doc', updateInserting('a'), attributed(ADA, t, 0, 5))
+      await store.append('doc', updateInserting('b'), attributed(ADA, t + 10, 5, 3))
+      await store.append('doc', updateInserting('c'), attributed(BOB, t + 20, 8, 2, [1, 0, 2]))
+      await store.append('doc', updateInserting('d'))
+      // A reconnecting client's delete set names ids deleted before: the first deleter keeps them.
+      await store.append(
+        'doc',
+        updateInserting('e'),
+        attributed(ADA, t + ATTRIBUTION_WINDOW_MS, 10, 1, [1, 0, 3]),
+      )
+      await store.append('other', updateInserting('x'), attributed(BOB, t, 0, 1))
+      const { authors, records } = await store.loadAttribution('doc')
+      expect(authors.map(({ name, verified, color }) => ({ name, verified, color }))).toEqual([
+        { name: 'Ada', verified: true, color: '#1f77b4' },
+        { name: 'Bob', verified: false, color: undefined },
+      ])
+      const [ada, bob] = authors.map((a) => a.id)
+      expect(records).toEqual([
+        { author: ada, timeMs: t, inserts: [1, 0, 8], deletes: [] },
+        { author: bob, timeMs: t + 20, inserts: [1, 8, 2], deletes: [1, 0, 2] },
+        { author: ada, timeMs: t + ATTRIBUTION_WINDOW_MS, inserts: [1, 10, 1], deletes: [1, 2, 1] },
+      ])
+      // The same author in another document has the same number.
+      const other = await store.loadAttribution('other')
+      expect(other.authors.map((a) => a.id)).toEqual([bob])
+      expect(await store.loadAttribution('unknown')).toEqual({ authors: [], records: [] })
+    })
+
+    it('P31: compaction keeps the attribution of what it replaces, in the same transaction', async () => {
+      const t = 1_700_000_000_000
+      await store.append('doc', updateInserting('a'), attributed(ADA, t, 0, 5))
+      await store.append('doc', updateInserting('b'), attributed(BOB, t + 1, 5, 3, [1, 0, 1]))
+      await store.append('doc', updateInserting('c'), attributed(ADA, t + 2, 8, 2))
+      const before = await store.loadAttribution('doc')
+      await store.compact('doc', updateInserting('ab'), 2)
+      expect(await store.loadAttribution('doc')).toEqual(before)
+      await store.compact('doc', updateInserting('abc'), 3)
+      expect(await store.loadAttribution('doc')).toEqual(before)
+      // Later appends add to what compaction kept; an older compaction changes nothing.
+      await store.append('doc', updateInserting('d'), attributed(BOB, t + 3, 10, 1))
+      await store.compact('doc', updateInserting('x'), 1)
+      const after = await store.loadAttribution('doc')
+      expect(after.records).toEqual([
+        ...before.records,
+        { author: after.authors[1]!.id, timeMs: t + 3, inserts: [1, 10, 1], deletes: [] },
+      ])
+    })
+
+    it('P32: attribution moves with rename and trash, comes back with restore and goes with a purge', async () => {
+      await store.append('a', updateInserting('a'), attributed(ADA, 1, 0, 1))
+      await store.compact('a', updateInserting('a'), 1)
+      await store.append('a', updateInserting('b'), attributed(BOB, 2, 1, 1))
+      const original = await store.loadAttribution('a')
+      expect(original.records).toHaveLength(2)
+      expect(await store.rename('a', 'b')).toBe('moved')
+      expect(await store.loadAttribution('a')).toEqual({ authors: [], records: [] })
+      expect(await store.loadAttribution('b')).toEqual(original)
+      await store.trash('b', 1_000)
+      expect(await store.loadAttribution('b')).toEqual({ authors: [], records: [] })
+      expect(await store.restore('b')).toBe('moved')
+      expect(await store.loadAttribution('b')).toEqual(original)
+      await store.trash('b', 1_000)
+      expect(await store.purgeTrash(2_000)).toBe(1)
+      // A new document under the name starts with no attribution.
+      await store.append('b', updateInserting('new'))
+      expect(await store.loadAttribution('b')).toEqual({ authors: [], records: [] })
     })
 
     it('P25: saveLink records a link; listLinks returns the active ones of a document, newest first', async () => {

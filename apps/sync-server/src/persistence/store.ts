@@ -1,4 +1,4 @@
-import type { VersionKind } from '@tandem/protocol'
+import type { AttributionAuthor, AttributionRecord, IdRanges, VersionKind } from '@tandem/protocol'
 
 /**
  * What is stored for one document: a snapshot and the updates appended after it. Sequence
@@ -140,6 +140,39 @@ export interface LinkRecord {
   mintedBy: string | null
 }
 
+/** Who made an edit, as the server knows them (SPEC B1). */
+export interface Author {
+  /** The display name: a token's name, or in open mode the name the connection's presence gave. */
+  name: string
+  /** Whether a token vouched for the name; open-mode names are recorded as unverified. */
+  verified: boolean
+  /** The token's subject key (`sub:…`, `link:…`, `admin`), if there was a token. */
+  subject?: string | undefined
+  /** The colour of the person's presence when the edit was made, if known. */
+  color?: string | undefined
+}
+
+/** Who made a stored update, when, and which Yjs ids it inserted and deleted (issue 18). */
+export interface UpdateAttribution {
+  author: Author
+  /** Milliseconds since the epoch when the server accepted the update. */
+  timeMs: number
+  inserts: IdRanges
+  deletes: IdRanges
+}
+
+/** A document's attribution: its records, oldest first, and the authors they name. */
+export interface DocAttribution {
+  authors: AttributionAuthor[]
+  records: AttributionRecord[]
+}
+
+/**
+ * Records of one author within this long of the first of them are stored as one once the log
+ * is compacted (SPEC B3): the granularity of "when" and of the timeslider in compacted history.
+ */
+export const ATTRIBUTION_WINDOW_MS = 3_000
+
 /** Whether the store is committing; `reason` says what fails while it is not. */
 export type StoreHealth = { ok: true } | { ok: false; reason: string }
 
@@ -165,15 +198,16 @@ export interface DocStore {
    * order, 1, 2, 3, …, whichever server appends (never reused, even after compaction). Appends
    * issued in the same event-loop turn share one commit. A failed commit is retried with
    * backoff; the promise rejects only if too much is already waiting for storage or the store
-   * closes first.
+   * closes first. `attribution`, if given, is stored with the update in the same commit.
    */
-  append(name: string, update: Uint8Array): Promise<number>
+  append(name: string, update: Uint8Array, attribution?: UpdateAttribution): Promise<number>
   /**
    * Atomically replaces the snapshot and every update with a sequence number up to `throughSeq`
    * by `snapshot`. Updates appended after `throughSeq` are kept. Resolves `false`, changing
    * nothing else, if another server is compacting the document at that moment. `setAside` (the
    * updates the fold that made `snapshot` left out) is stored aside as by {@link setAside} in the
-   * same transaction, whether or not the snapshot is written.
+   * same transaction, whether or not the snapshot is written. The attribution of the updates
+   * it replaces is kept, coalesced (see {@link ATTRIBUTION_WINDOW_MS}), in the same transaction.
    */
   compact(
     name: string,
@@ -186,6 +220,11 @@ export interface DocStore {
    * `seq` and `kind`) is left as it was. Resolves with how many were not kept before.
    */
   setAside(name: string, entries: readonly SetAsideUpdate[]): Promise<number>
+  /**
+   * The attribution of `name`: what compaction kept and what the log's updates carry, coalesced
+   * (see `coalesceRecords`), with the authors the records name. Empty if nothing is recorded.
+   */
+  loadAttribution(name: string): Promise<DocAttribution>
   /** What is kept apart for `name`, by sequence number (a snapshot before an update). */
   listSetAside(name: string): Promise<SetAsideUpdate[]>
   /**
@@ -217,14 +256,14 @@ export interface DocStore {
    */
   deleteVersions(name: string, ids: readonly number[]): Promise<number>
   /**
-   * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions and
+   * Gives document `from` the name `to`: its snapshot, log, sequence counter, versions, attribution and
    * set-aside updates move together in one transaction. `not_found` if nothing is stored as
    * `from`; `name_taken`, moving nothing, if something (a document or a version) is stored as
    * `to`.
    */
   rename(from: string, to: string): Promise<MoveOutcome>
   /**
-   * Moves document `name` (snapshot, log, sequence counter, versions and set-aside updates) to
+   * Moves document `name` (snapshot, log, sequence counter, versions, attribution and set-aside updates) to
    * the trash in one transaction, deleted at `nowMs`: the name is free at once. Resolves `false`
    * if nothing is stored as `name`. A name may be in the trash several times.
    */

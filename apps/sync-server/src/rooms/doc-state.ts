@@ -1,4 +1,10 @@
-import { DocStructure, validateUpdate, validateUpdateWithStateVector } from '@tandem/protocol'
+import {
+  type AttributedSpan,
+  type AttributionRecord,
+  DocStructure,
+  validateUpdate,
+  validateUpdateWithStateVector,
+} from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { Logger } from '../log.js'
 import { recordSetAside } from '../persistence/set-aside.js'
@@ -46,6 +52,8 @@ export interface FoldInput {
   updates: readonly Uint8Array[]
   /** `seqs[i]` is the sequence number of `updates[i]`. */
   seqs: readonly number[]
+  /** Keep deleted content (a `Y.Doc` without garbage collection), for playing history back. */
+  keepDeleted?: boolean | undefined
 }
 
 /** Thrown by {@link fold} when a stored update (or the base) does not decode at all. */
@@ -78,10 +86,11 @@ export function fold<T>(
   read: (doc: Y.Doc, setAside: readonly SetAsideUpdate[]) => T,
 ): { value: T; setAside: SetAsideUpdate[] } {
   const { base, baseSeq, updates, seqs } = input
+  const gc = !input.keepDeleted
   // Part -1 is the base, part i >= 0 is updates[i].
   const part = (i: number) => (i < 0 ? base : updates[i]!)
   const setAside: SetAsideUpdate[] = []
-  let doc = new Y.Doc({ gc: true })
+  let doc = new Y.Doc({ gc })
   try {
     // Once a part was set aside: the document before part `from`. Parts `from` to the current
     // one were all applied without a throw, so a rebuild applies `checkpoint` and those only.
@@ -100,7 +109,7 @@ export function fold<T>(
         }
         setAside.push({ seq, kind, bytes: part(i), reason: String(err), setAsideAtMs: Date.now() })
         doc.destroy()
-        doc = new Y.Doc({ gc: true })
+        doc = new Y.Doc({ gc })
         if (checkpoint) Y.applyUpdate(doc, checkpoint)
         for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
         checkpoint = Y.encodeStateAsUpdate(doc)
@@ -204,6 +213,11 @@ export class DocState {
   bytesSinceSnapshot: number
   /** Bytes of the snapshot in storage. */
   #snapshotBytes: number
+  /**
+   * Whether folds keep deleted content (no garbage collection), so that the stored snapshot
+   * still holds deleted text for the timeslider (SPEC B4). Set by the room.
+   */
+  keepDeleted = false
 
   /**
    * Builds the state from stored bytes (see `Room.load` for their validation): `updates` are
@@ -323,6 +337,7 @@ export class DocState {
           baseSeq: this.#baseSeq,
           updates: this.#pending,
           seqs: this.#pendingSeqs,
+          keepDeleted: this.keepDeleted,
         },
         (doc) => [Y.encodeStateAsUpdate(doc), Y.encodeStateVector(doc)] as const,
       )
@@ -353,6 +368,26 @@ export class DocState {
   async text(folder: Folder | undefined, textName: string): Promise<string> {
     const { result } = await this.#foldOff(folder, { textName })
     return result.text ?? ''
+  }
+
+  /** The whole state as one update (folded by `folder` off the event loop when large). */
+  async stateOff(folder: Folder | undefined): Promise<Uint8Array> {
+    if (this.#pending.length === 0) return this.#base
+    const { result, base } = await this.#foldOff(folder, {})
+    return result.state ?? base
+  }
+
+  /**
+   * The text of root type `textName` and who wrote each span of it, per `records` (see
+   * `attributeText`), folded by `folder` off the event loop.
+   */
+  async attributed(
+    folder: Folder | undefined,
+    textName: string,
+    records: readonly AttributionRecord[],
+  ): Promise<{ text: string; spans: AttributedSpan[] }> {
+    const { result } = await this.#foldOff(folder, { attribute: { textName, records } })
+    return result.attributed ?? { text: '', spans: [] }
   }
 
   /** The length of the text of root type `textName`, folded by `folder` off the event loop. */
@@ -406,12 +441,14 @@ export class DocState {
     textName: string,
     compareWith: Uint8Array | undefined,
   ): Promise<{ bytes: Uint8Array; textLength: number; sameAs: boolean }> {
+    // A version holds the text as it stands: deleted content kept for the timeline is dropped.
     const { result, base } = await this.#foldOff(folder, {
       textLengthOf: textName,
       ...(compareWith ? { compareWith } : {}),
+      ...(this.keepDeleted ? { collect: true } : {}),
     })
     return {
-      bytes: result.state ?? base,
+      bytes: result.collected ?? result.state ?? base,
       textLength: result.textLength ?? 0,
       sameAs: result.sameAs === true,
     }
@@ -477,7 +514,7 @@ export class DocState {
     const baseSeq = this.#baseSeq
     const updates = [...this.#pending]
     const seqs = [...this.#pendingSeqs]
-    const request: FoldRequest = { base, updates, ...ask }
+    const request: FoldRequest = { base, updates, ...ask, keepDeleted: this.keepDeleted }
     const small = updates.reduce((sum, u) => sum + u.length, base.length) < SMALL_DOCUMENT_BYTES
     let result: FoldResult
     try {

@@ -51,20 +51,40 @@ export interface SavedVersion {
   created: boolean
 }
 
-/** The display name (`user.name`, as y-codemirror.next and the web app set it) in a state. */
-function nameIn(state: string | undefined): string | null {
-  if (state === undefined) return null
+/** A colour as the web app and y-codemirror.next give one: `#rrggbb`. */
+const HEX_COLOR = /^#[0-9a-fA-F]{6}$/
+
+/**
+ * The display name and colour (`user.name`, `user.color`, as y-codemirror.next and the web app
+ * set them) in a presence state: the name trimmed to 64 code points, a colour only as `#rrggbb`.
+ */
+export function presenceUser(state: string | undefined): {
+  name: string | null
+  color: string | undefined
+} {
+  if (state === undefined) return { name: null, color: undefined }
   let parsed: unknown
   try {
     parsed = JSON.parse(state)
   } catch {
-    return null
+    return { name: null, color: undefined }
   }
-  const user = (parsed as { user?: unknown } | null)?.user
-  const name = (user as { name?: unknown } | null | undefined)?.name
-  if (typeof name !== 'string') return null
-  const trimmed = [...name.trim()].slice(0, MAX_AUTHOR_CHARS).join('')
-  return trimmed === '' ? null : trimmed
+  const user = (parsed as { user?: unknown } | null)?.user as
+    | { name?: unknown; color?: unknown }
+    | null
+    | undefined
+  const { name, color } = user ?? {}
+  const trimmed =
+    typeof name === 'string' ? [...name.trim()].slice(0, MAX_AUTHOR_CHARS).join('') : ''
+  return {
+    name: trimmed === '' ? null : trimmed,
+    color: typeof color === 'string' && HEX_COLOR.test(color) ? color : undefined,
+  }
+}
+
+/** The display name in a presence state (see {@link presenceUser}). */
+function nameIn(state: string | undefined): string | null {
+  return presenceUser(state).name
 }
 
 /**
@@ -142,6 +162,11 @@ export class History {
   /** The display name in the last presence state `peer` sent, if it has one. */
   nameOf(peer: Peer): string | null {
     return nameIn(this.#lastState.get(peer))
+  }
+
+  /** The last presence state `peer` sent (JSON text), if it sent one. */
+  stateOf(peer: Peer): string | undefined {
+    return this.#lastState.get(peer)
   }
 
   /** Adds `name` to the authors of the current stretch (e.g. the user of an HTTP edit). */

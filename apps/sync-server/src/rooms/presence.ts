@@ -18,7 +18,7 @@ export interface PresenceHost {
   send(peer: Peer, frame: Uint8Array): void
   /**
    * Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it has been sent
-   * nothing for a while (SPEC A3).
+   * nothing for a while (SPEC B3).
    */
   broadcast(frame: Uint8Array, from?: Peer, echoIfQuiet?: boolean): void
   /** A peer's presence changed (the history learns author names from it). */
@@ -93,7 +93,7 @@ function reserved(owner: { userKey?: string | undefined }, removedMs: number | n
 
 /**
  * A room's presence (cursors, names): the awareness states of its peers and of other servers'
- * connections, relayed as JSON text without parsing them into objects (SPEC A1–A4, U5–U7).
+ * connections, relayed as JSON text without parsing them into objects (SPEC B1–A4, U5–U7).
  *
  * A client id belongs to the connection that last sent a state for it. Another connection of
  * this server takes it over only if the owner is gone or is the same user (a tab reconnecting);

@@ -76,7 +76,7 @@ export class Relay {
 
   /**
    * Sends `frame` to every peer but `from`; to `from` too if `echoIfQuiet` and it has been sent
-   * nothing for `quietEchoMs` (SPEC A3). Updates of this turn not yet relayed go first, so that
+   * nothing for `quietEchoMs` (SPEC B3). Updates of this turn not yet relayed go first, so that
    * peers see messages in order.
    */
   broadcast(frame: Uint8Array, from?: Peer | null, echoIfQuiet = false): void {

@@ -1,4 +1,6 @@
 import {
+  type AttributedSpan,
+  type AttributionRecord,
   CloseCode,
   closeReason,
   type DocStructure,
@@ -6,6 +8,8 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  type IdRanges,
+  normalizeRanges,
   ProtocolError,
   TEXT_NAME,
   type UpdateLimits,
@@ -16,11 +20,11 @@ import {
 import * as Y from 'yjs'
 import { TokenBucket } from '../limits/token-bucket.js'
 import type { Logger } from '../log.js'
-import type { DocStore } from '../persistence/store.js'
+import type { Author, DocStore, UpdateAttribution } from '../persistence/store.js'
 import { type CompactionOptions, Compactor } from './compaction.js'
 import { DocState, type Folder, isEmptyUpdate, loadDocState } from './doc-state.js'
 import { type HeldOptions, HeldUpdates, type Received } from './held.js'
-import { History, type HistoryHost, type HistoryOptions } from './history.js'
+import { History, type HistoryHost, type HistoryOptions, presenceUser } from './history.js'
 import type { RemoteOwner, RoomLink } from './link.js'
 import type { Peer } from './peer.js'
 import { Presence, type PresenceOptions } from './presence.js'
@@ -56,6 +60,16 @@ export interface RoomOptions
    */
   catchUpDelayMs?: number
   /**
+   * Whether each stored update records who sent it, when, and which ids it inserted and
+   * deleted (SPEC B). Default `true`.
+   */
+  attribution?: boolean
+  /**
+   * Whether folds keep deleted content, so that the stored document still holds deleted text
+   * for the timeline (SPEC B4). Default: as {@link attribution}.
+   */
+  keepDeletedText?: boolean
+  /**
    * Called after an edit of this server's is stored: by `peer`, or by the server itself
    * (`null`) on behalf of `author`, e.g. the user of an HTTP API call. Must not throw.
    */
@@ -76,7 +90,17 @@ interface PeerInfo {
   diffs: TokenBucket
   /** The latest sync step 1 waiting for that allowance, if one is. */
   step1: Uint8Array | null
+  /** The author its edits are attributed to, and the presence state it was read from. */
+  author: { author: Author; from: string | undefined } | null
+  /** How many authors its edits were attributed to (a name changed this many times). */
+  authors: number
 }
+
+/**
+ * Names a connection's edits are attributed to, at most: past them, a connection that keeps
+ * renaming itself keeps its last name (each author is a row kept for good; SPEC B1).
+ */
+const MAX_AUTHORS_PER_CONNECTION = 16
 
 /**
  * Diffs of the whole document a connection gets at once for a 9-byte sync step 1, and how
@@ -90,6 +114,37 @@ interface Incoming {
   from: Peer
   saved: SavedLedger
   received: Received
+  /** Who sent it, when, and what it inserted and deleted; absent with attribution off. */
+  attribution: UpdateAttribution | undefined
+}
+
+/** Whether two authors are the same person as the store numbers them, with the same colour. */
+function sameAuthor(a: Author, b: Author): boolean {
+  return (
+    a.name === b.name && a.verified === b.verified && a.subject === b.subject && a.color === b.color
+  )
+}
+
+/** The ids of a ready verdict's new structs. */
+function insertedIds(verdict: Extract<Verdict, { kind: 'ready' }>): IdRanges {
+  const ids: IdRanges = []
+  for (const { client, from, to } of verdict.structs)
+    if (to > from) ids.push(client, from, to - from)
+  return ids
+}
+
+/** One attribution for updates stored as one (a merged burst of one peer). */
+function mergedAttribution(
+  parts: readonly (UpdateAttribution | undefined)[],
+): UpdateAttribution | undefined {
+  const first = parts[0]
+  if (!first || parts.length === 1) return first
+  return {
+    author: first.author,
+    timeMs: first.timeMs,
+    inserts: normalizeRanges(parts.flatMap((p) => p?.inserts ?? [])),
+    deletes: normalizeRanges(parts.flatMap((p) => p?.deletes ?? [])),
+  }
 }
 
 /** An update of this server's: the frame to relay, and the peer it came from (not sent to). */
@@ -258,6 +313,8 @@ export class Room {
       try {
         // An unknown name is an empty document; nothing is written until the first edit.
         state = stored ?? new DocState(null, [], 0)
+        // With attribution, folds keep deleted text: the timeslider plays it back (SPEC B4).
+        state.keepDeleted = options.keepDeletedText ?? options.attribution !== false
         // Read all of it now, so that a corrupt document is refused here instead of failing a
         // client later, off the event loop when a folder is at hand. A log that Yjs integrates
         // whole is served as stored (a cold load sends the stored bytes); anything else is
@@ -300,6 +357,21 @@ export class Room {
     return this.#state.text(folder, textName)
   }
 
+  /** The shared text and who wrote each span of it, per `records` (folded as {@link text}). */
+  attributed(
+    records: readonly AttributionRecord[],
+  ): Promise<{ text: string; spans: AttributedSpan[] }> {
+    return this.#state.attributed(this.#options.folder, TEXT_NAME, records)
+  }
+
+  /**
+   * The committed document as one update, deleted content kept as far as the room kept it
+   * (SPEC B4); folded off the event loop when the document is large.
+   */
+  state(): Promise<Uint8Array> {
+    return this.#state.stateOff(this.#options.folder)
+  }
+
   /** The length of the shared text, folded off the event loop when the document is large. */
   textLength(): Promise<number> {
     return this.#state.textLength(this.#options.folder, TEXT_NAME)
@@ -338,6 +410,8 @@ export class Room {
       saved: new SavedLedger(),
       diffs: new TokenBucket(DIFFS_PER_CONNECTION, DIFFS_PER_SECOND, nowMs),
       step1: null,
+      author: null,
+      authors: 0,
     }
     this.#peers.set(peer, info)
     peer.send(step1)
@@ -507,7 +581,58 @@ export class Room {
     for (const { client, from } of verdict.structs) {
       if (!this.#turnWriters.has(client)) this.#turnWriters.set(client, { peer, fromClock: from })
     }
-    this.#incoming.add({ from: peer, saved, received })
+    const attribution = this.#attribute(this.#authorOf(peer), verdict)
+    this.#incoming.add({ from: peer, saved, received, attribution })
+  }
+
+  /** What to store of who made an update judged `verdict`, now; nothing with attribution off. */
+  #attribute(
+    author: Author | null,
+    verdict: Extract<Verdict, { kind: 'ready' }>,
+  ): UpdateAttribution | undefined {
+    if (author === null) return undefined
+    return {
+      author,
+      timeMs: Date.now(),
+      inserts: insertedIds(verdict),
+      deletes: normalizeRanges(verdict.deletes.slice()),
+    }
+  }
+
+  /**
+   * Whom `peer`'s edits are attributed to: the name its token vouches for, or else the name its
+   * presence gives, unverified (SPEC B1). `null` with attribution off.
+   */
+  #authorOf(peer: Peer): Author | null {
+    if (this.#options.attribution === false) return null
+    const info = this.#peers.get(peer)
+    const state = this.history.stateOf(peer)
+    const cached = info?.author
+    if (cached) {
+      // A token's user is known once its colour is (or never will be from presence).
+      const settled = peer.identity && (cached.author.color !== undefined || state === undefined)
+      if (settled || cached.from === state || info.authors >= MAX_AUTHORS_PER_CONNECTION) {
+        return cached.author
+      }
+    }
+    const presence = presenceUser(state)
+    const { identity } = peer
+    const author: Author = identity
+      ? {
+          name: identity.name,
+          verified: true,
+          subject: identity.subject,
+          color: identity.color ?? presence.color,
+        }
+      : { name: presence.name ?? 'Anonymous', verified: false, color: presence.color }
+    if (!info) return author
+    if (cached && sameAuthor(cached.author, author)) {
+      cached.from = state
+      return cached.author
+    }
+    info.author = { author, from: state }
+    info.authors++
+    return author
   }
 
   /** `update` judged against the document and the room's limits. */
@@ -531,21 +656,31 @@ export class Room {
    */
   #storeTurn(items: Incoming[]): void {
     this.#turnWriters.clear()
-    const byPeer = new Map<Peer, { saved: SavedLedger; frames: Received[] }>()
-    for (const { from, saved, received } of items) {
+    const byPeer = new Map<
+      Peer,
+      { saved: SavedLedger; frames: Received[]; attributions: Map<Received, UpdateAttribution> }
+    >()
+    for (const { from, saved, received, attribution } of items) {
       let group = byPeer.get(from)
       if (!group) {
-        group = { saved, frames: [] }
+        group = { saved, frames: [], attributions: new Map() }
         byPeer.set(from, group)
       }
       group.frames.push(received)
+      if (attribution) group.attributions.set(received, attribution)
     }
-    for (const [from, { saved, frames }] of byPeer) {
+    for (const [from, { saved, frames, attributions }] of byPeer) {
       const runs = frames.length < MERGE_MIN_UPDATES ? frames.map((r) => [r]) : mergeRuns(frames)
       for (const run of runs) {
         const merged = run.length > 1 ? this.#merge(run) : null
-        if (merged) this.#storeFrom(from, saved, run, merged, encodeSyncUpdate(merged))
-        else for (const r of run) this.#storeFrom(from, saved, [r], r.update.slice(), r.frame)
+        if (merged) {
+          const attribution = mergedAttribution(run.map((r) => attributions.get(r)))
+          this.#storeFrom(from, saved, run, merged, encodeSyncUpdate(merged), attribution)
+        } else {
+          for (const r of run) {
+            this.#storeFrom(from, saved, [r], r.update.slice(), r.frame, attributions.get(r))
+          }
+        }
       }
     }
   }
@@ -571,8 +706,9 @@ export class Room {
     frames: readonly Received[],
     update: Uint8Array,
     frame: Uint8Array,
+    attribution: UpdateAttribution | undefined,
   ): void {
-    this.#commit(update, frame, from).then(
+    this.#commit(update, frame, from, attribution).then(
       () => {
         this.#ackIfDue(from, saved.committed(frames.length, frames[frames.length - 1]!.index))
         this.#options.onChange?.(this, from)
@@ -592,10 +728,10 @@ export class Room {
   /**
    * Applies an edit made by the server itself (an import, a restore): stored, then relayed to
    * every peer. Resolves once it is stored; rejects if `update` does not decode, is refused or
-   * lacks dependencies, or cannot be stored. `author` names whom the edit is made for, in
-   * change notifications.
+   * lacks dependencies, or cannot be stored. `author` is whom the edit is made for: it is
+   * attributed to them, and named in change notifications.
    */
-  async applyUpdate(update: Uint8Array, author?: string): Promise<void> {
+  async applyUpdate(update: Uint8Array, author?: Author): Promise<void> {
     if (this.#closed) throw new Error('room is closed')
     if (isEmptyUpdate(update)) return
     const verdict = this.#judge(update)
@@ -607,8 +743,12 @@ export class Room {
       )
     }
     this.#structure.record(verdict)
-    await this.#commit(update.slice(), encodeSyncUpdate(update), null)
-    this.#options.onChange?.(this, null, author)
+    const attribution =
+      this.#options.attribution === false
+        ? undefined
+        : this.#attribute(author ?? { name: 'Server', verified: true }, verdict)
+    await this.#commit(update.slice(), encodeSyncUpdate(update), null, attribution)
+    this.#options.onChange?.(this, null, author?.name)
   }
 
   /**
@@ -616,10 +756,15 @@ export class Room {
    * sequencer. Resolves once the update is in the state: if other servers stored updates
    * before it that have not arrived yet, after those.
    */
-  #commit(owned: Uint8Array, frame: Uint8Array, from: Peer | null): Promise<void> {
+  #commit(
+    owned: Uint8Array,
+    frame: Uint8Array,
+    from: Peer | null,
+    attribution: UpdateAttribution | undefined,
+  ): Promise<void> {
     this.#inflight++
     return this.#store
-      .append(this.name, owned)
+      .append(this.name, owned, attribution)
       .then((seq) => {
         this.#link?.publishUpdate(seq, owned)
         return this.#sequencer.own(seq, owned, { frame, from })

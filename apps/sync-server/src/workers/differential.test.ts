@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { TEXT_NAME } from '@tandem/protocol'
+import { type AttributionRecord, idsOfUpdate, TEXT_NAME } from '@tandem/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { poisonousPair, textEdit } from '../../test/poison.js'
@@ -143,9 +143,10 @@ async function compareAll(what: string, base: Uint8Array, updates: Uint8Array[])
   } catch {
     // The log does not fold: every request below fails, the same way both ways.
   }
-  const first = await same(`${what}: text, length, diff, comparison, replacement`, {
+  const first = await same(`${what}: text, length, diff, comparison, replacement, attribution`, {
     base,
     updates,
+    attribute: { textName: TEXT_NAME, records: recordsOf(updates) },
     textName: TEXT_NAME,
     textLengthOf: TEXT_NAME,
     diffAgainst: EMPTY_SV,
@@ -198,6 +199,19 @@ async function compareAll(what: string, base: Uint8Array, updates: Uint8Array[])
     diffAgainst: prefixSv,
     compareWith: prefixState,
     replaceText: { textName: TEXT_NAME, target: '' },
+  })
+}
+
+/** A record per update (authors 0 to 2 in turn), its ids read from the update, if it decodes. */
+function recordsOf(updates: readonly Uint8Array[]): AttributionRecord[] {
+  return updates.map((update, i) => {
+    let ids = { inserts: [] as number[], deletes: [] as number[] }
+    try {
+      ids = idsOfUpdate(update)
+    } catch {
+      // A malformed update: no ids.
+    }
+    return { author: i % 3, timeMs: 1_000 + i, ...ids }
   })
 }
 
@@ -276,6 +290,26 @@ describe('the fold worker and the event loop give the same answers', () => {
       const snapshot = foldHere({ base: EMPTY, updates: log.slice(0, half) }).state!
       await compareAll(`${what}, half compacted`, snapshot, log.slice(half))
     }
+  })
+
+  it('a fold that keeps deleted content, attributed (SPEC B4)', async () => {
+    const log = traceLog('sveltecomponent', 4_000, 20, false)
+    const kept = await same('sveltecomponent, deleted content kept', {
+      base: EMPTY,
+      updates: log,
+      keepDeleted: true,
+      collect: true,
+      attribute: { textName: TEXT_NAME, records: recordsOf(log) },
+    })
+    const collected = foldHere({ base: EMPTY, updates: log })
+    // Same text, more bytes: the deleted characters are still there.
+    if (!('ok' in kept)) throw new Error('the fold failed')
+    expect(kept.ok.attributed?.text).toBe(
+      foldHere({ base: EMPTY, updates: log, textName: TEXT_NAME }).text,
+    )
+    expect(kept.ok.state!.length).toBeGreaterThan(collected.state!.length)
+    // What a version stores: the same document with the deleted content dropped.
+    expect(kept.ok.collected).toEqual(collected.state)
   })
 
   it('the hostile generator’s updates, as a log nobody judged', async () => {

@@ -24,10 +24,10 @@ const loaded = Promise.all([import(workerData.yjs), import(workerData.protocol)]
 
 // fold() of rooms/doc-state.ts: a part that throws when applied is set aside, and the document
 // rebuilt without it; one that does not decode at all ends the job (the document is corrupt).
-function foldParts(Y, P, base, updates) {
+function foldParts(Y, P, base, updates, gc) {
   const part = (i) => (i < 0 ? base : updates[i])
   const setAside = []
-  let doc = new Y.Doc({ gc: true })
+  let doc = new Y.Doc({ gc })
   try {
     let checkpoint = null
     let from = -1
@@ -42,7 +42,7 @@ function foldParts(Y, P, base, updates) {
         }
         setAside.push({ index: i, reason: String(err) })
         doc.destroy()
-        doc = new Y.Doc({ gc: true })
+        doc = new Y.Doc({ gc })
         if (checkpoint) Y.applyUpdate(doc, checkpoint)
         for (let j = from; j < i; j++) Y.applyUpdate(doc, part(j))
         checkpoint = Y.encodeStateAsUpdate(doc)
@@ -79,7 +79,9 @@ function run(Y, P, job) {
     job.textName !== undefined ||
     job.textLengthOf !== undefined ||
     job.compareWith !== undefined ||
-    job.replaceText !== undefined
+    job.replaceText !== undefined ||
+    job.attribute !== undefined ||
+    job.collect === true
   if (!needsDocument) {
     return {
       diff: job.diffAgainst && Y.diffUpdate(base, job.diffAgainst),
@@ -87,7 +89,7 @@ function run(Y, P, job) {
       setAside: [],
     }
   }
-  const { doc, setAside } = foldParts(Y, P, base, updates)
+  const { doc, setAside } = foldParts(Y, P, base, updates, !job.keepDeleted)
   try {
     const state = updates.length > 0 ? Y.encodeStateAsUpdate(doc) : undefined
     const whole = state ?? base
@@ -96,6 +98,19 @@ function run(Y, P, job) {
     if (job.textLengthOf !== undefined) out.textLength = doc.getText(job.textLengthOf).length
     if (job.diffAgainst) out.diff = Y.diffUpdate(whole, job.diffAgainst)
     if (job.validate) out.validated = validated(P, whole)
+    if (job.collect) {
+      const collected = new Y.Doc({ gc: true })
+      try {
+        Y.applyUpdate(collected, whole)
+        out.collected = Y.encodeStateAsUpdate(collected)
+      } finally {
+        collected.destroy()
+      }
+    }
+    if (job.attribute) {
+      const text = doc.getText(job.attribute.textName)
+      out.attributed = { text: text.toString(), spans: P.attributeText(text, job.attribute.records) }
+    }
     if (job.compareWith) {
       const other = new Y.Doc({ gc: true })
       try {
@@ -136,7 +151,7 @@ parentPort.on('message', (job) => {
     }
     // Every buffer is the worker's own: moved, not copied, back to the event loop.
     const buffers = new Set()
-    for (const bytes of [out.state, out.stateVector, out.diff, out.edit, out.validated && out.validated.stateVector]) {
+    for (const bytes of [out.state, out.stateVector, out.diff, out.edit, out.collected, out.validated && out.validated.stateVector]) {
       // (What it was given arrives shared, and shared memory is not moved, only shared.)
       if (bytes && !(bytes.buffer instanceof SharedArrayBuffer)) buffers.add(bytes.buffer)
     }

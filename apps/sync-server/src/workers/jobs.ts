@@ -1,4 +1,7 @@
 import {
+  type AttributedSpan,
+  type AttributionRecord,
+  attributeText,
   DocStructure,
   minimalEdit,
   type StructureRuns,
@@ -30,6 +33,12 @@ export interface FoldRequest {
   replaceText?: { textName: string; target: string }
   /** Whether to read the whole state as `validateUpdateWithStateVector` reads it. */
   validate?: boolean
+  /** The text of root type `textName` cut into spans by who wrote it, per `records`. */
+  attribute?: { textName: string; records: readonly AttributionRecord[] }
+  /** Fold without garbage collection: deleted content stays in `state` (history playback). */
+  keepDeleted?: boolean
+  /** Whether to give back the whole state garbage-collected too (`collected`): for a version. */
+  collect?: boolean
   /**
    * Instead of folding: the structure of the parts as stored (the base unless it is empty, then
    * the updates). `whole`: as `DocStructure.ofLog` reads it, `null` unless every part integrates
@@ -61,6 +70,10 @@ export interface FoldResult {
   edit?: Uint8Array | undefined
   /** With `validate`: the state vector validation read, or why the state does not decode. */
   validated?: { stateVector: Uint8Array } | { invalid: string } | undefined
+  /** With `collect`: the whole state, deleted content dropped (`Y.Doc({ gc: true })`). */
+  collected?: Uint8Array | undefined
+  /** With `attribute`: the text, and who wrote each span of it (`attributeText`). */
+  attributed?: { text: string; spans: AttributedSpan[] } | undefined
   /** With `structure`: the structure (`DocStructure.toRuns`), or `null`. */
   structure?: StructureRuns | null | undefined
   /** Parts that threw when applied and were left out (see `fold` in `rooms/doc-state.ts`). */
@@ -113,7 +126,9 @@ function needsDocument(request: FoldRequest): boolean {
     request.textName !== undefined ||
     request.textLengthOf !== undefined ||
     request.compareWith !== undefined ||
-    request.replaceText !== undefined
+    request.replaceText !== undefined ||
+    request.attribute !== undefined ||
+    request.collect === true
   )
 }
 
@@ -150,7 +165,8 @@ export function foldHere(request: FoldRequest): FoldResult {
   try {
     // Numbered by index, the base as -1, so that what is set aside says which part it was.
     const seqs = updates.map((_, i) => i)
-    folded = fold({ base, baseSeq: -1, updates, seqs }, (doc) => {
+    const { keepDeleted } = request
+    folded = fold({ base, baseSeq: -1, updates, seqs, keepDeleted }, (doc) => {
       const state = updates.length > 0 ? Y.encodeStateAsUpdate(doc) : undefined
       const whole = state ?? base
       const out: Omit<FoldResult, 'setAside'> = {
@@ -163,6 +179,22 @@ export function foldHere(request: FoldRequest): FoldResult {
       }
       if (request.diffAgainst) out.diff = Y.diffUpdate(whole, request.diffAgainst)
       if (request.validate) out.validated = validated(whole)
+      if (request.collect) {
+        const collected = new Y.Doc({ gc: true })
+        try {
+          Y.applyUpdate(collected, whole)
+          out.collected = Y.encodeStateAsUpdate(collected)
+        } finally {
+          collected.destroy()
+        }
+      }
+      if (request.attribute) {
+        const text = doc.getText(request.attribute.textName)
+        out.attributed = {
+          text: text.toString(),
+          spans: attributeText(text, request.attribute.records),
+        }
+      }
       if (request.compareWith) {
         const other = new Y.Doc({ gc: true })
         try {

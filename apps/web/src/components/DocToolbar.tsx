@@ -10,6 +10,10 @@ export interface DocToolbarProps {
   onTogglePreview: () => void
   historyOpen: boolean
   onToggleHistory: () => void
+  /** Whether the text is coloured by author; `showAuthors`: whether to offer it at all. */
+  authorsOn: boolean
+  onToggleAuthors: () => void
+  showAuthors: boolean
   onExport: (format: ExportFormat) => void
   onImport: (file: File) => void
   /** Whether importing is possible now; `showImport`: whether to offer it at all. */
@@ -17,7 +21,7 @@ export interface DocToolbarProps {
   showImport: boolean
 }
 
-/** A document's actions: Share, Preview, History, the File menu and the theme. */
+/** A document's actions: Share, Preview, Authors, History, the File menu and the theme. */
 export function DocToolbar({
   onShare,
   previewOpen,
@@ -25,6 +29,9 @@ export function DocToolbar({
   onTogglePreview,
   historyOpen,
   onToggleHistory,
+  authorsOn,
+  onToggleAuthors,
+  showAuthors,
   onExport,
   onImport,
   canImport,
@@ -51,6 +58,18 @@ export function DocToolbar({
       >
         Preview
       </button>
+      {showAuthors && (
+        <button
+          type="button"
+          className="button subtle"
+          data-testid="authors-toggle"
+          aria-pressed={authorsOn}
+          title="Colour the text by who wrote it"
+          onClick={onToggleAuthors}
+        >
+          Authors
+        </button>
+      )}
       <button
         type="button"
         className="button subtle"

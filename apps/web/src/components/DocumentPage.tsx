@@ -1,7 +1,10 @@
 import type { EditorView } from '@codemirror/view'
+import { attributeText } from '@tandem/protocol'
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useServices } from '../app/services'
 import { useCollabSession } from '../collab/useCollabSession'
+import { setAuthorship } from '../editor/authorship'
+import { useAttribution } from '../hooks/useAttribution'
 import { useConnection } from '../hooks/useConnection'
 import { useFileDropGuard } from '../hooks/useFileDropGuard'
 import { useFileImport } from '../hooks/useFileImport'
@@ -13,11 +16,16 @@ import { useRestore } from '../hooks/useRestore'
 import { useSave, useSavedFirst, useUnsavedWarning } from '../hooks/useSave'
 import { useSharedText } from '../hooks/useSharedText'
 import { useStoredFlag } from '../hooks/useStoredFlag'
+import { useTimeline } from '../hooks/useTimeline'
+import { versionStep } from '../lib/attributed-diff'
+import { type Author, attributionApi } from '../lib/attribution-api'
+import { authorColors, authorStyles } from '../lib/author-colors'
 import { downloadText, type ExportFormat, exportFileName } from '../lib/files'
-import { historyApi } from '../lib/history-api'
+import { historyApi, type Version } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
 import { docTitle } from '../lib/title'
 import { readToken } from '../lib/token'
+import { AuthorLegend } from './AuthorLegend'
 import { ConnectionStatus } from './ConnectionStatus'
 import { DisplayNameInput } from './DisplayNameInput'
 import { ClosedBanner, FollowBar, NoticeBanner, OfflineBanner } from './DocBanners'
@@ -35,6 +43,9 @@ const HistoryPanel = lazy(() =>
 const VersionPreview = lazy(() =>
   import('./VersionPreview').then((module) => ({ default: module.VersionPreview })),
 )
+const Timeslider = lazy(() =>
+  import('./Timeslider').then((module) => ({ default: module.Timeslider })),
+)
 const ShareDialog = lazy(() =>
   import('./ShareDialog').then((module) => ({ default: module.ShareDialog })),
 )
@@ -44,6 +55,8 @@ const ReplaceTextDialog = lazy(() =>
 
 /** Where the preview's open or closed state is remembered. */
 const PREVIEW_KEY = 'tandem:preview'
+/** Where it is remembered whether the text is coloured by author. */
+const AUTHORS_KEY = 'tandem:authors'
 
 /**
  * A document: the header with people, status, sharing, preview, history and file actions; the
@@ -95,8 +108,91 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   // A version is saved only once this client's edits are stored, so that it includes them.
   const savedFirst = useSavedFirst(session?.save ?? null)
   const history = useHistory(api, historyOpen, savedFirst)
-  const previewing = historyOpen && history.selectedId !== null
+  const [timesliderOpen, setTimesliderOpen] = useState(false)
+  const previewing = historyOpen && history.selectedId !== null && !timesliderOpen
   const current = useSharedText(previewing ? (session?.text ?? null) : null)
+
+  // Who wrote what: the colours in the editor, the playback, the authors of a version's changes.
+  const [authorsOn, toggleAuthors] = useStoredFlag(store, AUTHORS_KEY)
+  const attrApi = useMemo(() => attributionApi(apiUrl, name, fetch, token), [apiUrl, name, token])
+  const attribution = useAttribution(attrApi, session?.text ?? null, authorsOn)
+  const timeline = useTimeline(attrApi, timesliderOpen || previewing)
+  // Whether the server records who wrote what is known from its first answer; once it says no,
+  // the page offers none of it (and forgets the Authors choice, so as not to ask again).
+  const [attributionOff, setAttributionOff] = useState(false)
+  const saysOff =
+    (attribution.status === 'ready' && !attribution.value.enabled) ||
+    (timeline.status === 'ready' && !timeline.value.enabled)
+  if (saysOff && !attributionOff) setAttributionOff(true)
+  useEffect(() => {
+    if (!attributionOff || !authorsOn) return
+    toggleAuthors()
+    notices.show('This server does not record who wrote what.')
+  }, [attributionOff, authorsOn, toggleAuthors, notices.show])
+  const showAuthors = authorsOn && !attributionOff
+  const present = useMemo(
+    () => new Map(presence.listed.map((person) => [person.name, person.color])),
+    [presence.listed],
+  )
+  const liveAuthors = attribution.status === 'ready' ? attribution.value.authors : noAuthors
+  const liveColors = useMemo(() => authorColors(liveAuthors, present), [liveAuthors, present])
+  useEffect(() => {
+    const view = viewRef.current
+    if (view === null || session === null) return
+    if (!showAuthors || attribution.status !== 'ready') {
+      view.dispatch({ effects: setAuthorship.of(null) })
+      return
+    }
+    // Only once the editor shows the shared text (not the offline copy's, before it loads).
+    if (!session.isLoaded() || view.state.doc.length !== session.text.length) return
+    view.dispatch({
+      effects: setAuthorship.of({
+        spans: attributeText(session.text, attribution.value.records),
+        authors: authorStyles(attribution.value.authors, liveColors),
+      }),
+    })
+  }, [session, showAuthors, attribution, liveColors])
+
+  // A version chosen in the list replaces the playback.
+  useEffect(() => {
+    if (history.selectedId !== null) setTimesliderOpen(false)
+  }, [history.selectedId])
+  const openTimeslider = useCallback(() => {
+    history.select(null)
+    setTimesliderOpen(true)
+  }, [history.select])
+  const closeTimeslider = useCallback(() => {
+    setTimesliderOpen(false)
+    focusEditorSoon()
+  }, [focusEditorSoon])
+
+  // The version's differences by author: its text found at a step of the played-back history.
+  const played = timeline.status === 'ready' ? timeline.value : null
+  const versionValue = history.preview.status === 'ready' ? history.preview.value : null
+  const versionSpans = useMemo(() => {
+    if (played?.playback == null || versionValue === null) return null
+    const step = versionStep(
+      played.playback,
+      played.records,
+      versionValue.version.createdAtMs,
+      versionValue.text,
+    )
+    return step === null ? null : played.playback.spansAt(step)
+  }, [played, versionValue])
+  const playedColors = useMemo(
+    () => authorColors(played?.authors ?? noAuthors, present),
+    [played, present],
+  )
+  const previewAttribution = useMemo(() => {
+    if (!previewing || played === null || !played.enabled || session === null) return null
+    // `current` is the text these spans are of: keyed on it, they are made again as it changes.
+    void current
+    return {
+      currentSpans: attributeText(session.text, played.records),
+      versionSpans,
+      authors: authorStyles(played.authors, playedColors),
+    }
+  }, [previewing, played, session, versionSpans, playedColors, current])
   const selectedVersion = history.preview.status === 'ready' ? history.preview.value.version : null
   const closeVersionPreview = useCallback(() => {
     history.select(null)
@@ -140,6 +236,9 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           onTogglePreview={togglePreview}
           historyOpen={historyOpen}
           onToggleHistory={() => setHistoryOpen((open) => !open)}
+          authorsOn={authorsOn}
+          onToggleAuthors={toggleAuthors}
+          showAuthors={!attributionOff}
           onExport={exportText}
           onImport={(file) => void fileImport.choose(file)}
           canImport={canEdit}
@@ -152,11 +251,28 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
       {followedPerson && <FollowBar person={followedPerson} onStop={() => follow.follow(null)} />}
       {connection.closed && <ClosedBanner closed={connection.closed} />}
       {notices.notice && <NoticeBanner notice={notices.notice} onDismiss={notices.dismiss} />}
-      <div className={previewOpen && !previewing ? 'doc-body with-preview' : 'doc-body'}>
+      {showAuthors && !previewing && !timesliderOpen && (
+        <AuthorLegend
+          authors={liveAuthors}
+          colors={liveColors}
+          note={
+            attribution.status === 'error'
+              ? `Who wrote what cannot be shown: ${attribution.message}`
+              : attribution.status === 'ready'
+                ? null
+                : 'Finding out who wrote what…'
+          }
+        />
+      )}
+      <div
+        className={
+          previewOpen && !previewing && !timesliderOpen ? 'doc-body with-preview' : 'doc-body'
+        }
+      >
         <FileDropZone
           canDrop={canEdit}
           onFile={(file) => void fileImport.choose(file)}
-          hidden={previewing}
+          hidden={previewing || timesliderOpen}
         >
           {session && (
             <Editor
@@ -167,7 +283,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
             />
           )}
         </FileDropZone>
-        {previewOpen && !previewing && session && (
+        {previewOpen && !previewing && !timesliderOpen && session && (
           <PreviewPane id={previewId} text={session.text} />
         )}
         {/* One boundary each: the version preview loading must not hide the panel. */}
@@ -180,6 +296,17 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
               readOnly={viewOnly}
               onRestore={restore.ask}
               onClose={closeVersionPreview}
+              attribution={previewAttribution}
+            />
+          )}
+        </Suspense>
+        <Suspense fallback={null}>
+          {timesliderOpen && (
+            <Timeslider
+              timeline={timeline}
+              present={present}
+              onClose={closeTimeslider}
+              versions={history.versions.status === 'ready' ? history.versions.value : noVersions}
             />
           )}
         </Suspense>
@@ -193,6 +320,7 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
                 setHistoryOpen(false)
                 focusEditorSoon()
               }}
+              onPlayback={attributionOff ? null : openTimeslider}
             />
           )}
         </Suspense>
@@ -227,6 +355,9 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
     </div>
   )
 }
+
+const noAuthors: readonly Author[] = []
+const noVersions: readonly Version[] = []
 
 /** Whether `needed` has been true since the component mounted. */
 function useUsed(needed: boolean): boolean {

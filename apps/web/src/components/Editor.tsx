@@ -2,6 +2,7 @@ import { Compartment, EditorState } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
 import { type RefObject, useEffect, useRef, useState } from 'react'
 import type { CollabSession } from '../collab/session'
+import { authorship } from '../editor/authorship'
 import {
   applyToText,
   bindingAnnotations,
@@ -65,6 +66,7 @@ export function Editor({
         extensions: [
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
+          authorship(),
           editing.of([]),
           binding.of(loaded ? bound() : pendingEdits),
         ],

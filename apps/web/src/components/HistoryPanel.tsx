@@ -1,6 +1,7 @@
 import { type FormEvent, Fragment, type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { remoteDisplayName } from '../collab/remote-user'
 import type { History } from '../hooks/useHistory'
+import type { Author } from '../lib/attribution-api'
 import { describeTime, fullTime } from '../lib/time'
 import { kindLabels, versionTitle } from '../lib/versions'
 
@@ -22,6 +23,31 @@ function describeAuthors(authors: readonly string[]): ReactNode {
   )
 }
 
+/** Who changed a version since the one before, as the server attests it. */
+function ChangedBy({ authors }: { authors: readonly Author[] }) {
+  const shown = authors.length <= 3 ? authors : authors.slice(0, 2)
+  return (
+    <span className="history-item-authors" data-testid="history-item-changed-by">
+      Changed by{' '}
+      {shown.map((author, i) => (
+        <Fragment key={author.id}>
+          {i > 0 && ', '}
+          {author.color !== null && (
+            <span
+              className="author-swatch"
+              aria-hidden="true"
+              style={{ backgroundColor: author.color }}
+            />
+          )}
+          <bdi>{author.name}</bdi>
+          {!author.verified && <span className="unverified"> (unverified)</span>}
+        </Fragment>
+      ))}
+      {authors.length > shown.length && ` and ${authors.length - shown.length} more`}
+    </span>
+  )
+}
+
 export interface HistoryPanelProps {
   history: History
   /** Whether versions can be saved now (not while the document is closed by the server). */
@@ -29,10 +55,18 @@ export interface HistoryPanelProps {
   /** A view-only page: the list only, no saving. */
   readOnly?: boolean
   onClose: () => void
+  /** Opens the playback of the history; absent where the server records no attribution. */
+  onPlayback?: (() => void) | null
 }
 
 /** The side panel: save a named version, and the list of versions, newest first. */
-export function HistoryPanel({ history, canSave, readOnly = false, onClose }: HistoryPanelProps) {
+export function HistoryPanel({
+  history,
+  canSave,
+  readOnly = false,
+  onClose,
+  onPlayback = null,
+}: HistoryPanelProps) {
   const { versions, selectedId } = history
   const id = useId()
   const heading = useRef<HTMLHeadingElement>(null)
@@ -89,6 +123,19 @@ export function HistoryPanel({ history, canSave, readOnly = false, onClose }: Hi
           ×
         </button>
       </div>
+
+      {onPlayback !== null && (
+        <div className="playback-row">
+          <button
+            type="button"
+            className="button subtle"
+            data-testid="timeslider-button"
+            onClick={onPlayback}
+          >
+            Play back the history
+          </button>
+        </div>
+      )}
 
       <form className="save-version" onSubmit={submit} noValidate hidden={readOnly}>
         <label htmlFor={`${id}-label`}>Name the current text</label>
@@ -166,7 +213,13 @@ export function HistoryPanel({ history, canSave, readOnly = false, onClose }: Hi
                     >
                       {describeTime(version.createdAtMs, now)}
                     </time>
-                    <span className="history-item-authors">{describeAuthors(version.authors)}</span>
+                    {version.changedBy.length > 0 ? (
+                      <ChangedBy authors={version.changedBy} />
+                    ) : (
+                      <span className="history-item-authors">
+                        {describeAuthors(version.authors)}
+                      </span>
+                    )}
                   </button>
                 </li>
               )

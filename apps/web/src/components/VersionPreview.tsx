@@ -1,6 +1,10 @@
+import type { AttributedSpan } from '@tandem/protocol'
 import { useDeferredValue, useEffect, useMemo, useRef } from 'react'
+import type { AuthorStyle } from '../editor/authorship'
 import type { Loadable, VersionText } from '../hooks/useHistory'
+import { type AttributedSegment, attributeDiff } from '../lib/attributed-diff'
 import { countChangedWords, diffText } from '../lib/diff'
+import { lightColor } from '../lib/identity'
 import { describeTime, fullTime } from '../lib/time'
 import { versionTitle } from '../lib/versions'
 
@@ -14,13 +18,26 @@ export interface VersionPreviewProps {
   readOnly?: boolean
   onRestore: () => void
   onClose: () => void
+  /**
+   * Who wrote what, when known: spans of `current` and of the version's text, and the authors
+   * they name. Without it (or with `versionSpans` null) the differences are not attributed.
+   */
+  attribution?: {
+    readonly currentSpans: readonly AttributedSpan[]
+    readonly versionSpans: readonly AttributedSpan[] | null
+    readonly authors: ReadonlyMap<number, AuthorStyle>
+  } | null
 }
+
+const ONLY_IN_VERSION = 'In this version, not in the current text'
+const ONLY_IN_CURRENT = 'In the current text, not in this version'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /**
  * A version's text with its differences from the current text marked: what restoring it would
- * bring back is underlined in green, what it would remove is struck through in red.
+ * bring back is underlined in green, what it would remove is struck through in red. With
+ * `attribution`, each difference is coloured by the person who wrote it instead.
  */
 export function VersionPreview({
   preview,
@@ -29,15 +46,34 @@ export function VersionPreview({
   readOnly = false,
   onRestore,
   onClose,
+  attribution = null,
 }: VersionPreviewProps) {
   const body = useRef<HTMLDivElement>(null)
-  // Typing elsewhere should not wait for the comparison of a long text.
-  const compared = useDeferredValue(current)
+  // Typing elsewhere should not wait for the comparison of a long text; the current text's
+  // spans are deferred with it, so that the two always match.
+  const compared = useDeferredValue(
+    useMemo(() => ({ text: current, attribution }), [current, attribution]),
+  )
   const versionText = preview.status === 'ready' ? preview.value.text : null
   const segments = useMemo(
-    () => (versionText === null ? [] : diffText(compared, versionText)),
-    [compared, versionText],
+    () => (versionText === null ? [] : diffText(compared.text, versionText)),
+    [compared.text, versionText],
   )
+  const attributed = useMemo((): readonly AttributedSegment[] | null => {
+    const known = compared.attribution
+    if (known === null || known.versionSpans === null) return null
+    return attributeDiff(segments, known.currentSpans, known.versionSpans)
+  }, [segments, compared.attribution])
+  const authors = compared.attribution?.authors ?? null
+  const changedBy = useMemo(() => {
+    if (attributed === null || authors === null) return []
+    const ids = new Set<number>()
+    for (const piece of attributed) if (piece.author !== null) ids.add(piece.author)
+    return [...ids].flatMap((id) => {
+      const author = authors.get(id)
+      return author === undefined ? [] : [author]
+    })
+  }, [attributed, authors])
   const counts = useMemo(() => countChangedWords(segments), [segments])
   const identical = versionText !== null && segments.every((segment) => segment.kind === 'same')
 
@@ -126,6 +162,23 @@ export function VersionPreview({
           )}
         </p>
       )}
+      {changedBy.length > 0 && (
+        <p className="preview-authors" data-testid="history-preview-authors">
+          Differences written by{' '}
+          {changedBy.map((author, i) => (
+            <span key={author.name + String(i)} className="preview-author">
+              {i > 0 && ', '}
+              <span
+                className="author-swatch"
+                aria-hidden="true"
+                style={{ backgroundColor: author.color }}
+              />
+              <bdi>{author.name}</bdi>
+              {!author.verified && <span className="unverified"> (unverified)</span>}
+            </span>
+          ))}
+        </p>
+      )}
       <div className="preview-body" ref={body}>
         {preview.status === 'loading' && <p className="muted">Loading the version…</p>}
         {preview.status === 'error' && (
@@ -136,18 +189,18 @@ export function VersionPreview({
         {preview.status === 'ready' && (
           <div className="preview-text">
             {versionText === '' && <span className="muted">This version is empty.</span>}
-            {segments.map((segment, index) =>
+            {(attributed ?? segments).map((segment, index) =>
               segment.kind === 'same' ? (
                 // biome-ignore lint/suspicious/noArrayIndexKey: segments have no identity but their place.
                 <span key={index}>{segment.text}</span>
               ) : segment.kind === 'added' ? (
                 // biome-ignore lint/suspicious/noArrayIndexKey: as above.
-                <ins key={index} title="In this version, not in the current text">
+                <ins key={index} {...marked(segment, authors, ONLY_IN_VERSION)}>
                   {segment.text}
                 </ins>
               ) : (
                 // biome-ignore lint/suspicious/noArrayIndexKey: as above.
-                <del key={index} title="In the current text, not in this version">
+                <del key={index} {...marked(segment, authors, ONLY_IN_CURRENT)}>
                   {segment.text}
                 </del>
               ),
@@ -157,4 +210,26 @@ export function VersionPreview({
       </div>
     </section>
   )
+}
+
+/** The attributes of a difference: its explanation, and its author's colour and name if known. */
+function marked(
+  segment: { readonly text: string; readonly author?: number | null },
+  authors: ReadonlyMap<number, AuthorStyle> | null,
+  title: string,
+): {
+  title: string
+  style?: { backgroundColor: string; textDecorationColor: string }
+  'data-author'?: string
+} {
+  const author =
+    segment.author === undefined || segment.author === null
+      ? undefined
+      : authors?.get(segment.author)
+  if (author === undefined) return { title }
+  return {
+    title: `${title}; written by ${author.name}${author.verified ? '' : ' (unverified)'}`,
+    style: { backgroundColor: lightColor(author.color), textDecorationColor: author.color },
+    'data-author': author.name,
+  }
 }

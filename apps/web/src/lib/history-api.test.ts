@@ -21,10 +21,27 @@ describe('parseVersion', () => {
       label: null,
       kind: 'auto',
       authors: [],
+      changedBy: [],
       textLength: 0,
     })
     expect(parseVersion({ createdAtMs: 1 })).toBeNull()
     expect(parseVersion('v1')).toBeNull()
+  })
+
+  it('reads who changed it, checked like a present name', () => {
+    const version = parseVersion({
+      id: 'v1',
+      createdAtMs: 1,
+      changedBy: [
+        { id: 1, name: 'Ada', verified: true, color: '#D13415' },
+        { id: 2, name: ' Grace\u202e ', verified: false, color: 'red' },
+        { name: 'no id' },
+      ],
+    })
+    expect(version?.changedBy).toEqual([
+      { id: 1, name: 'Ada', verified: true, color: '#d13415' },
+      { id: 2, name: 'Grace', verified: false, color: null },
+    ])
   })
 
   it('lists newest first and skips unreadable entries', () => {

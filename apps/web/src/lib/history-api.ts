@@ -1,5 +1,6 @@
 import type { VersionKind } from '@tandem/protocol'
 import { ApiError, apiRequest, docApiPath, type Fetch, isRecord } from './api'
+import { type Author, parseAuthor } from './attribution-api'
 
 export type { VersionKind }
 
@@ -12,6 +13,11 @@ export interface Version {
   readonly kind: VersionKind
   /** Display names of the people who were editing. */
   readonly authors: readonly string[]
+  /**
+   * Who changed the text since the previous version, as the server attests it; empty when the
+   * server records no attribution.
+   */
+  readonly changedBy: readonly Author[]
   /** Length of its text, in UTF-16 code units. */
   readonly textLength: number
 }
@@ -45,9 +51,12 @@ export function parseVersion(raw: unknown): Version | null {
   const authors = Array.isArray(raw.authors)
     ? raw.authors.filter((name): name is string => typeof name === 'string' && name.trim() !== '')
     : []
+  const changedBy = Array.isArray(raw.changedBy)
+    ? raw.changedBy.map(parseAuthor).filter((author) => author !== null)
+    : []
   const textLength =
     typeof raw.textLength === 'number' && Number.isFinite(raw.textLength) ? raw.textLength : 0
-  return { id, createdAtMs, label, kind, authors, textLength }
+  return { id, createdAtMs, label, kind, authors, changedBy, textLength }
 }
 
 /** Reads the list answer `{ versions: [...] }`, newest first whatever order it came in. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeTime } from './time'
+import { describeTime, relativeTime } from './time'
 
 describe('describeTime', () => {
   const now = new Date(2025, 2, 12, 16, 0).getTime()
@@ -22,5 +22,23 @@ describe('describeTime', () => {
     expect(describeTime(new Date(2024, 11, 31, 23, 59).getTime(), now, 'en-GB')).toBe(
       '31 Dec 2024, 23:59',
     )
+  })
+})
+
+describe('relativeTime', () => {
+  const now = new Date(2025, 2, 12, 16, 0).getTime()
+  const minute = 60_000
+
+  it('names the largest whole unit', () => {
+    expect(relativeTime(now - 20_000, now, 'en')).toBe('now')
+    expect(relativeTime(now - 5 * minute - 10_000, now, 'en')).toBe('5 minutes ago')
+    expect(relativeTime(now - 3 * 60 * minute, now, 'en')).toBe('3 hours ago')
+    expect(relativeTime(now - 24 * 60 * minute, now, 'en')).toBe('yesterday')
+    expect(relativeTime(now - 15 * 24 * 60 * minute, now, 'en')).toBe('2 weeks ago')
+    expect(relativeTime(now - 400 * 24 * 60 * minute, now, 'en')).toBe('last year')
+  })
+
+  it('reads a time in the future (a skewed clock) as now', () => {
+    expect(relativeTime(now + 10 * minute, now, 'en')).toBe('now')
   })
 })
