@@ -155,7 +155,7 @@ describe('the npm package', () => {
     await started.ended
     expect(started.logs).toContain('stopped')
     server = undefined
-  })
+  }, 120_000)
 
   it('M8: imports as a library, with types', async () => {
     writeFileSync(
@@ -200,5 +200,5 @@ export const wrongMode: SignedIn = { mode: 'admin', subject: 'x' }
     await run(tsc, ['-p', project], { cwd: project })
     const { stdout } = await run(process.execPath, ['consumer.js'], { cwd: project })
     expect(stdout).toBe('200')
-  })
+  }, 120_000)
 })
