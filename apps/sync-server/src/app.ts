@@ -505,7 +505,14 @@ async function createSignIn(
   }
   if (config.AUTH_JWKS_URL || config.AUTH_PUBLIC_KEY_FILE) {
     const { jwtSignIn } = await import('./auth/jwt.js')
-    return jwtSignIn(config, log.child({ component: 'sign-in' }))
+    try {
+      return jwtSignIn(config, log.child({ component: 'sign-in' }))
+    } catch (err) {
+      // The key file cannot be read, or holds no public key.
+      throw new ConfigError([
+        `AUTH_PUBLIC_KEY_FILE=${JSON.stringify(config.AUTH_PUBLIC_KEY_FILE)}: ${(err as Error).message}`,
+      ])
+    }
   }
   return undefined
 }

@@ -396,4 +396,19 @@ describe('sign-in by AUTH_JWKS_URL and AUTH_PUBLIC_KEY_FILE (issue 20)', () => {
     expect(problems({ AUTH_CALLBACK_COOKIES: 'sid,bad name' })[0]).toMatch(/not a cookie name/)
     expect(() => loadConfig({ AUTH_CALLBACK_URL: 'https://x.example' })).not.toThrow(ConfigError)
   })
+
+  it('M1, M6: a public key file that is missing or holds no key stops the start with a ConfigError', async () => {
+    dir = tempDir()
+    const junk = join(dir.path, 'junk.pem')
+    writeFileSync(junk, 'not a key')
+    for (const file of [join(dir.path, 'missing.pem'), junk]) {
+      await expect(
+        startServer(dir.path, {
+          AUTH_PUBLIC_KEY_FILE: file,
+          AUTH_JWT_ISSUER: ISSUER,
+          AUTH_JWT_AUDIENCE: AUDIENCE,
+        }),
+      ).rejects.toThrow(/^invalid configuration:\n {2}- AUTH_PUBLIC_KEY_FILE=/)
+    }
+  })
 })
