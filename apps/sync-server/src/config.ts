@@ -187,7 +187,7 @@ export const configSchema = z.object({
   AUTH_CALLBACK_URL: httpUrl
     .optional()
     .describe(
-      "Your service's sign-in check (docs/EMBEDDING.md): every connection and API request without a Tandem token is asked of it by a POST; its answer is cached briefly. Down, slow or not 2xx: refused with 503 `sign_in_unavailable`, never open.",
+      "Your service's sign-in check (docs/EMBEDDING.md): every connection and API request without a Tandem token is asked of it by a POST; its answer is cached briefly. Down, slow or not 2xx: refused with 503 `sign_in_unavailable`, never open. Also `AUTH_CALLBACK_URL_FILE`.",
     ),
   AUTH_CALLBACK_HEADERS: nameList(/^[a-z0-9!#$%&'*+.^_`|~-]+$/i, 'is not a header name')
     .default(['authorization'])
