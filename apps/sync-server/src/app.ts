@@ -122,7 +122,8 @@ export interface TandemServer {
    * Mounts Tandem in `server` under `prefix`: its upgrades and requests there are Tandem's,
    * every other one is left to the listeners the server already has (an Express or Fastify
    * app). Host and Origin are checked as for the server alone (`ALLOWED_HOSTS`,
-   * `ALLOWED_ORIGINS`). Call before or after `server.listen`.
+   * `ALLOWED_ORIGINS`). Call before or after `server.listen`, but after the server has its
+   * request listener (`createServer(app)`): one added later would see Tandem's requests too.
    */
   attach(server: Server, options?: MountOptions): void
   /**
