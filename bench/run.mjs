@@ -410,6 +410,13 @@ const SCRIPTS = [
   { id: 'capacity', title: 'Capacity (capacity.mjs)', script: 'capacity.mjs', args: () => nice() },
   // Issue 17: the 10 MB document and other rooms meanwhile; about 6 minutes.
   { id: 'huge', title: 'A 10 MB document (huge.mjs)', script: 'huge.mjs', args: () => nice() },
+  // Issue 18: what an attribution record costs a store's append (Tandem only); seconds.
+  {
+    id: 'attribution-append',
+    title: 'Attribution on the append path (Tandem only; attribution-append.mjs)',
+    script: 'attribution-append.mjs',
+    args: () => [],
+  },
   // Issue 17: start and list pages with 100,000 documents stored (Tandem only); about 2 minutes.
   {
     id: 'many-docs',

@@ -5,6 +5,8 @@ const COLUMNS = [
   'tandem-defaults',
   'tandem-memory',
   'tandem-hp',
+  'tandem-authors-only',
+  'tandem-no-attribution',
   'reference',
   'hocuspocus',
   'relay',

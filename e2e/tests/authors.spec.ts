@@ -86,6 +86,14 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(tooltip).toContainText('(unverified name)')
   await expect(tooltip.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/)
 
+  // From the keyboard: a line under the text names who wrote what is at the cursor.
+  const atCursor = ada.page.getByTestId('author-at-cursor')
+  await ada.content.click()
+  await ada.page.keyboard.press('ControlOrMeta+End')
+  await expect(atCursor).toContainText('written by Grace (unverified name)')
+  await ada.page.keyboard.press('ControlOrMeta+Home')
+  await expect(atCursor).toContainText('written by Ada (unverified name)')
+
   // What Grace types now is coloured too once it is stored (the page asks again when the
   // text has been still a moment).
   await grace.page.keyboard.insertText(' More.')
@@ -100,6 +108,7 @@ test('Authors colours the text by who wrote it, with a legend and a hover naming
   await expect(toggle).toHaveAttribute('aria-pressed', 'false')
   await expect(ada.content.locator('.cm-author')).toHaveCount(0)
   await expect(legend).toBeHidden()
+  await expect(atCursor).toBeHidden()
 })
 
 test('the timeslider plays the history back, step by step, from the keyboard', async ({
@@ -123,6 +132,9 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   const text = ada.page.getByTestId('timeslider-text').locator('.cm-content')
   const step = ada.page.getByTestId('timeslider-step')
   await expect(ada.editor).toBeHidden()
+  // This server keeps deleted text: no note says otherwise.
+  await expect(slider).toBeVisible()
+  await expect(ada.page.getByTestId('timeslider-no-deleted-text')).toBeHidden()
   // It opens at the end: the text as it is now, Grace's change the last step.
   await expect(text).toHaveText(adaWords + graceWords)
   await expect(step).toContainText('by Grace')
@@ -163,7 +175,7 @@ test('the timeslider plays the history back, step by step, from the keyboard', a
   await expect(ada.editor).toBeVisible()
 })
 
-test('the history lists who changed each version, and its preview colours changes by author', async ({
+test('the history lists who changed each version, and its preview colours changes by who made them', async ({
   openDoc,
 }) => {
   const ada = await openDoc({ label: 'Ada' })
@@ -197,7 +209,15 @@ test('the history lists who changed each version, and its preview colours change
     'Changed by Grace (unverified)',
   )
 
-  // The first version's preview: Grace's sentence is what restoring it removes, marked as hers.
+  // Grace deletes Ada's first word.
+  await grace.page.keyboard.press('ControlOrMeta+Home')
+  for (let i = 0; i < 'Ada '.length; i++) await grace.page.keyboard.press('Shift+ArrowRight')
+  await grace.page.keyboard.press('Backspace')
+  await ada.expectText(adaWords.slice('Ada '.length) + graceWords)
+  await expect(grace.page.getByTestId('save-status')).toHaveText('Saved')
+
+  // The first version's preview: Grace's sentence is what restoring it removes, marked as hers;
+  // Ada's word is what it brings back, marked as Grace's too, who deleted it.
   await first.click()
   const preview = ada.page.getByTestId('history-preview')
   const removed = preview.locator('del')
@@ -207,8 +227,31 @@ test('the history lists who changed each version, and its preview colours change
   const hers = removed.filter({ hasText: 'Grace' })
   await expect(hers).toHaveAttribute('data-author', 'Grace')
   await expect(hers).toHaveAttribute('title', /written by Grace \(unverified\)/)
-  await expect(preview.locator('ins')).toHaveCount(0)
-  await expect(preview.getByTestId('history-preview-authors')).toContainText('Grace')
+  const restored = preview.locator('ins')
+  await expect(restored).toHaveText(['Ada '])
+  await expect(restored).toHaveAttribute('data-author', 'Grace')
+  await expect(restored).toHaveAttribute('title', /deleted by Grace \(unverified\)/)
+  await expect(preview.getByTestId('history-preview-authors')).toContainText(
+    'Differences made by Grace (unverified)',
+  )
+})
+
+test.describe('on a server that records authors but keeps no deleted text', () => {
+  test.use({ serverEnv: { ATTRIBUTION: 'authors' } })
+
+  test('the timeslider says that earlier steps lack what was deleted', async ({ openDoc }) => {
+    const ada = await openDoc({ label: 'Ada' })
+    await ada.typeAtEnd('Some text.')
+    await ada.expectText('Some text.')
+    await expect(ada.page.getByTestId('save-status')).toHaveText('Saved')
+
+    await ada.page.getByTestId('history-button').click()
+    await ada.page.getByTestId('timeslider-button').click()
+    await expect(ada.page.getByTestId('timeslider-slider')).toBeVisible()
+    await expect(ada.page.getByTestId('timeslider-no-deleted-text')).toHaveText(
+      'This server does not keep deleted text, so earlier steps show only the text that still exists.',
+    )
+  })
 })
 
 test.describe('on a server that records no attribution', () => {

@@ -353,6 +353,7 @@ export async function createTandem(
         maxBodyBytes: config.API_MAX_BODY_BYTES,
         trashRetentionDays: config.TRASH_RETENTION_DAYS,
         attribution: config.ATTRIBUTION !== 'off',
+        keepDeletedText: config.ATTRIBUTION === 'on',
         signer,
         revocations,
         admin: createAdmin(adminMode, config.ADMIN_KEY),

@@ -204,7 +204,10 @@ describe('HTTP API', () => {
 
       a.text.insert(9, ', revised')
       await vi.waitFor(async () => expect(await getText('named')).toBe('Draft one, revised'))
-      expect(await versions('named')).toEqual([version])
+      // The list says who changed it too (B6): Ada's presence name, unverified in open mode.
+      expect(await versions('named')).toEqual([
+        { ...version, changedBy: [{ id: expect.any(Number), name: 'Ada', verified: false }] },
+      ])
       const read = await call(`${docPath('named')}/versions/${version.id}`)
       expect(await json(read)).toEqual({ version, text: 'Draft one' })
     })

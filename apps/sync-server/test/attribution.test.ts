@@ -176,7 +176,7 @@ describe('attribution against a real server (issue 18)', () => {
     return client
   }
 
-  it('B1, B2, B5: three token users, a deletion and a restore: every character and deletion attributed, after compaction and a restart', async () => {
+  it('B1, B2, B5, B6: three token users, a deletion and a restore: every character and deletion attributed, after compaction and a restart', async () => {
     const tandem = await start()
     const { ada, adaToken, beforeRestore } = await scenario(connectTo(tandem), tandem.url)
     const adaClient = ada.doc.clientID
@@ -187,6 +187,18 @@ describe('attribution against a real server (issue 18)', () => {
       ...by('Cy', 'Cy too.'),
     ])
     await expectAttributed(tandem.url, adaToken, adaClient)
+
+    // Who changed each version: the named one, all three; the one kept before the restore, Bob.
+    const { versions } = await getJson<{
+      versions: { kind: string; changedBy: { name: string }[] }[]
+    }>(tandem.url, `/api/docs/${DOC}/versions`, adaToken)
+    const names = (kind: string) =>
+      versions
+        .find((v) => v.kind === kind)!
+        .changedBy.map((a) => a.name)
+        .sort()
+    expect(names('named')).toEqual(['Ada', 'Bob', 'Cy'])
+    expect(names('restore')).toEqual(['Bob'])
 
     // Compaction folds the log: the attribution stays.
     const room = await tandem.rooms.get(DOC)
@@ -268,12 +280,13 @@ describe('attribution against a real server (issue 18)', () => {
       )
       await (await tandem.rooms.get(DOC))!.flush()
       await (await tandem.rooms.get(DOC))!.compact()
-      const timeline = await getJson<IdsJson & { state: string }>(
+      const timeline = await getJson<IdsJson & { state: string; keepsDeletedText: boolean }>(
         tandem.url,
         `/api/docs/${DOC}/timeline`,
         token,
       )
       expect(timeline.records.length).toBeGreaterThan(0)
+      expect(timeline.keepsDeletedText).toBe(mode === 'on')
       const stored = Buffer.from(timeline.state, 'base64').toString('latin1')
       expect(stored.includes('SECRETWORD'), mode).toBe(mode === 'on')
       for (const c of clients.splice(0)) c.destroy()

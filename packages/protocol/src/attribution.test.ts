@@ -5,6 +5,7 @@ import {
   attributeText,
   coalesceRecords,
   decodeRecords,
+  encodeRecord,
   encodeRecords,
   idsOfUpdate,
   normalizeRanges,
@@ -89,6 +90,13 @@ describe('records', () => {
     both.set(a)
     both.set(b, a.length)
     expect(decodeRecords(both)).toEqual(records)
+    // One at a time, as the append path writes them: the same bytes.
+    for (const record of records) expect(encodeRecord(record)).toEqual(encodeRecords([record]))
+    const big = { author: 2 ** 40, timeMs: 2 ** 50, inserts: [], deletes: [] as number[] }
+    for (let i = 0; i < 200; i++) big.deletes.push(2 ** 32 - 1 - i, 0, 2 ** 30)
+    big.deletes = normalizeRanges(big.deletes)
+    expect(encodeRecord(big)).toEqual(encodeRecords([big]))
+    expect(decodeRecords(encodeRecord(big))).toEqual([big])
   })
 
   it('coalesce one author within the window, and keep each id with its first record', () => {
@@ -156,6 +164,39 @@ describe('Playback', () => {
       }
       expect(text).toBe(playback.textAt(b))
     }
+  })
+
+  it('says who deleted the text gone between two steps', () => {
+    const { updates, texts, records } = history(5, 120)
+    const full = new Y.Doc({ gc: false })
+    for (const u of updates) Y.applyUpdate(full, u)
+    const playback = Playback.of(full.getText('t'), records)
+    for (const [a, b] of [
+      [10, 60],
+      [40, 119],
+      [-1, 119],
+    ] as const) {
+      const before = a < 0 ? '' : texts[a]!
+      const removed = playback.removals(a, b)
+      let kept = ''
+      let at = 0
+      for (const span of removed) {
+        kept += before.slice(at, span.from)
+        at = span.to
+        // Deleted after `a` and by `b`, by one of the two writers.
+        expect([0, 1]).toContain(span.author)
+        const step = records.findIndex((r) => r.timeMs === span.timeMs)
+        expect(step).toBeGreaterThan(a)
+        expect(step).toBeLessThanOrEqual(b)
+        // That record's deletions name the characters' ids: it is the deleter, as recorded.
+        expect(records[step]!.deletes.length).toBeGreaterThan(0)
+      }
+      kept += before.slice(at)
+      // What is left of the text at `a` is what the changes from `a` to `b` keep of it.
+      const dropped = playback.changes(a, b).reduce((n, c) => n + (c.to - c.from), 0)
+      expect(before.length - kept.length).toBe(dropped)
+    }
+    expect(playback.removals(40, 119).length).toBeGreaterThan(0)
   })
 
   it('colours each step by who wrote it', () => {

@@ -22,6 +22,7 @@ export {
   attributeText,
   coalesceRecords,
   decodeRecords,
+  encodeRecord,
   encodeRecords,
   type IdRanges,
   idsOfUpdate,

@@ -83,6 +83,7 @@ export async function getTimeline(ctx: Context): Promise<void> {
   const state = await doc.state()
   sendJson(res, 200, {
     enabled: deps.attribution !== false,
+    keepsDeletedText: deps.keepDeletedText ?? deps.attribution !== false,
     authors: authors.map(authorJson),
     records,
     state: Buffer.from(state.buffer, state.byteOffset, state.byteLength).toString('base64'),

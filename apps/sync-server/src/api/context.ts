@@ -38,6 +38,8 @@ export interface ApiDeps {
   folder?: Folder
   /** Whether edits are attributed (`ATTRIBUTION`); the attribution routes say so. Default: true. */
   attribution?: boolean
+  /** Whether compaction keeps deleted text (`ATTRIBUTION=on`). Default: as `attribution`. */
+  keepDeletedText?: boolean
   /** Largest request body, in bytes (a document's text, on import). Default: 10 MiB. */
   maxBodyBytes?: number
   /** How long a deleted document stays in the trash, in days (for the answers). Default: 30. */

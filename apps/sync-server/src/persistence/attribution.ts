@@ -2,6 +2,7 @@ import {
   type AttributionAuthor,
   coalesceRecords,
   decodeRecords,
+  encodeRecord,
   encodeRecords,
 } from '@tandem/protocol'
 import {
@@ -39,14 +40,12 @@ export function authorOfKey(key: string, color: string | null): Author {
 
 /** The bytes a log row keeps for `attribution`, its author numbered `authorId`. */
 export function rowAttribution(authorId: number, attribution: UpdateAttribution): Uint8Array {
-  return encodeRecords([
-    {
-      author: authorId,
-      timeMs: attribution.timeMs,
-      inserts: attribution.inserts,
-      deletes: attribution.deletes,
-    },
-  ])
+  return encodeRecord({
+    author: authorId,
+    timeMs: attribution.timeMs,
+    inserts: attribution.inserts,
+    deletes: attribution.deletes,
+  })
 }
 
 /** `parts` (a document's kept records, then its rows' in order) as one coalesced encoding. */

@@ -652,7 +652,7 @@ export function describeStoreContract(
       expect(await store.loadAttribution('unknown')).toEqual({ authors: [], records: [] })
     })
 
-    it('P31: compaction keeps the attribution of what it replaces, in the same transaction', async () => {
+    it('P31, B3: compaction keeps the attribution of what it replaces, in the same transaction', async () => {
       const t = 1_700_000_000_000
       await store.append('doc', updateInserting('a'), attributed(ADA, t, 0, 5))
       await store.append('doc', updateInserting('b'), attributed(BOB, t + 1, 5, 3, [1, 0, 1]))

@@ -1,10 +1,8 @@
 import type { EditorView } from '@codemirror/view'
-import { attributeText } from '@tandem/protocol'
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useServices } from '../app/services'
 import { useCollabSession } from '../collab/useCollabSession'
-import { setAuthorship } from '../editor/authorship'
-import { useAttribution } from '../hooks/useAttribution'
+import { useAuthorship } from '../hooks/useAuthorship'
 import { useConnection } from '../hooks/useConnection'
 import { useFileDropGuard } from '../hooks/useFileDropGuard'
 import { useFileImport } from '../hooks/useFileImport'
@@ -16,10 +14,7 @@ import { useRestore } from '../hooks/useRestore'
 import { useSave, useSavedFirst, useUnsavedWarning } from '../hooks/useSave'
 import { useSharedText } from '../hooks/useSharedText'
 import { useStoredFlag } from '../hooks/useStoredFlag'
-import { useTimeline } from '../hooks/useTimeline'
-import { versionStep } from '../lib/attributed-diff'
-import { type Author, attributionApi } from '../lib/attribution-api'
-import { authorColors, authorStyles } from '../lib/author-colors'
+import { attributionApi } from '../lib/attribution-api'
 import { downloadText, type ExportFormat, exportFileName } from '../lib/files'
 import { historyApi, type Version } from '../lib/history-api'
 import { rememberDoc } from '../lib/recent-docs'
@@ -55,8 +50,6 @@ const ReplaceTextDialog = lazy(() =>
 
 /** Where the preview's open or closed state is remembered. */
 const PREVIEW_KEY = 'tandem:preview'
-/** Where it is remembered whether the text is coloured by author. */
-const AUTHORS_KEY = 'tandem:authors'
 
 /**
  * A document: the header with people, status, sharing, preview, history and file actions; the
@@ -109,49 +102,24 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   const savedFirst = useSavedFirst(session?.save ?? null)
   const history = useHistory(api, historyOpen, savedFirst)
   const [timesliderOpen, setTimesliderOpen] = useState(false)
+  const attrApi = useMemo(() => attributionApi(apiUrl, name, fetch, token), [apiUrl, name, token])
   const previewing = historyOpen && history.selectedId !== null && !timesliderOpen
   const current = useSharedText(previewing ? (session?.text ?? null) : null)
 
   // Who wrote what: the colours in the editor, the playback, the authors of a version's changes.
-  const [authorsOn, toggleAuthors] = useStoredFlag(store, AUTHORS_KEY)
-  const attrApi = useMemo(() => attributionApi(apiUrl, name, fetch, token), [apiUrl, name, token])
-  const attribution = useAttribution(attrApi, session?.text ?? null, authorsOn)
-  const timeline = useTimeline(attrApi, timesliderOpen || previewing)
-  // Whether the server records who wrote what is known from its first answer; once it says no,
-  // the page offers none of it (and forgets the Authors choice, so as not to ask again).
-  const [attributionOff, setAttributionOff] = useState(false)
-  const saysOff =
-    (attribution.status === 'ready' && !attribution.value.enabled) ||
-    (timeline.status === 'ready' && !timeline.value.enabled)
-  if (saysOff && !attributionOff) setAttributionOff(true)
-  useEffect(() => {
-    if (!attributionOff || !authorsOn) return
-    toggleAuthors()
-    notices.show('This server does not record who wrote what.')
-  }, [attributionOff, authorsOn, toggleAuthors, notices.show])
-  const showAuthors = authorsOn && !attributionOff
-  const present = useMemo(
-    () => new Map(presence.listed.map((person) => [person.name, person.color])),
-    [presence.listed],
-  )
-  const liveAuthors = attribution.status === 'ready' ? attribution.value.authors : noAuthors
-  const liveColors = useMemo(() => authorColors(liveAuthors, present), [liveAuthors, present])
-  useEffect(() => {
-    const view = viewRef.current
-    if (view === null || session === null) return
-    if (!showAuthors || attribution.status !== 'ready') {
-      view.dispatch({ effects: setAuthorship.of(null) })
-      return
-    }
-    // Only once the editor shows the shared text (not the offline copy's, before it loads).
-    if (!session.isLoaded() || view.state.doc.length !== session.text.length) return
-    view.dispatch({
-      effects: setAuthorship.of({
-        spans: attributeText(session.text, attribution.value.records),
-        authors: authorStyles(attribution.value.authors, liveColors),
-      }),
-    })
-  }, [session, showAuthors, attribution, liveColors])
+  const authorship = useAuthorship({
+    store,
+    api: attrApi,
+    session,
+    viewRef,
+    people: presence.listed,
+    notify: notices.show,
+    timelineNeeded: timesliderOpen || previewing,
+    previewing,
+    preview: history.preview,
+    current,
+  })
+  const { attribution, attributionOff, showAuthors, liveAuthors, liveColors } = authorship
 
   // A version chosen in the list replaces the playback.
   useEffect(() => {
@@ -166,33 +134,6 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
     focusEditorSoon()
   }, [focusEditorSoon])
 
-  // The version's differences by author: its text found at a step of the played-back history.
-  const played = timeline.status === 'ready' ? timeline.value : null
-  const versionValue = history.preview.status === 'ready' ? history.preview.value : null
-  const versionSpans = useMemo(() => {
-    if (played?.playback == null || versionValue === null) return null
-    const step = versionStep(
-      played.playback,
-      played.records,
-      versionValue.version.createdAtMs,
-      versionValue.text,
-    )
-    return step === null ? null : played.playback.spansAt(step)
-  }, [played, versionValue])
-  const playedColors = useMemo(
-    () => authorColors(played?.authors ?? noAuthors, present),
-    [played, present],
-  )
-  const previewAttribution = useMemo(() => {
-    if (!previewing || played === null || !played.enabled || session === null) return null
-    // `current` is the text these spans are of: keyed on it, they are made again as it changes.
-    void current
-    return {
-      currentSpans: attributeText(session.text, played.records),
-      versionSpans,
-      authors: authorStyles(played.authors, playedColors),
-    }
-  }, [previewing, played, session, versionSpans, playedColors, current])
   const selectedVersion = history.preview.status === 'ready' ? history.preview.value.version : null
   const closeVersionPreview = useCallback(() => {
     history.select(null)
@@ -236,8 +177,8 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
           onTogglePreview={togglePreview}
           historyOpen={historyOpen}
           onToggleHistory={() => setHistoryOpen((open) => !open)}
-          authorsOn={authorsOn}
-          onToggleAuthors={toggleAuthors}
+          authorsOn={authorship.authorsOn}
+          onToggleAuthors={authorship.toggleAuthors}
           showAuthors={!attributionOff}
           onExport={exportText}
           onImport={(file) => void fileImport.choose(file)}
@@ -296,15 +237,15 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
               readOnly={viewOnly}
               onRestore={restore.ask}
               onClose={closeVersionPreview}
-              attribution={previewAttribution}
+              attribution={authorship.previewAttribution}
             />
           )}
         </Suspense>
         <Suspense fallback={null}>
           {timesliderOpen && (
             <Timeslider
-              timeline={timeline}
-              present={present}
+              timeline={authorship.timeline}
+              present={authorship.present}
               onClose={closeTimeslider}
               versions={history.versions.status === 'ready' ? history.versions.value : noVersions}
             />
@@ -356,7 +297,6 @@ export function DocumentPage({ name, token = null }: { name: string; token?: str
   )
 }
 
-const noAuthors: readonly Author[] = []
 const noVersions: readonly Version[] = []
 
 /** Whether `needed` has been true since the component mounted. */

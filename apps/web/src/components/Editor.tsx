@@ -66,7 +66,7 @@ export function Editor({
         extensions: [
           editability.of(editable(!readOnlyNow.current)),
           proseSetup(),
-          authorship(),
+          authorship({ cursor: true }),
           editing.of([]),
           binding.of(loaded ? bound() : pendingEdits),
         ],

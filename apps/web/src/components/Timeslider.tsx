@@ -84,13 +84,16 @@ export function Timeslider({ timeline, present, onClose, versions = [] }: Timesl
       const changes = from === to ? [] : playback.changes(from, to)
       const spans = playback.spansAt(to)
       const first = changes[0]
+      // Scrolling asks for a layout; not needed where the change is in view already.
+      const scroll =
+        follow &&
+        first !== undefined &&
+        !current.visibleRanges.some((range) => range.from <= first.from && first.from < range.to)
       current.dispatch({
         changes,
         effects: [
           setAuthorship.of({ spans, authors: stylesNow.current }),
-          ...(follow && first !== undefined
-            ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })]
-            : []),
+          ...(scroll ? [EditorView.scrollIntoView(first.from, { y: 'nearest' })] : []),
         ],
       })
       shown.current = to
@@ -238,6 +241,12 @@ export function Timeslider({ timeline, present, onClose, versions = [] }: Timesl
       )}
       {loaded !== null && playback === null && (
         <p className="muted panel-note">This server does not record who wrote what.</p>
+      )}
+      {playback !== null && loaded?.keepsDeletedText === false && (
+        <p className="muted panel-note" data-testid="timeslider-no-deleted-text">
+          This server does not keep deleted text, so earlier steps show only the text that still
+          exists.
+        </p>
       )}
       {playback !== null && (
         <div className="timeslider-controls">

@@ -19,12 +19,13 @@ export interface VersionPreviewProps {
   onRestore: () => void
   onClose: () => void
   /**
-   * Who wrote what, when known: spans of `current` and of the version's text, and the authors
-   * they name. Without it (or with `versionSpans` null) the differences are not attributed.
+   * Who made the differences, when known: who wrote `current` and who deleted the version's
+   * text since (spans of each), and the authors they name. Without it (or with `deletedSpans`
+   * null) the differences are not attributed.
    */
   attribution?: {
     readonly currentSpans: readonly AttributedSpan[]
-    readonly versionSpans: readonly AttributedSpan[] | null
+    readonly deletedSpans: readonly AttributedSpan[] | null
     readonly authors: ReadonlyMap<number, AuthorStyle>
   } | null
 }
@@ -37,7 +38,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 /**
  * A version's text with its differences from the current text marked: what restoring it would
  * bring back is underlined in green, what it would remove is struck through in red. With
- * `attribution`, each difference is coloured by the person who wrote it instead.
+ * `attribution`, each difference is coloured by the person who made it instead: what restoring
+ * would remove by who wrote it, what it would bring back by who deleted it.
  */
 export function VersionPreview({
   preview,
@@ -61,8 +63,8 @@ export function VersionPreview({
   )
   const attributed = useMemo((): readonly AttributedSegment[] | null => {
     const known = compared.attribution
-    if (known === null || known.versionSpans === null) return null
-    return attributeDiff(segments, known.currentSpans, known.versionSpans)
+    if (known === null || known.deletedSpans === null) return null
+    return attributeDiff(segments, known.currentSpans, known.deletedSpans)
   }, [segments, compared.attribution])
   const authors = compared.attribution?.authors ?? null
   const changedBy = useMemo(() => {
@@ -164,7 +166,7 @@ export function VersionPreview({
       )}
       {changedBy.length > 0 && (
         <p className="preview-authors" data-testid="history-preview-authors">
-          Differences written by{' '}
+          Differences made by{' '}
           {changedBy.map((author, i) => (
             <span key={author.name + String(i)} className="preview-author">
               {i > 0 && ', '}
@@ -195,12 +197,12 @@ export function VersionPreview({
                 <span key={index}>{segment.text}</span>
               ) : segment.kind === 'added' ? (
                 // biome-ignore lint/suspicious/noArrayIndexKey: as above.
-                <ins key={index} {...marked(segment, authors, ONLY_IN_VERSION)}>
+                <ins key={index} {...marked(segment, authors, ONLY_IN_VERSION, 'deleted')}>
                   {segment.text}
                 </ins>
               ) : (
                 // biome-ignore lint/suspicious/noArrayIndexKey: as above.
-                <del key={index} {...marked(segment, authors, ONLY_IN_CURRENT)}>
+                <del key={index} {...marked(segment, authors, ONLY_IN_CURRENT, 'written')}>
                   {segment.text}
                 </del>
               ),
@@ -212,11 +214,15 @@ export function VersionPreview({
   )
 }
 
-/** The attributes of a difference: its explanation, and its author's colour and name if known. */
+/**
+ * The attributes of a difference: its explanation, and the colour and name of who made it (who
+ * `wrote` or `deleted` its text) if known.
+ */
 function marked(
   segment: { readonly text: string; readonly author?: number | null },
   authors: ReadonlyMap<number, AuthorStyle> | null,
   title: string,
+  made: 'written' | 'deleted',
 ): {
   title: string
   style?: { backgroundColor: string; textDecorationColor: string }
@@ -228,7 +234,7 @@ function marked(
       : authors?.get(segment.author)
   if (author === undefined) return { title }
   return {
-    title: `${title}; written by ${author.name}${author.verified ? '' : ' (unverified)'}`,
+    title: `${title}; ${made} by ${author.name}${author.verified ? '' : ' (unverified)'}`,
     style: { backgroundColor: lightColor(author.color), textDecorationColor: author.color },
     'data-author': author.name,
   }

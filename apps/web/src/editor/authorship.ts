@@ -11,7 +11,10 @@ import {
   type DecorationSet,
   EditorView,
   hoverTooltip,
+  type Panel,
+  showPanel,
   type Tooltip,
+  type ViewUpdate,
 } from '@codemirror/view'
 import type { AttributedSpan } from '@tandem/protocol'
 import type { AuthorStyle } from '../lib/author-colors'
@@ -188,14 +191,55 @@ function passageTooltip(author: AuthorStyle, timeMs: number | null): HTMLElement
   return dom
 }
 
+/** What the cursor panel says for the passage at the cursor. */
+function describePassage(
+  passage: { author: AuthorStyle; timeMs: number | null } | null,
+  nowMs: number,
+): string {
+  if (passage === null) return 'At the cursor: nobody recorded (yet).'
+  const who = `${passage.author.name}${passage.author.verified ? '' : ' (unverified name)'}`
+  const when = passage.timeMs === null ? '' : `, ${relativeTime(passage.timeMs, nowMs)}`
+  return `At the cursor: written by ${who}${when}.`
+}
+
+/**
+ * A line under the text naming who wrote the passage at the cursor, for those who move with
+ * the keyboard rather than hover (announced politely when it changes).
+ */
+function cursorPanel(view: EditorView): Panel {
+  const dom = document.createElement('div')
+  dom.className = 'cm-author-panel'
+  dom.setAttribute('aria-live', 'polite')
+  dom.dataset.testid = 'author-at-cursor'
+  const say = (state: EditorState) => {
+    // The character before the cursor, as one reads; at the very start, the first one.
+    const head = state.selection.main.head
+    const text = describePassage(passageAt(state, head, head === 0 ? 1 : -1), Date.now())
+    if (dom.textContent !== text) dom.textContent = text
+  }
+  say(view.state)
+  return {
+    dom,
+    update(update: ViewUpdate) {
+      if (update.docChanged || update.selectionSet || update.transactions.length > 0) {
+        say(update.state)
+      }
+    },
+  }
+}
+
 /**
  * Colours the text by who wrote it, as the last {@link setAuthorship} said (kept in place as
  * the text changes; new text stays uncoloured until the next one), and names the author and
- * the time in a hover.
+ * the time in a hover. `cursor`: also name, under the text, who wrote the passage at the cursor
+ * while anything is coloured.
  */
-export function authorship(): Extension {
+export function authorship({ cursor = false }: { cursor?: boolean } = {}): Extension {
   return [
     authorshipField,
+    cursor
+      ? showPanel.from(authorshipField, (shown) => (shown === nothingShown ? null : cursorPanel))
+      : [],
     hoverTooltip(
       (view, pos, side): Tooltip | null => {
         const passage = passageAt(view.state, pos, side)

@@ -7,6 +7,8 @@ import type { Loadable } from './useHistory'
 /** A document's history, ready to play back. */
 export interface LoadedTimeline {
   readonly enabled: boolean
+  /** Whether the server keeps deleted text: if not, earlier steps lack what was deleted since. */
+  readonly keepsDeletedText: boolean
   readonly authors: readonly Author[]
   readonly records: readonly AttributionRecord[]
   /** The text after any record; `null` when the server records no attribution. */
@@ -35,7 +37,13 @@ export function useTimeline(api: AttributionApi, needed: boolean): Loadable<Load
         if (!timeline.enabled) {
           setState({
             status: 'ready',
-            value: { enabled: false, authors: [], records: [], playback: null },
+            value: {
+              enabled: false,
+              keepsDeletedText: timeline.keepsDeletedText,
+              authors: [],
+              records: [],
+              playback: null,
+            },
           })
           return
         }
@@ -51,7 +59,13 @@ export function useTimeline(api: AttributionApi, needed: boolean): Loadable<Load
         }
         setState({
           status: 'ready',
-          value: { enabled: true, authors: timeline.authors, records: timeline.records, playback },
+          value: {
+            enabled: true,
+            keepsDeletedText: timeline.keepsDeletedText,
+            authors: timeline.authors,
+            records: timeline.records,
+            playback,
+          },
         })
       },
       (err: unknown) => {

@@ -1,7 +1,11 @@
 import type { AttributedSpan } from '@tandem/protocol'
 import type { Segment } from './diff'
 
-/** A piece of a diff with who wrote its text (`null`: not known). */
+/**
+ * A piece of a diff with who made the difference (`null`: not known): for text only the
+ * current text has (`removed`), who wrote it; for text only the version has (`added`), who
+ * deleted it since.
+ */
 export interface AttributedSegment extends Segment {
   readonly author: number | null
 }
@@ -40,17 +44,18 @@ class SpanCursor {
 
 /**
  * `segments` (a diff from the current text to a version's, as `diffText` makes it) with who
- * wrote each part: what only the version has (`added`) by the version's spans, what only the
- * current text has (`removed`) by the current spans. Unchanged text is left whole and
- * unattributed. Segments are cut where the author changes.
+ * made each part: what only the current text has (`removed`) by who wrote it (`currentSpans`,
+ * spans of the current text), what only the version has (`added`) by who deleted it
+ * (`deletedSpans`, spans of the version's text gone since, as `Playback.removals` gives them).
+ * Unchanged text is left whole and unattributed. Segments are cut where the author changes.
  */
 export function attributeDiff(
   segments: readonly Segment[],
   currentSpans: readonly AttributedSpan[],
-  versionSpans: readonly AttributedSpan[],
+  deletedSpans: readonly AttributedSpan[],
 ): AttributedSegment[] {
   const current = new SpanCursor(currentSpans)
-  const version = new SpanCursor(versionSpans)
+  const deleted = new SpanCursor(deletedSpans)
   const out: AttributedSegment[] = []
   let inCurrent = 0
   let inVersion = 0
@@ -63,7 +68,7 @@ export function attributeDiff(
       continue
     }
     const start = segment.kind === 'added' ? inVersion : inCurrent
-    const cursor = segment.kind === 'added' ? version : current
+    const cursor = segment.kind === 'added' ? deleted : current
     for (const piece of cursor.cut(start, start + length)) {
       const author = piece.span?.author ?? null
       const text = segment.text.slice(piece.from - start, piece.to - start)
@@ -98,6 +103,12 @@ interface TextAtStep {
   textAt(step: number): string
 }
 
+/** What {@link versionDeletions} needs of a played-back history. */
+interface PlayedBack extends TextAtStep {
+  readonly steps: number
+  removals(fromStep: number, toStep: number): AttributedSpan[]
+}
+
 /** How many steps on either side of the time's step are tried for a version's text. */
 const NEAR_STEPS = 4
 
@@ -120,4 +131,19 @@ export function versionStep(
     }
   }
   return null
+}
+
+/**
+ * Who deleted what of a version since it was kept: the spans of its text (`text`, kept at
+ * `timeMs`) that are gone at the history's last step, each by the one whose record deleted it;
+ * `null` when the version's step is not found ({@link versionStep}).
+ */
+export function versionDeletions(
+  playback: PlayedBack,
+  records: readonly { timeMs: number }[],
+  timeMs: number,
+  text: string,
+): AttributedSpan[] | null {
+  const step = versionStep(playback, records, timeMs, text)
+  return step === null ? null : playback.removals(step, playback.steps - 1)
 }

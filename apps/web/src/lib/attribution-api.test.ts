@@ -48,6 +48,24 @@ describe('parseTimeline', () => {
     expect([...timeline.state]).toEqual([0, 1, 2])
     expect(() => parseTimeline({ enabled: true, authors: [], records: [] })).toThrow(ApiError)
   })
+
+  it('reads whether the server keeps deleted text, true when the answer does not say', () => {
+    const answer = { enabled: true, authors: [], records: [], state: '' }
+    expect(parseTimeline({ ...answer, keepsDeletedText: false }).keepsDeletedText).toBe(false)
+    expect(parseTimeline({ ...answer, keepsDeletedText: true }).keepsDeletedText).toBe(true)
+    expect(parseTimeline(answer).keepsDeletedText).toBe(true)
+    expect(() => parseTimeline({ ...answer, keepsDeletedText: 'no' })).toThrow(ApiError)
+    // A server that records nothing says so too; the answer is still read.
+    expect(
+      parseTimeline({
+        enabled: false,
+        keepsDeletedText: false,
+        authors: [],
+        records: [],
+        state: '',
+      }).keepsDeletedText,
+    ).toBe(false)
+  })
 })
 
 describe('attributionApi', () => {

@@ -25,6 +25,12 @@ export interface AttributionIds {
 
 /** The whole history, as `GET /api/docs/{name}/timeline` answers. */
 export interface Timeline extends AttributionIds {
+  /**
+   * Whether the server keeps deleted text now (not with `ATTRIBUTION=authors`): when it does not,
+   * `state` lacks what was deleted and earlier steps show only the text that still exists.
+   * `true` when the answer does not say (a server from before the field).
+   */
+  readonly keepsDeletedText: boolean
   /** The document as one Yjs update, deleted content kept (as far as the server kept it). */
   readonly state: Uint8Array
 }
@@ -80,10 +86,13 @@ export function parseAttributionIds(body: unknown): AttributionIds {
   return { enabled: true, authors, records }
 }
 
-/** Reads `{ enabled, authors, records, state }` (`state`: base64). */
+/** Reads `{ enabled, keepsDeletedText, authors, records, state }` (`state`: base64). */
 export function parseTimeline(body: unknown): Timeline {
   const ids = parseAttributionIds(body)
-  if (!ids.enabled) return { ...ids, state: new Uint8Array(0) }
+  const keeps = isRecord(body) ? body.keepsDeletedText : undefined
+  if (keeps !== undefined && typeof keeps !== 'boolean') throw bad()
+  const keepsDeletedText = keeps ?? true
+  if (!ids.enabled) return { ...ids, keepsDeletedText, state: new Uint8Array(0) }
   const state = isRecord(body) ? body.state : null
   if (typeof state !== 'string') throw bad()
   let bytes: Uint8Array
@@ -92,7 +101,7 @@ export function parseTimeline(body: unknown): Timeline {
   } catch {
     throw bad()
   }
-  return { ...ids, state: bytes }
+  return { ...ids, keepsDeletedText, state: bytes }
 }
 
 /** A document's attribution over the server's HTTP API. */
