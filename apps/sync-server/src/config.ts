@@ -8,6 +8,34 @@ const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 const nonNegativeInt = z.coerce.number().int().min(0)
 
+const httpUrl = z.string().refine((value) => {
+  try {
+    const { protocol } = new URL(value)
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    return false
+  }
+}, 'must be an http:// or https:// URL')
+
+/** A JWT claim's name: letters, digits and `_.:/-`, as identity providers name them. */
+const claimName = z.string().regex(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be a claim name')
+
+/** A comma-separated list of names matching `pattern` (`*` alone also, if `star`). */
+function nameList(pattern: RegExp, problem: string, star = false) {
+  return z.string().transform((list, ctx) => {
+    const names = list
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean)
+    for (const name of names) {
+      if (!(star && name === '*') && !pattern.test(name)) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} ${problem}` })
+      }
+    }
+    return names
+  })
+}
+
 /**
  * Every setting the server reads, from environment variables of the same name. Each entry has
  * its type, unit (in the name), default and description; the README's table is checked against
@@ -91,7 +119,7 @@ export const configSchema = z.object({
     .string()
     .optional()
     .describe(
-      'Directory of the built web app to serve; empty to serve none. Default: `apps/web/dist`.',
+      'Directory of the built web app to serve; empty to serve none. Default: the one built with the server (`apps/web/dist`, in the package `dist/web`); the library serves none unless set.',
     ),
   AUTH_MODE: z
     .enum(['open', 'token'])
@@ -156,6 +184,70 @@ export const configSchema = z.object({
     .describe(
       'Comma-separated names users reach the server by (`notes.example.com`, `notes.example.com:8443`, `*.example.com`); other `Host` headers get 421 (DNS rebinding). IP addresses, `localhost` and `HOST` always pass; `*` accepts every name.',
     ),
+  AUTH_CALLBACK_URL: httpUrl
+    .optional()
+    .describe(
+      "Your service's sign-in check (docs/EMBEDDING.md): every connection and API request without a Tandem token is asked of it by a POST; its answer is cached briefly. Down, slow or not 2xx: refused with 503 `sign_in_unavailable`, never open. Also `AUTH_CALLBACK_URL_FILE`.",
+    ),
+  AUTH_CALLBACK_HEADERS: nameList(/^[a-z0-9!#$%&'*+.^_`|~-]+$/i, 'is not a header name')
+    .default(['authorization'])
+    .describe(
+      'Comma-separated request headers passed on to `AUTH_CALLBACK_URL` (`Cookie` is passed as `AUTH_CALLBACK_COOKIES` says, never here).',
+    ),
+  AUTH_CALLBACK_COOKIES: nameList(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a cookie name', true)
+    .default([])
+    .describe(
+      'Comma-separated cookies passed on to `AUTH_CALLBACK_URL` (your session cookie); `*` for all. Default: none.',
+    ),
+  AUTH_CALLBACK_TIMEOUT_MS: positiveInt
+    .default(3_000)
+    .describe(
+      'A sign-in check with no answer within this time has failed (503 `sign_in_unavailable`).',
+    ),
+  AUTH_CALLBACK_CACHE_MS: nonNegativeInt
+    .default(10_000)
+    .describe(
+      "How long a sign-in check's answer (yes or no) is reused for the same document, headers, cookies and token. 0: ask every time.",
+    ),
+  AUTH_JWKS_URL: httpUrl
+    .optional()
+    .describe(
+      "Your identity provider's JSON Web Key Set: tokens it signs (ES256 or RS256) are accepted, checked for `AUTH_JWT_ISSUER` and `AUTH_JWT_AUDIENCE`.",
+    ),
+  AUTH_PUBLIC_KEY_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'PEM file of the public key (EC P-256 or RSA) that signs accepted tokens, instead of `AUTH_JWKS_URL`.',
+    ),
+  AUTH_JWT_ISSUER: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The `iss` every token of `AUTH_JWKS_URL` or `AUTH_PUBLIC_KEY_FILE` must carry; needed with them.',
+    ),
+  AUTH_JWT_AUDIENCE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The `aud` every token of `AUTH_JWKS_URL` or `AUTH_PUBLIC_KEY_FILE` must carry; needed with them.',
+    ),
+  AUTH_JWT_DOCUMENT_CLAIM: claimName
+    .default('doc')
+    .describe(
+      'Claim of such a token naming the documents it opens: a name, a list of names, or `*` for all.',
+    ),
+  AUTH_JWT_MODE_CLAIM: claimName
+    .default('mode')
+    .describe(
+      'Claim of such a token giving its access, `edit` or `view`; a token without it may view.',
+    ),
+  AUTH_JWT_NAME_CLAIM: claimName
+    .default('name')
+    .describe("Claim of such a token with the user's display name (shown with their cursor)."),
   METRICS_TOKEN: z
     .string()
     .min(16, 'must have at least 16 characters')
@@ -419,6 +511,8 @@ const secretKeys: ReadonlySet<string> = new Set([
   'REDIS_URL',
   'WEBHOOK_SECRET',
   'WEBHOOK_URLS',
+  // Its query may hold a key of the service it names.
+  'AUTH_CALLBACK_URL',
 ])
 
 export class ConfigError extends Error {
@@ -428,12 +522,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** The settings that take a comma-separated list (or, in a settings object, an array). */
+type ListSetting = {
+  [K in keyof Config]: NonNullable<Config[K]> extends readonly string[] ? K : never
+}[keyof Config]
+
 /**
- * Reads the configuration from `env` once. Unset and empty variables take their defaults
- * (except `WEB_DIR`, where empty means "no web app"). Throws {@link ConfigError} listing every
- * bad setting at once.
+ * The settings as a library caller gives them to `createTandem`: the environment's names and
+ * meanings, every one optional (its default applies). A number may be given as a number or a
+ * string; a list as an array or a comma-separated string. Validated exactly as the
+ * environment is ({@link parseConfig}).
  */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export type TandemSettings = {
+  readonly [K in keyof Config]?: K extends ListSetting
+    ? string | readonly string[]
+    : NonNullable<Config[K]> extends number
+      ? number | string
+      : Config[K]
+}
+
+/**
+ * The settings of `env` as a settings object: each setting's variable, or the file its
+ * `<KEY>_FILE` names for the secrets. Unset and empty variables are left out (their defaults
+ * apply), except `WEB_DIR`, where empty means "no web app". Throws {@link ConfigError} if a
+ * file cannot be read or a secret is given both ways.
+ */
+export function settingsFromEnv(env: Record<string, string | undefined>): TandemSettings {
   const input: Record<string, string> = {}
   const problems: string[] = []
   for (const key of Object.keys(configSchema.shape)) {
@@ -449,6 +563,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     if (value !== undefined && (value !== '' || key === 'WEB_DIR')) input[key] = value
   }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return input
+}
+
+/**
+ * Validates a settings object (the library's `createTandem`, or {@link settingsFromEnv}) with
+ * the schema: defaults for what is missing, and a {@link ConfigError} listing every bad
+ * setting at once, an unknown name included (with the setting it probably means).
+ */
+export function parseConfig(settings: TandemSettings): Config {
+  const input: Record<string, unknown> = {}
+  const problems: string[] = []
+  const known = Object.keys(configSchema.shape)
+  for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
+    if (!Object.hasOwn(configSchema.shape, key)) {
+      const closest = nearest(key, known)
+      problems.push(`${key} is not a setting${closest ? `; did you mean ${closest}?` : ''}`)
+      continue
+    }
+    if (value === undefined || (value === '' && key !== 'WEB_DIR')) continue
+    input[key] = Array.isArray(value) ? value.join(',') : value
+  }
   const result = configSchema.safeParse(input)
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -457,15 +593,46 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`${key}=${shown}: ${issue.message}`)
     }
   }
-  problems.push(...clusterProblems(input, result.success ? result.data : null))
-  problems.push(...webhookProblems(input, result.success ? result.data : null))
+  const data = result.success ? result.data : null
+  problems.push(...clusterProblems(input, data))
+  problems.push(...webhookProblems(input, data))
+  problems.push(...signInProblems(input))
   if (problems.length > 0 || !result.success) throw new ConfigError(problems)
   return Object.freeze(result.data)
 }
 
+/**
+ * Reads the configuration from `env` once: {@link settingsFromEnv}, then {@link parseConfig}.
+ * Throws {@link ConfigError} listing every bad setting at once.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  return parseConfig(settingsFromEnv(env))
+}
+
+/** Sign-in settings that are valid alone but not together. */
+function signInProblems(input: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  const ways = ['AUTH_CALLBACK_URL', 'AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY_FILE'].filter(
+    (key) => input[key] !== undefined,
+  )
+  if (ways.length > 1) {
+    problems.push(`${ways.join(' and ')}: set only one way to sign in`)
+  }
+  if (input.AUTH_JWKS_URL !== undefined || input.AUTH_PUBLIC_KEY_FILE !== undefined) {
+    for (const key of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']) {
+      if (input[key] === undefined) {
+        problems.push(
+          `${key} is not set: tokens of ${input.AUTH_JWKS_URL !== undefined ? 'AUTH_JWKS_URL' : 'AUTH_PUBLIC_KEY_FILE'} are accepted only for one issuer and audience, or tokens your provider signs for other services would open documents here`,
+        )
+      }
+    }
+  }
+  return problems
+}
+
 /** Settings that are valid alone but not together, for a cluster node. */
 function clusterProblems(
-  input: Record<string, string>,
+  input: Record<string, unknown>,
   config: z.infer<typeof configSchema> | null,
 ): string[] {
   const problems: string[] = []
@@ -489,7 +656,7 @@ function clusterProblems(
 
 /** Webhook settings that are valid alone but not together. */
 function webhookProblems(
-  input: Record<string, string>,
+  input: Record<string, unknown>,
   config: z.infer<typeof configSchema> | null,
 ): string[] {
   const problems: string[] = []
@@ -573,6 +740,20 @@ function isServiceLink(name: string, value: string | undefined): boolean {
     /_SERVICE_(HOST|PORT)(_|$)|_PORT_\d+_(TCP|UDP|SCTP)(_|$)/.test(name) ||
     (name.endsWith('_PORT') && /^(tcp|udp|sctp):\/\//.test(value ?? ''))
   )
+}
+
+/** The name of `names` nearest to `name` (ignoring case), if one is close. */
+function nearest(name: string, names: readonly string[]): string | undefined {
+  let closest: string | undefined
+  let distance = Number.POSITIVE_INFINITY
+  for (const candidate of names) {
+    const d = editDistance(name.toUpperCase(), candidate)
+    if (d < distance) {
+      distance = d
+      closest = candidate
+    }
+  }
+  return distance <= Math.max(2, Math.floor(name.length / 3)) ? closest : undefined
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions that turn `a` into `b`. */

@@ -87,6 +87,12 @@ export const serverErrors = {
     description:
       'The token is a share link that has been revoked; its open connections are closed. The link will not be accepted again.',
   },
+  sign_in_refused: {
+    status: 401,
+    surfaces: ['api', 'upgrade'],
+    description:
+      "The application's sign-in (the `authenticate` hook, or `AUTH_CALLBACK_URL` answering 401 or 403) refused the request.",
+  },
   admin_key_required: {
     status: 401,
     surfaces: ['api'],
@@ -183,6 +189,12 @@ export const serverErrors = {
     surfaces: ['api', 'upgrade'],
     description:
       'Storage cannot take more now, too many documents are open, or the server is closing; try again later.',
+  },
+  sign_in_unavailable: {
+    status: 503,
+    surfaces: ['api', 'upgrade'],
+    description:
+      "The application's sign-in could not answer: `AUTH_CALLBACK_URL` is down, slow or answered neither 2xx nor 401/403, `AUTH_JWKS_URL` cannot be read, or the `authenticate` hook failed. The request is refused, never let through.",
   },
   going_away: {
     close: CloseCode.GoingAway,

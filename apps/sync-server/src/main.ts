@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-import { startTandem } from './app.js'
+import { bundledWebDir, createTandem } from './app.js'
 import { ConfigError, loadConfig, unknownSettings } from './config.js'
 import { createLogger } from './log.js'
 
-/** The server process: configuration from the environment, logs on stdout, signals. */
+/**
+ * The server process (`tandem serve`), a user of the library like any other: configuration
+ * from the environment, the web app built with it, its own HTTP server, logs on stdout, signals.
+ */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>
   try {
@@ -20,7 +23,9 @@ async function main(): Promise<void> {
       `${name} is not a Tandem setting and is ignored${closest ? `; did you mean ${closest}?` : ''}`,
     )
   }
-  const tandem = await startTandem(config, log)
+  const webDir = config.WEB_DIR ?? bundledWebDir
+  const tandem = await createTandem({ ...config, WEB_DIR: webDir ?? '' }, { log })
+  const url = await tandem.listen()
 
   const shutdown = (signal: NodeJS.Signals) => {
     log.info({ signal }, 'shutting down')
@@ -47,14 +52,14 @@ async function main(): Promise<void> {
 
   log.info(
     {
-      url: tandem.url.href,
+      url: url.href,
       storage: config.DATABASE_URL ? 'postgresql' : `sqlite:${config.DATA_DIR}`,
-      webDir: config.WEB_DIR ?? 'apps/web/dist',
+      webDir: webDir || null,
     },
     'listening',
   )
   // Where the server listens is never hidden: with a LOG_LEVEL above info, it goes to stderr.
-  if (!log.isLevelEnabled('info')) process.stderr.write(`tandem: listening on ${tandem.url.href}\n`)
+  if (!log.isLevelEnabled('info')) process.stderr.write(`tandem: listening on ${url.href}\n`)
 }
 
 main().catch((err: unknown) => {

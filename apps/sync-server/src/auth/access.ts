@@ -4,6 +4,7 @@ import type { AccessMode } from '@tandem/protocol'
 import { type HttpErrorCode, statusOf } from '../errors.js'
 import { requestUrl } from '../request-url.js'
 import type { Identity } from '../rooms/peer.js'
+import type { SignInRule } from './sign-in.js'
 import { InvalidTokenError, type TokenSigner, tokenCovers } from './tokens.js'
 
 export type { AccessMode, Identity }
@@ -42,6 +43,8 @@ export type AccessError = Extract<
   | 'token_revoked'
   | 'token_wrong_document'
   | 'origin_not_allowed'
+  | 'sign_in_refused'
+  | 'sign_in_unavailable'
 >
 
 function refusal<Code extends HttpErrorCode>(code: Code, message: string): Refusal<Code> {
@@ -53,9 +56,14 @@ export type Authorize = (req: IncomingMessage, name: string) => Promise<Access>
 
 /**
  * Decides what a token may do with document `name`; `undefined` and `""` are no token (a
- * Hocuspocus provider without one sends `""`).
+ * Hocuspocus provider without one sends `""`). `req` is the request it came with (for a
+ * Hocuspocus provider's in-band token, its socket's upgrade), for an application's sign-in.
  */
-export type AuthorizeToken = (token: string | undefined, name: string) => Promise<Access>
+export type AuthorizeToken = (
+  token: string | undefined,
+  name: string,
+  req?: IncomingMessage,
+) => Promise<Access>
 
 /** One access rule, asked two ways: of an HTTP request (an upgrade, the API) and of a token. */
 export type AccessRule = Authorize & {
@@ -89,14 +97,29 @@ export function requestToken(req: IncomingMessage): string | undefined {
  * An empty token is no token. The admin key, if configured, opens every document to a request
  * that carries it as `Authorization: Bearer` (never as a token: it is not one). A share link
  * that `isRevoked` names is refused with 401 `token_revoked`, in either mode.
+ *
+ * With `signIn` (the application's: the `authenticate` hook, `AUTH_CALLBACK_URL` or
+ * `AUTH_JWKS_URL`), `mode` does not matter: the admin key and Tandem's own tokens (share links)
+ * keep working as above, and every other request (no token, or one Tandem did not sign) is
+ * the sign-in's to let in or refuse.
  */
 export function createAuthorize(
   mode: 'open' | 'token',
   signer: TokenSigner,
   adminKey?: string,
   isRevoked: (linkId: string) => boolean = () => false,
+  signIn?: SignInRule,
 ): AccessRule {
-  const byToken: AuthorizeToken = async (token, name) => {
+  const byToken: AuthorizeToken = async (token, name, req) => {
+    if (!signIn) return tandemToken(token, name)
+    if (token !== undefined && token !== '') {
+      const own = await tandemToken(token, name)
+      // A token Tandem signed decides; any other is the sign-in's (an identity provider's).
+      if (own.ok || own.code !== 'token_invalid') return own
+    }
+    return signIn(req, name, token === '' ? undefined : token)
+  }
+  const tandemToken = async (token: string | undefined, name: string): Promise<Access> => {
     if (token === undefined || token === '') {
       if (mode === 'open') return { ok: true, mode: 'edit' }
       return refusal('token_required', 'a token is required')
@@ -141,11 +164,11 @@ export function createAuthorize(
     if (adminKey && secretMatches(bearerToken(req), adminKey)) {
       return { ok: true, mode: 'edit', subject: 'admin' }
     }
-    return byToken(requestToken(req), name)
+    return byToken(requestToken(req), name, req)
   }
-  const inBand: AuthorizeToken = async (token, name) => {
-    const access = await byToken(token, name)
-    if (mode === 'open' && !access.ok && access.code === 'token_invalid') {
+  const inBand: AuthorizeToken = async (token, name, req) => {
+    const access = await byToken(token, name, req)
+    if (!signIn && mode === 'open' && !access.ok && access.code === 'token_invalid') {
       return { ok: true, mode: 'edit' }
     }
     return access

@@ -16,6 +16,10 @@ export class DocumentOpenError extends Error {
 export interface RoomsOptions extends RoomOptions {
   /** How long an empty room stays loaded, in case someone comes back. */
   unloadDelayMs: number
+  /** Told once a document has loaded (its stored state is in memory). Must not throw. */
+  onLoad?: (name: string) => void
+  /** Told once a document has unloaded, everything it received stored. Must not throw. */
+  onUnload?: (name: string) => void
 }
 
 /**
@@ -151,7 +155,10 @@ export class Rooms {
       )
       this.#rooms.set(name, loading)
       loading.then(
-        (room) => this.#log.debug({ doc: room.name }, 'room loaded'),
+        (room) => {
+          this.#log.debug({ doc: room.name }, 'room loaded')
+          this.#options.onLoad?.(room.name)
+        },
         (err: unknown) => {
           this.#rooms.delete(name)
           this.#log.error({ doc: name, err }, 'room failed to load')
@@ -190,6 +197,7 @@ export class Rooms {
     this.#unloading.set(room.name, done)
     await done
     this.#log.debug({ doc: room.name }, 'room unloaded')
+    this.#options.onUnload?.(room.name)
   }
 
   /** Closes every room (peers get 1001), storing everything first. */
@@ -201,7 +209,9 @@ export class Rooms {
     this.#rooms.clear()
     await Promise.all([
       ...rooms.flatMap((r) =>
-        r.status === 'fulfilled' ? [r.value.close(CloseCode.GoingAway)] : [],
+        r.status === 'fulfilled'
+          ? [r.value.close(CloseCode.GoingAway).then(() => this.#options.onUnload?.(r.value.name))]
+          : [],
       ),
       ...this.#unloading.values(),
     ])

@@ -59,7 +59,8 @@ const statusText: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
-function rejectUpgrade(
+/** Answers an upgrade with an HTTP error and ends its socket. */
+export function rejectUpgrade(
   socket: Duplex,
   status: number,
   message: string,
@@ -200,7 +201,9 @@ export class WebSocketTransport {
         })
       }
       if (socket.destroyed) return
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#connectHocuspocus(ws, socket, ip))
+      this.#wss.handleUpgrade(req, socket, head, (ws) =>
+        this.#connectHocuspocus(ws, socket, ip, req),
+      )
       return
     }
     const parsed = parseDocName(url.pathname.slice(1))
@@ -299,7 +302,7 @@ export class WebSocketTransport {
    * Makes an accepted socket at `/` a {@link Connection} speaking the Hocuspocus protocol: any
    * number of documents, each authenticated in-band and checked as it is opened.
    */
-  #connectHocuspocus(ws: WebSocket, socket: Duplex, ip: string): void {
+  #connectHocuspocus(ws: WebSocket, socket: Duplex, ip: string, req: IncomingMessage): void {
     const id = `c${this.#nextId++}`
     const log = this.#log.child({ conn: id, protocol: 'hocuspocus' })
     let protocol: HocuspocusProtocol | undefined
@@ -318,10 +321,15 @@ export class WebSocketTransport {
         if (protocol) this.#hocuspocus.delete(protocol)
       },
     })
+    // An application's sign-in sees the socket's upgrade (its cookies) with each document.
+    const gate: DocumentGate = {
+      ...this.#gate,
+      authorize: (token, name) => this.#options.authorize.inBand(token, name, req),
+    }
     protocol = new HocuspocusProtocol(
       connection,
       this.#rooms,
-      this.#gate,
+      gate,
       this.#hub,
       { maxMessageBytes: this.#options.maxMessageBytes, ip },
       log,

@@ -22,6 +22,12 @@ export interface WebhookOptions {
   timeoutMs: number
   /** Deliveries waiting (or being sent) per URL; beyond it the oldest waiting is dropped. */
   maxQueue: number
+  /**
+   * The library's `onChange` hook: told each event as it is sent to the URLs (it needs none),
+   * debounced alike. What it returns is awaited only by {@link Webhooks.close}; a throw or a
+   * rejection is logged.
+   */
+  listener?: (event: ChangeEvent) => void | Promise<void>
 }
 
 /** The body of a webhook request (JSON). */
@@ -95,6 +101,8 @@ export class Webhooks {
   readonly #pending = new Map<string, Pending>()
   /** Events being described, by document: each document's in the order reported. */
   readonly #describing = new Map<string, Promise<void>>()
+  /** What the listener has not finished yet. */
+  readonly #listening = new Set<Promise<void>>()
   #closed = false
 
   constructor(
@@ -182,6 +190,7 @@ export class Webhooks {
       .then(
         (event) => {
           for (const target of this.#targets) target.enqueue(event)
+          this.#tell(event)
         },
         (err: unknown) =>
           this.#log.error({ err, doc: name }, 'webhook: cannot describe the change'),
@@ -190,6 +199,17 @@ export class Webhooks {
         if (this.#describing.get(name) === described) this.#describing.delete(name)
       })
     this.#describing.set(name, described)
+  }
+
+  #tell(event: ChangeEvent): void {
+    const { listener } = this.#options
+    if (!listener) return
+    const told = (async () => listener(event))()
+      .catch((err: unknown) =>
+        this.#log.error({ err, doc: event.document }, 'onChange hook failed'),
+      )
+      .finally(() => this.#listening.delete(told))
+    this.#listening.add(told)
   }
 
   async #event(pending: Pending): Promise<ChangeEvent> {
@@ -220,7 +240,16 @@ export class Webhooks {
     for (const pending of [...this.#pending.values()]) this.#report(pending)
     await Promise.all(this.#describing.values())
     const graceMs = Math.min(CLOSE_GRACE_MS, this.#options.timeoutMs)
-    await Promise.all(this.#targets.map((target) => target.close(graceMs)))
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs)
+    })
+    await Promise.all([
+      ...this.#targets.map((target) => target.close(graceMs)),
+      // The hook's last calls get the same grace as the last deliveries.
+      Promise.race([Promise.all(this.#listening), grace]),
+    ])
+    clearTimeout(timer)
   }
 }
 
