@@ -26,7 +26,7 @@ function specRules(): { rules: Set<string>; retired: Set<string> } {
 
 const skipDirs = new Set(['node_modules', 'dist', '.git', 'test-results', 'playwright-report'])
 
-/** Every source file that declares tests (Vitest or Playwright), relative to the root. */
+/** Every source file that declares tests (Vitest or Playwright specs), relative to the root. */
 function testFiles(dir = root): string[] {
   const found: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -35,7 +35,13 @@ function testFiles(dir = root): string[] {
     if (entry.isDirectory()) found.push(...testFiles(path))
     else if (/\.(m?[jt]sx?)$/.test(entry.name)) {
       const text = readFileSync(path, 'utf8')
-      if (/from ['"](vitest|@playwright\/test)['"]/.test(text)) found.push(relative(root, path))
+      // A Playwright spec may import `test` from the e2e fixtures rather than from Playwright.
+      if (
+        /from ['"](vitest|@playwright\/test)['"]/.test(text) ||
+        /\.spec\.[jt]s$/.test(entry.name)
+      ) {
+        found.push(relative(root, path))
+      }
     }
   }
   return found
